@@ -1,0 +1,17 @@
+// The explicit list of commands: name → summary, usage and the function that runs it.
+import type { Io } from "./io.js";
+import * as analyze from "./analyze.js";
+import * as schema from "./schema.js";
+import * as validate from "./validate.js";
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run(argv: string[], io: Io): Promise<number>;
+}
+
+export const commands: Record<string, Command> = {
+  validate: { summary: "check a config and report every problem at once", usage: validate.usage, run: validate.validate },
+  analyze: { summary: "single points of failure, blast radius, what-if, resilience score", usage: analyze.usage, run: analyze.analyze },
+  schema: { summary: "print the config's JSON Schema (for editor completion)", usage: schema.usage, run: schema.schema },
+};

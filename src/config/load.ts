@@ -1,0 +1,94 @@
+// Loads a config file: read → YAML parse (JSON is YAML) → schema → cross-field rules → frozen document.
+// Every problem is returned at once, each placed at its file, line and column.
+import { readFileSync } from "node:fs";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { configSchema, type ConfigDocument } from "./schema.js";
+import { explainIssues } from "./zod-issues.js";
+import { checkRules } from "./rules.js";
+import type { Diagnostic, PathSegment } from "./diagnostics.js";
+
+export type LoadResult =
+  | { ok: true; config: ConfigDocument; warnings: Diagnostic[]; file: string }
+  | { ok: false; diagnostics: Diagnostic[]; file: string };
+
+/** Finds the YAML node for a path (or, for `key: true`, the key itself); falls back to the nearest parent. */
+function nodeAt(doc: Document, path: readonly PathSegment[], key: boolean): Node | undefined {
+  let current: unknown = doc.contents;
+  let found = current as Node | undefined;
+  for (const [index, segment] of path.entries()) {
+    const last = index === path.length - 1;
+    if (isMap(current)) {
+      const pair = current.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      if (!pair) return found;
+      current = last && key ? pair.key : pair.value;
+    } else if (isSeq(current) && typeof segment === "number") {
+      current = current.items[segment];
+    } else {
+      return found;
+    }
+    if (current && typeof current === "object" && "range" in current) found = current as Node;
+  }
+  return found;
+}
+
+function place(doc: Document, lines: LineCounter, path: readonly PathSegment[], message: string) {
+  // Unknown keys point at the key; everything else at the value.
+  const node = nodeAt(doc, path, message.startsWith("unknown key"));
+  const offset = node?.range?.[0] ?? 0;
+  const { line, col } = lines.linePos(offset);
+  return { line, column: col };
+}
+
+/** Parses and validates config text. Pure: `file` only labels the diagnostics. */
+export function parseConfig(text: string, file: string): LoadResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const syntax: Diagnostic[] = doc.errors.map((e) => {
+    const { line, col } = lines.linePos(e.pos[0]);
+    return { severity: "error", file, line, column: col, path: [], message: `${e.message.split("\n")[0]} (YAML syntax)` };
+  });
+  if (syntax.length > 0) return { ok: false, diagnostics: syntax, file };
+
+  const input: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (input === null || input === undefined) {
+    return { ok: false, file, diagnostics: [{ severity: "error", file, line: 1, column: 1, path: [], message: "the file is empty; expected a mapping with version: 1, hosts and services (see examples/homelab.yaml)" }] };
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const diagnostics: Diagnostic[] = explainIssues(parsed.error.issues, configSchema, input).map(({ path, message }) => ({
+      severity: "error", file, path, message, ...place(doc, lines, path, message),
+    }));
+    return { ok: false, diagnostics: sortByPlace(diagnostics), file };
+  }
+  const problems = checkRules(parsed.data).map(({ severity, path, message }): Diagnostic => ({
+    severity, file, path, message, ...place(doc, lines, path, message),
+  }));
+  const errors = problems.filter((p) => p.severity === "error");
+  if (errors.length > 0) return { ok: false, diagnostics: sortByPlace(problems), file };
+  return { ok: true, config: deepFreeze(parsed.data), warnings: sortByPlace(problems), file };
+}
+
+/** Reads and validates a config file; an unreadable file is a diagnostic, not an exception. */
+export function loadConfig(file: string): LoadResult {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : String(code);
+    return { ok: false, file, diagnostics: [{ severity: "error", file, line: 0, column: 0, path: [], message: `cannot read the config (${why}); pass --config FILE or create understudy.yaml (examples/homelab.yaml is a start)` }] };
+  }
+  return parseConfig(text, file);
+}
+
+function sortByPlace(list: Diagnostic[]): Diagnostic[] {
+  return list.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
