@@ -130,7 +130,31 @@ const agentsSchema = z.strictObject({
   quorum: z.number().int().min(1).default(1).describe("Vantage points that must agree before a failure counts."),
   listen: z.string().default("127.0.0.1:8470").describe("Address of the agent's HTTP API, dashboard and /metrics."),
   data_dir: z.string().optional().describe("Where the agent keeps its SQLite state; defaults to ./.understudy or $STATE_DIRECTORY."),
+  concurrency: z.number().int().min(1).default(256).describe("Most checks running at once; a check kept waiting is counted as schedule lag, never silently skipped."),
+  grace: durationSchema.prefault("30s").describe("After the agent starts, failures are recorded but open no incident for this long."),
+  retention: z
+    .strictObject({
+      raw: durationSchema.prefault("2d").describe("Keep every result this long."),
+      minute: durationSchema.prefault("14d").describe("Keep per-minute rollups this long."),
+      hour: durationSchema.prefault("400d").describe("Keep per-hour rollups this long."),
+    })
+    .prefault({})
+    .describe("How long results are kept; older ones live on only as rollups, so the state stays bounded."),
+  name: z.string().optional().describe("This agent's name (its vantage point); defaults to the machine's hostname."),
 });
+
+const maintenanceSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    hosts: z.array(name("host")).default([]).describe("Hosts covered; with services also empty, everything is covered."),
+    services: z.array(name("service")).default([]).describe("Services covered."),
+    start: z.string().optional().describe('A one-off window\'s start, ISO 8601 ("2026-12-01T02:00", in timezone).'),
+    end: z.string().optional().describe("A one-off window's end (or give duration)."),
+    cron: z.string().optional().describe('A recurring window\'s start as cron ("0 2 * * 0": Sundays at 02:00, in timezone).'),
+    duration: durationSchema.optional().describe("How long each window lasts."),
+    timezone: z.string().default("UTC").describe('IANA time zone of start, end and cron ("Europe/Berlin").'),
+  })
+  .describe("A maintenance window: failures inside it are recorded but alert nobody.");
 
 const notifierKeys = Object.fromEntries(notifierKinds.map((kind) => [kind.kind, kind.schema.optional()]));
 export const notifyItemSchema = z
@@ -145,8 +169,9 @@ export const configSchema = z
     version: z.literal(1).describe("Config format version; always 1 for now."),
     hosts: z.record(name("host"), hostSchema).describe("The machines, by name."),
     services: z.record(name("service"), serviceSchema).describe("The services, by name."),
-    agents: agentsSchema.default({ coordination: "local", quorum: 1, listen: "127.0.0.1:8470" }),
+    agents: agentsSchema.prefault({}),
     notify: z.array(notifyItemSchema).default([]),
+    maintenance: z.array(maintenanceSchema).default([]),
   })
   .describe("Understudy configuration: hosts, services, what depends on what and what stands in for what.");
 

@@ -63,15 +63,18 @@ function describeValue(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-const TYPE_WORDS: Record<string, string> = { object: "a mapping (key: value)", array: "a list", string: "a string", number: "a number", boolean: "true or false" };
+const TYPE_WORDS: Record<string, string> = { object: "a mapping (key: value)", record: "a mapping (key: value)", array: "a list", string: "a string", number: "a number", boolean: "true or false" };
 
 function explain(issue: Issue, schema: AnySchema, input: unknown, base: PathSegment[]): PlainProblem[] {
   const path = [...base, ...(issue.path as PathSegment[])];
   const value = valueAt(input, path);
   switch (issue.code) {
-    case "invalid_type":
-      if (value === undefined) return [{ path, message: `missing required key; expected ${TYPE_WORDS[issue.expected] ?? issue.expected}` }];
-      return [{ path, message: `expected ${TYPE_WORDS[issue.expected] ?? issue.expected}, got ${describeValue(value)}` }];
+    case "invalid_type": {
+      // A schema may say what it expects in its own words ("expected a duration such as …").
+      const expected = issue.message.startsWith("expected ") ? issue.message.slice(9) : TYPE_WORDS[issue.expected] ?? issue.expected;
+      if (value === undefined) return [{ path, message: `missing required key; expected ${expected}` }];
+      return [{ path, message: `expected ${expected}, got ${describeValue(value)}` }];
+    }
     case "unrecognized_keys": {
       const known = keysAt(schema, path);
       return issue.keys.map((key) => ({

@@ -69,6 +69,7 @@ export interface Topology {
   readonly onHost: ReadonlyMap<string, readonly string[]>;
   readonly agents: ConfigDocument["agents"];
   readonly notify: ConfigDocument["notify"];
+  readonly maintenance: ConfigDocument["maintenance"];
 }
 
 export function hostsOf(placement: Placement): readonly string[] {
@@ -163,5 +164,5 @@ export function buildTopology(doc: ConfigDocument): Topology {
   for (const [name, service] of Object.entries(doc.services)) {
     for (const dep of new Set(needs(service))) neededBy.get(dep)?.push(name);
   }
-  return Object.freeze({ hosts, services, order: orderOf(services), neededBy, onHost, agents: doc.agents, notify: doc.notify });
+  return Object.freeze({ hosts, services, order: orderOf(services), neededBy, onHost, agents: doc.agents, notify: doc.notify, maintenance: doc.maintenance });
 }
