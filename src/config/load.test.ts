@@ -120,3 +120,18 @@ services:
     expect(result.ok && result.warnings.map(formatDiagnostic)).toEqual([expect.stringContaining('services.a.role: unknown role "reverse-prxy"; did you mean "reverse-proxy"?')]);
   });
 });
+
+describe("maintenance windows", () => {
+  it("explains a window of the wrong shape, zone or names", () => {
+    const found = errors(`${base}  a: { runs_on: [O001] }
+maintenance:
+  - { name: patch, hosts: [O01], cron: "0 2 * *", timezone: Europe/Berln }
+  - { name: move, start: "tomorrow" }
+`).join("\n");
+    expect(found).toContain('maintenance[0].hosts[0]: unknown host "O01"; did you mean "O001"?');
+    expect(found).toContain('maintenance[0].timezone: unknown time zone "Europe/Berln"');
+    expect(found).toContain('maintenance[0].cron: "0 2 * *" is not a cron expression; expected five fields');
+    expect(found).toContain("maintenance[0].cron: a recurring window needs a duration");
+    expect(found).toContain('maintenance[1].start: "tomorrow" is not a local date and time');
+  });
+});

@@ -2,7 +2,7 @@
 // Every problem is returned at once, each placed at its file, line and column.
 import { readFileSync } from "node:fs";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
-import { configSchema, type ConfigDocument } from "./schema.js";
+import { configSchema, hostSchema, serviceSchema, type ConfigDocument } from "./schema.js";
 import { explainIssues } from "./zod-issues.js";
 import { checkRules } from "./rules.js";
 import type { Diagnostic, PathSegment } from "./diagnostics.js";
@@ -58,7 +58,12 @@ export function parseConfig(text: string, file: string): LoadResult {
     const diagnostics: Diagnostic[] = explainIssues(parsed.error.issues, configSchema, input).map(({ path, message }) => ({
       severity: "error", file, path, message, ...place(doc, lines, path, message),
     }));
-    return { ok: false, diagnostics: sortByPlace(diagnostics), file };
+    // Cross-field problems of the parts that did parse are reported now too, not after the next fix.
+    const partial = salvage(input);
+    const more = partial ? checkRules(partial).filter((p) => p.severity === "error").map(({ severity, path, message }): Diagnostic => ({
+      severity, file, path, message, ...place(doc, lines, path, message),
+    })) : [];
+    return { ok: false, diagnostics: sortByPlace([...diagnostics, ...more]), file };
   }
   const problems = checkRules(parsed.data).map(({ severity, path, message }): Diagnostic => ({
     severity, file, path, message, ...place(doc, lines, path, message),
@@ -79,6 +84,25 @@ export function loadConfig(file: string): LoadResult {
     return { ok: false, file, diagnostics: [{ severity: "error", file, line: 0, column: 0, path: [], message: `cannot read the config (${why}); pass --config FILE or create understudy.yaml (examples/homelab.yaml is a start)` }] };
   }
   return parseConfig(text, file);
+}
+
+/**
+ * The valid parts of an invalid document, for the cross-field rules: every host and service that parses
+ * on its own, and a bare placeholder for each that does not (so references to it are not reported twice).
+ */
+function salvage(input: unknown): ConfigDocument | undefined {
+  if (input === null || typeof input !== "object") return undefined;
+  const raw = input as Record<string, unknown>;
+  const section = <T>(value: unknown, schema: { safeParse(v: unknown): { success: boolean; data?: T } }, placeholder: T): Record<string, T> => {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return {};
+    return Object.fromEntries(Object.entries(value).map(([name, item]) => {
+      const result = schema.safeParse(item);
+      return [name, result.success ? (result.data as T) : placeholder];
+    }));
+  };
+  const hosts = section(raw.hosts, hostSchema, hostSchema.parse({ address: "placeholder" }));
+  const services = section(raw.services, serviceSchema, serviceSchema.parse({}));
+  return { ...configSchema.parse({ version: 1, hosts: {}, services: {} }), hosts, services };
 }
 
 function sortByPlace(list: Diagnostic[]): Diagnostic[] {

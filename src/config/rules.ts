@@ -99,8 +99,42 @@ export function checkRules(doc: ConfigDocument): RuleProblem[] {
     }
   });
 
+  doc.maintenance.forEach((window, index) => {
+    const at = (...rest: PathSegment[]): PathSegment[] => ["maintenance", index, ...rest];
+    window.hosts.forEach((host, i) => mustBeHost(at("hosts", i), host));
+    window.services.forEach((service, i) => mustBeService(at("services", i), service));
+    for (const problem of windowShapeProblems(window)) error(at(problem.key), problem.message);
+  });
+
   const cycle = findCycle(doc);
   if (cycle) error(["services", cycle[0]!, "depends_on"], `dependency cycle: ${cycle.join(" → ")}; a service cannot need itself, even through others`);
+  return problems;
+}
+
+type Window = ConfigDocument["maintenance"][number];
+
+/** A window is one-off (start + end or duration) or recurring (cron + duration), in a real time zone. */
+function windowShapeProblems(window: Window): Array<{ key: string; message: string }> {
+  const problems: Array<{ key: string; message: string }> = [];
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: window.timezone });
+  } catch {
+    problems.push({ key: "timezone", message: `unknown time zone "${window.timezone}"; expected an IANA name such as "Europe/Berlin" or "UTC"` });
+  }
+  const localTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
+  for (const key of ["start", "end"] as const) {
+    const value = window[key];
+    if (value !== undefined && !localTime.test(value)) problems.push({ key, message: `"${value}" is not a local date and time; expected "YYYY-MM-DDTHH:MM" (in the window's timezone)` });
+  }
+  if (window.cron !== undefined) {
+    if (window.start !== undefined || window.end !== undefined) problems.push({ key: "cron", message: "a window is either recurring (cron + duration) or one-off (start + end or duration), not both" });
+    if (window.duration === undefined) problems.push({ key: "cron", message: 'a recurring window needs a duration: how long each window lasts ("1h")' });
+    if (!/^(\S+\s+){4}\S+$/.test(window.cron.trim())) problems.push({ key: "cron", message: `"${window.cron}" is not a cron expression; expected five fields: minute hour day-of-month month day-of-week ("0 2 * * 0")` });
+  } else if (window.start === undefined) {
+    problems.push({ key: "start", message: "a window needs start (one-off) or cron (recurring)" });
+  } else if (window.end === undefined && window.duration === undefined) {
+    problems.push({ key: "start", message: "a one-off window needs end or duration" });
+  }
   return problems;
 }
 
