@@ -28,6 +28,11 @@ export function matrixTxnId(n: Notification, roomId: string): string {
   return `understudy.${digest.slice(0, 32)}`;
 }
 
+/** encodeURIComponent leaves "!" alone; the spec's examples encode room IDs fully (%21…%3A). */
+function encodeSegment(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 export function matrixContent(n: Notification, msgtype: string): Record<string, unknown> {
   const icon = n.event === "resolved" ? "✅" : ICON[n.severity];
   const plain = `${icon} ${n.title}\n${n.body}${n.url ? `\n${n.url}` : ""}`;
@@ -42,7 +47,7 @@ export const matrix = defineNotifier({
   async send(spec, n, ctx) {
     const token = await ctx.secret(spec.access_token);
     const base = spec.homeserver.endsWith("/") ? spec.homeserver : `${spec.homeserver}/`;
-    const path = `_matrix/client/v3/rooms/${encodeURIComponent(spec.room_id)}/send/m.room.message/${encodeURIComponent(matrixTxnId(n, spec.room_id))}`;
+    const path = `_matrix/client/v3/rooms/${encodeSegment(spec.room_id)}/send/m.room.message/${encodeURIComponent(matrixTxnId(n, spec.room_id))}`;
     return sendHttp({
       method: "PUT",
       url: new URL(path, base).toString(),
