@@ -25,6 +25,13 @@ export interface ProbeContext {
   now(): number;
   /** Reads a secret named by a `*_file` key or an `env:NAME` reference. Never log the result. */
   secret(ref: string): Promise<string>;
+  /** Where push checks read the last heartbeat (the agent's HTTP server records them); see push.ts. */
+  heartbeats?: HeartbeatSource;
+}
+
+/** Read side of the heartbeat registry: when a push token last called in (ms since the epoch). */
+export interface HeartbeatSource {
+  lastSeen(token: string): number | undefined;
 }
 
 /** A probe kind: the key under a check (`http:`, `dns:`…), its schema and its runner. */

@@ -1,6 +1,21 @@
-// PLACEHOLDER until the probe kinds land (owned by the probes work).
+// The explicit list of probe kinds: the config schema takes each kind's key and schema from here, and
+// the scheduler finds a check's runner here. Nothing else switches on the kind.
 import type { ProbeKind } from "./probe.js";
-export const probeKinds: readonly ProbeKind[] = [];
+import { http } from "./http.js";
+import { tcp } from "./tcp.js";
+import { dns } from "./dns.js";
+import { tls } from "./tls.js";
+import { ping } from "./ping.js";
+import { command } from "./command.js";
+import { ssh } from "./ssh.js";
+import { mount } from "./mount.js";
+import { push } from "./push.js";
+import { headscale } from "./headscale.js";
+
+export const probeKinds = [http, tcp, dns, tls, ping, command, ssh, mount, push, headscale] as const;
+
+const byKind = new Map<string, ProbeKind>(probeKinds.map((kind) => [kind.kind, kind as ProbeKind]));
+
 export function findProbeKind(kind: string): ProbeKind | undefined {
-  return probeKinds.find((candidate) => candidate.kind === kind);
+  return byKind.get(kind);
 }
