@@ -2,7 +2,6 @@
 // transient, 5xx permanent; connection trouble is transient, a refused login is not. Messages about
 // one incident share a References header so that mail clients thread them.
 import { readFile } from "node:fs/promises";
-import { createTransport } from "nodemailer";
 import { z } from "zod";
 import { secretRef } from "../config/secret.js";
 import { defineNotifier } from "./notifier.js";
@@ -70,6 +69,8 @@ export const email = defineNotifier({
   async send(spec, n, ctx) {
     const password = spec.password === undefined ? undefined : await ctx.secret(spec.password);
     const ca = spec.ca_file === undefined ? undefined : await readFile(spec.ca_file, "utf8");
+    // Loaded on first use: the config (and so every CLI command) imports this module for its schema.
+    const { createTransport } = await import("nodemailer");
     const transport = createTransport({
       host: spec.host,
       port: spec.port ?? (spec.secure ? 465 : 587),
