@@ -5,6 +5,7 @@ import { z } from "zod";
 import { durationSchema } from "./duration.js";
 import { probeKinds } from "../probes/registry.js";
 import { notifierKinds } from "../notify/registry.js";
+import { notifierFilterKeys, notifyPolicySchema } from "../notify/policy.js";
 
 /** Host and service names: what users type on the command line and what appears in DNS-ish places. */
 export const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -160,6 +161,7 @@ const notifierKeys = Object.fromEntries(notifierKinds.map((kind) => [kind.kind, 
 export const notifyItemSchema = z
   .strictObject({
     min_severity: criticalitySchema.default("low").describe("Only send for incidents at least this severe."),
+    ...notifierFilterKeys,
     ...notifierKeys,
   })
   .describe(`A notifier: exactly one of ${notifierKinds.map((kind) => kind.kind).join(", ")}.`);
@@ -171,6 +173,7 @@ export const configSchema = z
     services: z.record(name("service"), serviceSchema).describe("The services, by name."),
     agents: agentsSchema.prefault({}),
     notify: z.array(notifyItemSchema).default([]),
+    notify_policy: notifyPolicySchema.prefault({}),
     maintenance: z.array(maintenanceSchema).default([]),
   })
   .describe("Understudy configuration: hosts, services, what depends on what and what stands in for what.");

@@ -70,6 +70,7 @@ export interface Topology {
   readonly agents: ConfigDocument["agents"];
   readonly notify: ConfigDocument["notify"];
   readonly maintenance: ConfigDocument["maintenance"];
+  readonly notifyPolicy: ConfigDocument["notify_policy"];
 }
 
 export function hostsOf(placement: Placement): readonly string[] {
@@ -164,5 +165,5 @@ export function buildTopology(doc: ConfigDocument): Topology {
   for (const [name, service] of Object.entries(doc.services)) {
     for (const dep of new Set(needs(service))) neededBy.get(dep)?.push(name);
   }
-  return Object.freeze({ hosts, services, order: orderOf(services), neededBy, onHost, agents: doc.agents, notify: doc.notify, maintenance: doc.maintenance });
+  return Object.freeze({ hosts, services, order: orderOf(services), neededBy, onHost, agents: doc.agents, notify: doc.notify, maintenance: doc.maintenance, notifyPolicy: doc.notify_policy });
 }
