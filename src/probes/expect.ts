@@ -5,7 +5,7 @@ import { durationSchema, formatDuration } from "../config/duration.js";
 
 const regexSchema = z
   .string()
-  .describe("A JavaScript regular expression (without slashes) the text must match somewhere.")
+  .describe("A JavaScript regular expression (without slashes) the text must match somewhere; ^ and $ match at the start and end of each line.")
   .superRefine((source, ctx) => {
     try {
       new RegExp(source);
@@ -44,7 +44,8 @@ export function textMismatch(label: string, text: string, expect: TextExpect | u
   if (missing.length > 0) {
     return `${label} ${excerpt(text)} does not contain ${missing.map((part) => JSON.stringify(part)).join(", ")}`;
   }
-  if (expect.matches !== undefined && !new RegExp(expect.matches).test(text)) {
+  // Multiline: outputs end with a newline and hold several lines; ^ and $ should mean a line, as in grep.
+  if (expect.matches !== undefined && !new RegExp(expect.matches, "m").test(text)) {
     return `${label} ${excerpt(text)} does not match /${expect.matches}/`;
   }
   return undefined;
