@@ -9,10 +9,22 @@ import { failed, passed } from "./result.js";
 const SHELL_STRING_MESSAGE =
   'a command is a list of arguments such as ["systemctl", "is-active", "nginx"], never a shell string; write ["sh", "-c", "…"] if a shell is really wanted';
 
-/** A command as an argument list. A string is refused with a message saying why and what to write. */
+/**
+ * A command as an argument list. A string is refused with a message saying why and what to write: it is
+ * a union branch of its own (rather than a custom type error) so the config's error reporting, which
+ * explains type mismatches generically, passes this message on.
+ */
 export const argvSchema = z
-  .array(z.string(), { error: (issue) => (typeof issue.input === "string" ? SHELL_STRING_MESSAGE : undefined) })
-  .min(1, { message: "the command needs at least the program to run" })
+  .union([
+    z.array(z.string()).min(1, { message: "the command needs at least the program to run" }),
+    z
+      .string()
+      .describe("Refused: a shell string. Write the command as a list of arguments.")
+      .transform((_text, ctx) => {
+        ctx.addIssue({ code: "custom", message: SHELL_STRING_MESSAGE });
+        return z.NEVER;
+      }),
+  ])
   .describe('The command as a list of arguments, e.g. ["systemctl", "is-active", "nginx"]. Never run through a shell.');
 
 /** Keys every command-like check has. */
