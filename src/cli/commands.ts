@@ -1,8 +1,11 @@
 // The explicit list of commands: name → summary, usage and the function that runs it.
 import type { Io } from "./io.js";
 import * as analyze from "./analyze.js";
+import * as graph from "./graph.js";
+import * as plan from "./plan.js";
 import * as schema from "./schema.js";
 import * as validate from "./validate.js";
+import * as init from "./init.js";
 
 export interface Command {
   summary: string;
@@ -13,5 +16,8 @@ export interface Command {
 export const commands: Record<string, Command> = {
   validate: { summary: "check a config and report every problem at once", usage: validate.usage, run: validate.validate },
   analyze: { summary: "single points of failure, blast radius, what-if, resilience score", usage: analyze.usage, run: analyze.analyze },
+  plan: { summary: "the fixes for every SPOF, phase by phase, with the score after each step", usage: plan.usage, run: plan.plan },
+  graph: { summary: "the topology as a Mermaid or Graphviz diagram, SPOFs marked", usage: graph.usage, run: graph.graph },
   schema: { summary: "print the config's JSON Schema (for editor completion)", usage: schema.usage, run: schema.schema },
+  init: { summary: "write a first, commented config from a few answers", usage: init.usage, run: init.init },
 };
