@@ -3,7 +3,7 @@
 import type { z } from "zod";
 import { hostSchema, serviceSchema, type ConfigDocument, type ServiceDocument } from "../config/schema.js";
 import { parseDuration } from "../config/duration.js";
-import { RECOVERY_STRATEGIES } from "../config/schema.js";
+import type { RecoveryStrategy } from "../model/topology.js";
 
 export type ServiceInput = z.input<typeof serviceSchema>;
 export type HostInput = z.input<typeof hostSchema>;
@@ -28,7 +28,7 @@ export function addHost(doc: ConfigDocument, name: string, input: HostInput): Co
 }
 
 /** A recovery entry as the config holds it (the rto in milliseconds). */
-export function recovery(strategy: (typeof RECOVERY_STRATEGIES)[number], rto: string): Recovery {
+export function recovery(strategy: RecoveryStrategy, rto: string): Recovery {
   const ms = parseDuration(rto);
   if (ms === undefined) throw new Error(`bug: "${rto}" is not a duration`);
   return { strategy, rto: ms };
