@@ -5,6 +5,7 @@ import * as graph from "./graph.js";
 import * as plan from "./plan.js";
 import * as schema from "./schema.js";
 import * as validate from "./validate.js";
+import * as init from "./init.js";
 
 export interface Command {
   summary: string;
@@ -18,4 +19,5 @@ export const commands: Record<string, Command> = {
   plan: { summary: "the fixes for every SPOF, phase by phase, with the score after each step", usage: plan.usage, run: plan.plan },
   graph: { summary: "the topology as a Mermaid or Graphviz diagram, SPOFs marked", usage: graph.usage, run: graph.graph },
   schema: { summary: "print the config's JSON Schema (for editor completion)", usage: schema.usage, run: schema.schema },
+  init: { summary: "write a first, commented config from a few answers", usage: init.usage, run: init.init },
 };

@@ -1,0 +1,78 @@
+// Renders `understudy init`'s answers as a commented YAML config: the keys the user gave, and commented
+// examples of the ones they will want next (recovery, target, checks). Pure; the text is validated by
+// the caller with the real loader, so a mistake here is caught before it reaches the user's disk.
+import { stringify } from "yaml";
+import { configJsonSchema } from "../config/json-schema.js";
+import { KNOWN_ROLES } from "../config/roles.js";
+import type { InitAnswers, NotifierAnswer, ServiceAnswer } from "./answers.js";
+
+/** A scalar as YAML writes it: plain when safe, quoted when not (":" or "#" in a URL, a leading "*"…). */
+function scalar(value: string): string {
+  return stringify(value, { lineWidth: 0 }).trimEnd();
+}
+
+function list(values: readonly string[]): string {
+  return `[${values.map(scalar).join(", ")}]`;
+}
+
+const HEADER = (schemaId: string, file: string) => `# yaml-language-server: $schema=${schemaId}
+#
+# Written by \`understudy init\`. Next steps:
+#   understudy analyze --config ${file}     single points of failure, blast radius, resilience score
+#   add checks (see the commented examples) and notifiers, then run \`understudy agent\`.
+# The full format: examples/homelab.yaml and \`understudy schema\`.
+version: 1
+`;
+
+const HOSTS_COMMENT = `# The machines. Add site: (hosts that fail together: "home", "linode") and public: true for those
+# reachable from the internet; both sharpen the analysis.`;
+
+const SERVICES_COMMENT = `# The services. runs_on lists replicas (any one suffices); for active-passive write primary: and
+# standby: [...] instead. criticality: critical | high | normal | low. depends_on: [other, services].
+# recovery.strategy: automatic-failover | manual-failover | restore-from-backup | rebuild.`;
+
+function renderService(service: ServiceAnswer): string[] {
+  const lines = [`  ${service.name}:`];
+  if (service.role) {
+    const known = (KNOWN_ROLES as Record<string, string>)[service.role];
+    lines.push(`    role: ${scalar(service.role)}${known ? `   # ${known}` : ""}`);
+  }
+  lines.push(`    criticality: ${service.criticality ?? "normal"}`);
+  lines.push(`    runs_on: ${list(service.hosts)}`);
+  lines.push(
+    `    # depends_on: []`,
+    `    # recovery: { strategy: rebuild, rto: 1h }   # today's way back`,
+    `    # target: { rto: 5m, rpo: 1h }               # what you want`,
+    `    # checks:`,
+    `    #   - http: https://${service.name}.example.org/`,
+  );
+  return lines;
+}
+
+function renderNotifier(notifier: NotifierAnswer | undefined): string[] {
+  const head = "# Where alerts go: ntfy, gotify, discord, slack, telegram, matrix, pushover, email, webhook.\n# Secrets are references: \"env:NAME\" (a variable) or \"file:/path\" (systemd credentials, agenix).";
+  switch (notifier?.kind) {
+    case undefined:
+      return [head, "notify: []", "#  - ntfy: { url: https://ntfy.sh/your-topic }"];
+    case "ntfy":
+      return [head, "notify:", `  - ntfy: { url: ${scalar(notifier.url)} }   # add token: "env:NTFY_TOKEN" for a protected topic`];
+    case "gotify":
+      return [head, "notify:", `  - gotify: { url: ${scalar(notifier.url)}, token: "env:GOTIFY_TOKEN" }   # export GOTIFY_TOKEN=<application token>`];
+    case "discord":
+      return [head, "notify:", `  - discord: { webhook_url: "env:DISCORD_WEBHOOK_URL" }   # export DISCORD_WEBHOOK_URL=https://discord.com/api/webhooks/…`];
+    case "slack":
+      return [head, "notify:", `  - slack: { webhook_url: "env:SLACK_WEBHOOK_URL" }   # export SLACK_WEBHOOK_URL=https://hooks.slack.com/services/…`];
+  }
+}
+
+export function renderInitConfig(answers: InitAnswers, file = "understudy.yaml"): string {
+  const schemaId = String(configJsonSchema().$id);
+  const lines = [HEADER(schemaId, file), HOSTS_COMMENT, "hosts:"];
+  for (const host of answers.hosts) lines.push(`  ${host.name}: { address: ${scalar(host.address)} }`);
+  lines.push("", SERVICES_COMMENT);
+  if (answers.services.length === 0) lines.push("services: {}", "#  web: { runs_on: [HOST], criticality: high }");
+  else lines.push("services:", ...answers.services.flatMap((service) => [...renderService(service), ""]));
+  if (answers.services.length === 0) lines.push("");
+  lines.push(...renderNotifier(answers.notifier), "");
+  return lines.join("\n");
+}
