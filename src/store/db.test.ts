@@ -38,6 +38,12 @@ describe("openStore", () => {
     expect(store.closed).toBe(true);
   });
 
+  it("opens an in-memory store for tests and tools", () => {
+    const store = openStore(":memory:");
+    expect(store.db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
+    store.close();
+  });
+
   it("re-opens an existing store without touching its data", () => {
     const path = join(dir, "understudy.db");
     const first = openStore(path);

@@ -2,14 +2,10 @@
 // so a re-open is a no-op and a crash mid-migration leaves the previous version intact.
 import type Database from "better-sqlite3";
 import { StoreError } from "./store-error.js";
+import type { Migration } from "./migrations/migration.js";
 import { initial } from "./migrations/001-initial.js";
 
-export interface Migration {
-  /** 1, 2, 3…: applied in order; the store's user_version is the last one applied. */
-  readonly version: number;
-  readonly name: string;
-  up(db: Database.Database): void;
-}
+export type { Migration };
 
 /** Every migration this build knows, in order. Append only: never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [initial];

@@ -1,7 +1,7 @@
 // Schema 1: check results (raw, per-minute and per-hour), incidents, the key-value state, bookkeeping marks.
 // Results are integer-keyed: a series (check, service, host, agent) is a row of `checks`, a failure
 // reason a row of `reasons`, so a raw result is a handful of small integers.
-import type { Migration } from "../migrations.js";
+import type { Migration } from "./migration.js";
 
 const rollupTable = (name: string): string => `
   CREATE TABLE ${name} (
