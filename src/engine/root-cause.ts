@@ -1,0 +1,117 @@
+// Root cause from verdicts and the topology: which failing parts explain which. Pure.
+//
+//   - a host is failing when it has a down instance and none that still serves (up, suspect,
+//     recovering): from one vantage point a dead host and all its services dying look the same;
+//   - a failing service whose down instances are all on failing hosts is a child of the (first) host;
+//   - otherwise a failing part is a child of the first failing part whose failure explains it, as the
+//     analysis says: the part is in that part's blast radius (`evaluate`: down or degraded by it,
+//     through runs_on, depends_on and exposed_via, transitively even through unchecked services);
+//     a host is explained when every failing service on it is;
+//   - candidates are tried hosts first, then services in dependency order, so the deepest cause wins;
+//     a cycle (two parts explaining each other) is cut at its first part in that order.
+// A service whose need is down in all its alternatives together, but not by any single one, stays
+// its own root: blast radii are of single failures.
+import type { Topology } from "../model/topology.js";
+import { hostsOf } from "../model/topology.js";
+import { evaluate, rank, type Outcome } from "../analysis/outcome.js";
+import type { VerdictSource } from "./verdict.js";
+import { WHOLE_SERVICE } from "./verdict.js";
+
+export interface PartRef {
+  readonly kind: "host" | "service";
+  readonly name: string;
+}
+
+/** Failing parts by key ("host:H003", "service:lan"), hosts first, then services in dependency order. */
+export type Failing = ReadonlyMap<string, { readonly ref: PartRef; readonly hosts: readonly string[] }>;
+
+const serves = (state: string) => state === "up" || state === "suspect" || state === "recovering";
+
+export function findFailing(topology: Topology, source: VerdictSource): Failing {
+  const failing = new Map<string, { ref: PartRef; hosts: string[] }>();
+  for (const host of topology.hosts.keys()) {
+    const states = (topology.onHost.get(host) ?? []).map((service) => source.instanceState(service, host));
+    if (states.includes("down") && !states.some(serves)) failing.set(`host:${host}`, { ref: { kind: "host", name: host }, hosts: [host] });
+  }
+  for (const name of topology.order) {
+    const service = topology.services.get(name)!;
+    const hosts = service.placement.kind === "logical" ? [WHOLE_SERVICE] : hostsOf(service.placement);
+    const down = hosts.filter((host) => source.instanceState(name, host) === "down");
+    if (down.length > 0) failing.set(`service:${name}`, { ref: { kind: "service", name }, hosts: down });
+  }
+  return failing;
+}
+
+const blastCache = new WeakMap<Topology, Map<string, ReadonlyMap<string, Outcome>>>();
+
+/** Services a single part's failure takes down or degrades (including the part itself, for a service). */
+export function blastRadius(topology: Topology, ref: PartRef): ReadonlyMap<string, Outcome> {
+  let cache = blastCache.get(topology);
+  if (!cache) blastCache.set(topology, (cache = new Map()));
+  const key = `${ref.kind}:${ref.name}`;
+  let blast = cache.get(key);
+  if (!blast) {
+    const outcomes = evaluate(topology, {
+      hosts: new Set(ref.kind === "host" ? [ref.name] : []),
+      instances: new Set(),
+      services: new Set(ref.kind === "service" ? [ref.name] : []),
+    });
+    blast = new Map([...outcomes].filter(([, outcome]) => rank(outcome) >= 2));
+    cache.set(key, blast);
+  }
+  return blast;
+}
+
+function parentOf(topology: Topology, failing: Failing, key: string): string | undefined {
+  const { ref, hosts } = failing.get(key)!;
+  if (ref.kind === "service") {
+    const placed = hosts.filter((host) => host !== WHOLE_SERVICE);
+    if (placed.length > 0 && placed.every((host) => failing.has(`host:${host}`))) return `host:${placed[0]}`;
+    for (const [candidate, other] of failing) {
+      if (candidate !== key && blastRadius(topology, other.ref).has(ref.name)) return candidate;
+    }
+    return undefined;
+  }
+  const servicesDown = [...failing.values()].filter((part) => part.ref.kind === "service" && part.hosts.includes(ref.name)).map((part) => part.ref.name);
+  if (servicesDown.length === 0) return undefined;
+  for (const [candidate, other] of failing) {
+    // A service that is down on this host cannot explain the host: the host explains it.
+    if (candidate === key || (other.ref.kind === "service" && other.hosts.includes(ref.name))) continue;
+    const blast = blastRadius(topology, other.ref);
+    if (servicesDown.every((service) => blast.has(service))) return candidate;
+  }
+  return undefined;
+}
+
+/** Groups failing parts under their roots: root key → [root, ...children], in `failing` order. */
+export function groupByRoot(topology: Topology, failing: Failing): Map<string, string[]> {
+  const parent = new Map<string, string>();
+  for (const key of failing.keys()) {
+    const found = parentOf(topology, failing, key);
+    if (found !== undefined) parent.set(key, found);
+  }
+  const order = [...failing.keys()];
+  const rootOf = (key: string): string => {
+    const path: string[] = [];
+    let at = key;
+    for (let next = parent.get(at); next !== undefined; next = parent.get(at)) {
+      path.push(at);
+      if (path.includes(next)) {
+        // A cycle: cut it at its first part in candidate order, which becomes a root.
+        const cycle = path.slice(path.indexOf(next));
+        const first = cycle.reduce((a, b) => (order.indexOf(a) <= order.indexOf(b) ? a : b));
+        parent.delete(first);
+        return rootOf(key);
+      }
+      at = next;
+    }
+    return at;
+  };
+  const groups = new Map<string, string[]>();
+  for (const key of order) {
+    const root = rootOf(key);
+    if (!groups.has(root)) groups.set(root, [root]);
+    if (key !== root) groups.get(root)!.push(key);
+  }
+  return groups;
+}
