@@ -32,7 +32,8 @@ const EDGE_STYLE: Record<GraphEdge["kind"], Record<string, string | undefined>> 
 };
 
 function edge(e: GraphEdge): string {
-  return `  ${quote(e.from)} -> ${quote(e.to)} [${attributes({ label: e.label === undefined ? undefined : label([e.label]), ...EDGE_STYLE[e.kind] })}];`;
+  const attrs = attributes({ label: e.label === undefined ? undefined : label([e.label]), ...EDGE_STYLE[e.kind] });
+  return `  ${quote(e.from)} -> ${quote(e.to)}${attrs === "" ? "" : ` [${attrs}]`};`;
 }
 
 export function toDot(topology: Topology, analysis: Analysis): string {
