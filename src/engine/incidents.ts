@@ -9,7 +9,7 @@
 //     two open incidents found to be one are merged into the older (the other resolves as "merged");
 //   - a part stays in its incident while it is failing, so an incident resolves only when its root and
 //     all its children are up again (`incident.resolved`, with its duration); a partial recovery updates it.
-// Announcing waits `settleMs` (0: the end of the current burst of results), so the opening message
+// Announcing waits `settleMs` (0: the end of the current burst; the agent uses detectionSpread), so the opening message
 // already names the root when several verdicts arrive together.
 // Incidents whose root is in a maintenance window are recorded with `silenced: true`.
 import type { Criticality, Topology } from "../model/topology.js";
@@ -211,7 +211,10 @@ function titleOf(topology: Topology, root: Part, parts: readonly Part[]): string
   const plural = (n: number) => `${n} service${n === 1 ? "" : "s"} behind it`;
   if (root.ref.kind === "host") {
     const onHost = new Set(topology.onHost.get(root.ref.name) ?? []);
-    const own = downServices.filter((part) => onHost.has(part.ref.name)).map((part) => part.ref.name);
+    // Most critical first, so the title leads with what matters; by name among equals, so it is stable.
+    const weight = (name: string) => SEVERITY(topology.services.get(name)?.criticality ?? "low");
+    const own = downServices.filter((part) => onHost.has(part.ref.name)).map((part) => part.ref.name)
+      .sort((a, b) => weight(b) - weight(a) || a.localeCompare(b));
     const behind = downServices.length - own.length;
     const head = `${root.ref.name} down${own.length > 0 ? `: ${listed(own)}` : ""}`;
     return behind > 0 ? `${head}${own.length > 0 ? " and" : ":"} ${plural(behind)}` : head;

@@ -20,8 +20,21 @@ export interface WatchOptions {
   random?: () => number;
   /** The host serving a primary/standby service; the primary unless the failover work says otherwise. */
   activeHost?: (service: Service) => string | undefined;
-  /** How long a new incident waits for related failures before it is announced (default 0: same burst). */
+  /** How long a new incident waits for related failures before it is announced (default: detectionSpread). */
   settleMs?: number;
+}
+
+/**
+ * How far apart the down verdicts of one failure can arrive: a check is confirmed down between its
+ * (failure_threshold − 1)th and failure_threshold-th run after the failure, plus jitter. Waiting this
+ * long before announcing lets a dead router's thirty verdicts meet in one incident named after it.
+ */
+export function detectionSpread(topology: Topology): number {
+  const checks = [...topology.services.values()].flatMap((service) => service.checks);
+  if (checks.length === 0) return 0;
+  const latest = Math.max(...checks.map((c) => c.failureThreshold * c.intervalMs + c.jitterMs));
+  const earliest = Math.min(...checks.map((c) => (c.failureThreshold - 1) * c.intervalMs));
+  return latest - earliest;
 }
 
 export interface Watcher {
@@ -40,7 +53,7 @@ export function startWatching(options: WatchOptions): Watcher {
   const maintenance = new MaintenanceSchedule(topology.maintenance);
   const verdicts = new LocalVerdicts({ startedAt: clock.now(), graceMs: topology.agents.grace, onListenerError: reportListener("instance change listener") });
   const health = new ServiceHealthTracker(topology, verdicts, options.activeHost, reportListener("service change listener"));
-  const incidents = new IncidentTracker({ topology, source: verdicts, events, clock, maintenance, settleMs: options.settleMs ?? 0 });
+  const incidents = new IncidentTracker({ topology, source: verdicts, events, clock, maintenance, settleMs: options.settleMs ?? detectionSpread(topology) });
   const scheduler = new Scheduler({ topology, clock, events, ...(options.run ? { run: options.run } : {}), ...(options.random ? { random: options.random } : {}) });
   const vantage = options.vantage ?? "local";
 
