@@ -3,6 +3,8 @@
 // (config, flags, names), 70 a bug (with a short message; UNDERSTUDY_DEBUG=1 shows the stack).
 import { ConfigError, formatDiagnostic } from "../config/diagnostics.js";
 import { UnknownComponentError } from "../analysis/components.js";
+import { StoreError } from "../store/store-error.js";
+import { SecretError } from "../config/secret.js";
 import { colors, processIo, UsageError, writeLine, type Io } from "./io.js";
 import { commands } from "./commands.js";
 import { didYouMean } from "../config/suggest.js";
@@ -64,7 +66,8 @@ function report(error: unknown, io: Io, usage: string): number {
     writeLine(io.stderr, `understudy: ${error.message}${error.usage ? `\n\n${error.usage}` : ""}`);
     return 2;
   }
-  if (error instanceof UnknownComponentError) {
+  // Bad input from the world (a name, a state file, a secret): the message says what and what to do.
+  if (error instanceof UnknownComponentError || error instanceof StoreError || error instanceof SecretError) {
     writeLine(io.stderr, `understudy: ${error.message}`);
     return 2;
   }
