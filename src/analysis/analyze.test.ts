@@ -132,7 +132,7 @@ describe("single-failure analysis", () => {
 });
 
 describe("the seed's homelab", () => {
-  const loaded = loadConfig(process.env.HOMELAB ?? "examples/homelab.yaml");
+  const loaded = loadConfig("examples/homelab.yaml");
   if (!loaded.ok) throw new Error(loaded.diagnostics.map(formatDiagnostic).join("\n"));
   const analysis = analyze(buildTopology(loaded.config));
   const hostSpofs = analysis.spofs.filter((spof) => spof.kind === "host");
