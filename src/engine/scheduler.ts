@@ -19,6 +19,7 @@
 import type { Check, Topology } from "../model/topology.js";
 import type { ProbeResult } from "../probes/probe.js";
 import { findProbeKind } from "../probes/registry.js";
+import { readSecret } from "../config/secret.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import type { EventSink } from "./emitter.js";
 import type { AgentEvents } from "./events.js";
@@ -94,7 +95,7 @@ export class Scheduler {
   constructor(private readonly options: SchedulerOptions) {
     const checks = [...options.topology.services.values()].flatMap((service) => service.checks);
     this.slots = checks.map((check) => ({ check, planned: 0, dueAt: 0, timer: undefined, busy: false, runs: 0, overruns: 0 }));
-    this.run = options.run ?? registryRunner(options.clock, () => Promise.reject(new Error("no secret reader configured")));
+    this.run = options.run ?? registryRunner(options.clock, (ref) => readSecret(ref));
     this.random = options.random ?? Math.random;
     this.limit = options.topology.agents.concurrency;
     this.lags = new LagWindow(options.lagWindowMs ?? 15 * 60_000);
