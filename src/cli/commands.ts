@@ -6,6 +6,7 @@ import * as plan from "./plan.js";
 import * as schema from "./schema.js";
 import * as validate from "./validate.js";
 import * as init from "./init.js";
+import * as importer from "./import.js";
 
 export interface Command {
   summary: string;
@@ -20,4 +21,5 @@ export const commands: Record<string, Command> = {
   graph: { summary: "the topology as a Mermaid or Graphviz diagram, SPOFs marked", usage: graph.usage, run: graph.graph },
   schema: { summary: "print the config's JSON Schema (for editor completion)", usage: schema.usage, run: schema.schema },
   init: { summary: "write a first, commented config from a few answers", usage: init.usage, run: init.init },
+  import: { summary: "a config from an Uptime Kuma backup or a Gatus config", usage: importer.usage, run: importer.importCommand },
 };

@@ -65,7 +65,7 @@ describe.skipIf(!requireBinaries("nix-bin", "nix-instantiate"))("nix/module.nix"
     if (!result.ok) throw new Error(result.diagnostics.map((d) => d.message).join("\n"));
     expect(result.config.agents.listen).toBe("100.64.0.2:8470");
     expect(Object.keys(result.config.hosts)).toEqual(["H001", "H002", "H003", "L001", "O001"]);
-    expect(result.config.notify[0]?.ntfy?.token).toBe("file:/run/credentials/understudy.service/understudy-ntfy");
+    expect(result.config.notify[0]).toMatchObject({ ntfy: { token: "file:/run/credentials/understudy.service/understudy-ntfy" } });
   });
 
   it("allowPing adds exactly CAP_NET_RAW and puts ping on the PATH", () => {
