@@ -89,6 +89,7 @@ describe("understudy import uptime-kuma", () => {
       /notification "Mail" \(smtp\): CC and BCC/,
       /hosts were derived, one per distinct hostname/,
       /vaultwarden was paused in Uptime Kuma/,
+      /1 maintenance entry: maintenance windows: write them under maintenance:/,
     ]) expect(stderr).toMatch(line);
     expect(stderr).toMatch(/^Imported from the Uptime Kuma backup uptime-kuma-backup\.json \(version 1\.23\.16\): 9 services with 9 checks, 9 notifiers\./);
   });

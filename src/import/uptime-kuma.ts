@@ -186,7 +186,17 @@ export interface KumaBackup {
   version?: string;
   notificationList?: Notification[];
   monitorList?: Monitor[];
+  proxyList?: unknown[];
+  maintenanceList?: unknown[];
+  statusPageList?: unknown[];
 }
+
+/** Parts of a backup that have no place in the config, so that none goes unmentioned. */
+const OTHER_LISTS = {
+  proxyList: "proxies: Understudy's checks connect directly",
+  maintenanceList: "maintenance windows: write them under maintenance: (name, hosts, services, cron or start, duration)",
+  statusPageList: "status pages: Understudy's public status page shows the services marked public: true",
+} as const;
 
 export function importUptimeKuma(backup: KumaBackup, file = "backup.json"): { config: ImportedConfig; report: ImportReport } {
   const out = new ConfigBuilder(`the Uptime Kuma backup ${file}${backup.version ? ` (version ${backup.version})` : ""}`);
@@ -200,6 +210,10 @@ export function importUptimeKuma(backup: KumaBackup, file = "backup.json"): { co
     const name = out.service(monitor.name ?? found.kind, found.target ? [out.host(found.target)] : [], [check]);
     if (paused) out.notes.push(`${name} was paused in Uptime Kuma; its check is imported and will run.`);
     if (monitor.upsideDown) out.skip(`${label(monitor)}: upside down mode`, "Understudy alerts when a check fails, never when it succeeds; the check is imported the right way up");
+  }
+  for (const [key, reason] of Object.entries(OTHER_LISTS)) {
+    const list = backup[key as keyof typeof OTHER_LISTS];
+    if (Array.isArray(list) && list.length > 0) out.skip(`${list.length} ${key.replace("List", "")} entr${list.length === 1 ? "y" : "ies"}`, reason);
   }
   if ((backup.notificationList ?? []).length > 0) out.notes.push("Uptime Kuma sends each monitor's alerts to its chosen notifications; Understudy sends every incident to every notifier (filter with min_severity).");
   return out.build();
