@@ -149,7 +149,7 @@ const maintenanceSchema = z
     name: z.string().min(1),
     hosts: z.array(name("host")).default([]).describe("Hosts covered; with services also empty, everything is covered."),
     services: z.array(name("service")).default([]).describe("Services covered."),
-    start: z.string().optional().describe('A one-off window\'s start, ISO 8601 ("2026-12-01T02:00", in timezone).'),
+    start: z.string().optional().describe('A one-off window\'s start as local date and time "YYYY-MM-DDTHH:MM" in timezone ("2026-12-01T02:00").'),
     end: z.string().optional().describe("A one-off window's end (or give duration)."),
     cron: z.string().optional().describe('A recurring window\'s start as cron ("0 2 * * 0": Sundays at 02:00, in timezone).'),
     duration: durationSchema.optional().describe("How long each window lasts."),
