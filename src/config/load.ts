@@ -49,7 +49,13 @@ export function parseConfig(text: string, file: string): LoadResult {
   });
   if (syntax.length > 0) return { ok: false, diagnostics: syntax, file };
 
-  const input: unknown = doc.toJS({ maxAliasCount: 100 });
+  let input: unknown;
+  try {
+    input = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // The yaml library refuses alias expansions past the limit ("billion laughs"): bad input, not a bug.
+    return { ok: false, file, diagnostics: [{ severity: "error", file, line: 1, column: 1, path: [], message: `${(error as Error).message}; expand fewer YAML aliases (*name)` }] };
+  }
   if (input === null || input === undefined) {
     return { ok: false, file, diagnostics: [{ severity: "error", file, line: 1, column: 1, path: [], message: "the file is empty; expected a mapping with version: 1, hosts and services (see examples/homelab.yaml)" }] };
   }
