@@ -1,0 +1,240 @@
+// The watching agent: loads the config, opens the store, serves HTTP, runs the checks and turns what
+// they find into stored results, incidents and notifications, until stopped.
+//
+// Everything started is pushed on a disposer stack and stopped in reverse: config watch, pruning, the
+// watcher (probes aborted), notifications drained for a few seconds, results flushed, HTTP closed, store
+// closed. `reload()` (SIGHUP, or the config file changing) swaps the watcher for one on the new config;
+// an invalid config is logged with every diagnostic and the running one stays. A ConfigError, StoreError
+// or ListenError at start is thrown to the caller with nothing left running.
+import { hostname } from "node:os";
+import { dirname, resolve } from "node:path";
+import { ConfigError, formatDiagnostic } from "../config/diagnostics.js";
+import { loadConfig } from "../config/load.js";
+import { readSecret } from "../config/secret.js";
+import { systemClock, type Clock, type TimerHandle } from "../engine/clock.js";
+import { createAgentEvents } from "../engine/events.js";
+import { buildTopology, hostsOf, type Topology } from "../model/topology.js";
+import type { Dispatcher } from "../notify/dispatcher.js";
+import { resolveDataDir, storePathIn } from "../store/data-dir.js";
+import { openStore } from "../store/db.js";
+import { ResultWriter } from "../store/result-writer.js";
+import { pruneHistory } from "../store/retention.js";
+import { watchConfigFile } from "./config-watch.js";
+import { createDispatcher, notifyChanged } from "./dispatcher.js";
+import { startGeneration, type Generation } from "./generation.js";
+import { createHandler, listenHttp } from "./http.js";
+import { IncidentJournal } from "./incident-journal.js";
+import { dispatchingSink } from "./incident-notifier.js";
+import { createLogger, type Logger } from "./log.js";
+import { createAgentMetrics } from "./metrics.js";
+import { agentProbeRunner } from "./probe-runner.js";
+import { PushReceiver } from "./push-receiver.js";
+import { buildStatus, type AgentStatus, type LastResult } from "./status.js";
+import { AGENT_VERSION } from "./version.js";
+
+export interface AgentOptions {
+  configFile: string;
+  env: Readonly<Record<string, string | undefined>>;
+  clock?: Clock;
+  logger?: Logger;
+  /** Reload when the config file changes (default true). */
+  watchConfig?: boolean;
+  /** How long stop() lets queued notifications go out (default 5s). */
+  drainMs?: number;
+}
+
+export interface ReloadOutcome {
+  ok: boolean;
+  /** Formatted diagnostics of a refused config. */
+  errors: string[];
+}
+
+export interface Agent {
+  /** The HTTP API's base URL. */
+  readonly url: string;
+  readonly dataDir: string;
+  status(): AgentStatus;
+  reload(): Promise<ReloadOutcome>;
+  /** Graceful; `force` (a second signal) skips the notification drain. Calling it again joins the first. */
+  stop(options?: { force?: boolean }): Promise<void>;
+}
+
+const PRUNE_EVERY_MS = 5 * 60_000;
+
+function checkNames(topology: Topology): Set<string> {
+  return new Set([...topology.services.values()].flatMap((service) => service.checks.map((check) => check.name)));
+}
+
+export async function startAgent(options: AgentOptions): Promise<Agent> {
+  const clock = options.clock ?? systemClock;
+  const configFile = resolve(options.configFile);
+  const loaded = loadConfig(configFile);
+  if (!loaded.ok) throw new ConfigError(loaded.diagnostics);
+  let topology = buildTopology(loaded.config);
+  let config = loaded.config;
+  const vantage = topology.agents.name ?? hostname();
+  const log = options.logger ?? createLogger({ base: { agent: vantage } });
+  for (const warning of loaded.warnings) log.warn({ event: "config.warning" }, formatDiagnostic(warning));
+  const secret = (ref: string) => readSecret(ref, options.env as NodeJS.ProcessEnv);
+  const startedAt = clock.now();
+  const disposers: Array<{ name: string; run: () => unknown }> = [];
+  const unwind = async () => {
+    for (const disposer of disposers.splice(0).reverse()) {
+      try {
+        await disposer.run();
+      } catch (error) {
+        log.error({ event: "agent.stop", step: disposer.name, err: error }, `stopping ${disposer.name} failed`);
+      }
+    }
+  };
+
+  const dataDir = resolveDataDir(topology.agents.data_dir, options.env, dirname(configFile));
+  const store = openStore(storePathIn(dataDir));
+  disposers.push({ name: "store", run: () => store.close() });
+  try {
+    const events = createAgentEvents();
+    const push = new PushReceiver();
+    const lastResults = new Map<string, LastResult>();
+    let dispatcher: Dispatcher = createDispatcher(topology, clock, options.env, log);
+    const journal = new IncidentJournal(store, dispatchingSink(() => dispatcher, () => clock.now()), log);
+    let generation: Generation | undefined;
+
+    const instances = () => [...topology.services.values()].flatMap((service) =>
+      (service.placement.kind === "logical" ? ["*"] : hostsOf(service.placement)).map((host) => ({ service: service.name, host, state: generation?.watcher.verdicts.instanceState(service.name, host) ?? "unknown" })));
+    const metrics = createAgentMetrics({
+      instances,
+      services: () => [...topology.services.keys()].map((service) => ({ service, health: generation?.watcher.health.health(service) ?? "unknown" })),
+      scheduler: () => generation?.watcher.scheduler.stats(),
+      notifiers: () => dispatcher.counters().notifiers,
+      openIncidents: () => journal.open().length,
+    });
+    const status = (): AgentStatus => buildStatus({
+      topology,
+      source: "agent",
+      agent: { name: vantage, version: AGENT_VERSION, started_at: new Date(startedAt).toISOString(), uptime_s: Math.round((clock.now() - startedAt) / 1000) },
+      lastResult: (check) => lastResults.get(check),
+      incidents: journal.open(),
+      ...(generation ? { instanceState: (service: string, host: string) => generation!.watcher.verdicts.instanceState(service, host), health: (service: string) => generation!.watcher.health.health(service) } : {}),
+    });
+
+    // Listening comes first after the store: a taken port should stop the start before any probe runs.
+    const http = await listenHttp(createHandler({
+      version: AGENT_VERSION,
+      uptime: () => (clock.now() - startedAt) / 1000,
+      metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.render() }),
+      status,
+      push: (token) => push.beat(token, clock.now()),
+    }), topology.agents.listen);
+    disposers.push({ name: "http server", run: () => http.close() });
+
+    const writer = new ResultWriter(store, { onError: (error) => log.error({ event: "store.write", err: error }, "writing check results failed; will retry") });
+    disposers.push({ name: "result writer", run: () => writer.close() });
+    disposers.push({ name: "notifications", run: () => dispatcher.stop({ drain: true, timeout_ms: options.drainMs ?? 5_000 }) });
+
+    const offs = [
+      events.on("check.result", (event) => {
+        const { check, result } = event;
+        lastResults.set(check.name, { at: event.startedAt, ok: result.ok, reason: result.reason, message: result.message, latencyMs: result.latencyMs });
+        metrics.recordResult(event);
+        writer.write({ check: check.name, service: check.service, host: check.host, agent: vantage, at: event.startedAt, ok: result.ok, latencyMs: result.latencyMs, reason: result.reason, message: result.message });
+      }),
+      events.on("check.overrun", (event) => {
+        metrics.recordOverrun(event);
+        log.warn({ event: "check.overrun", check: event.check.name, overruns: event.overruns }, `check ${event.check.name} was still running when due again; this run is skipped`);
+      }),
+      events.on("service.changed", (change) => log.info({ event: "service.changed", service: change.service, from: change.from, to: change.to, reason: change.reason }, `service ${change.service}: ${change.from} → ${change.to}`)),
+      events.on("error", ({ source, error }) => log.error({ event: "agent.error", source, err: error }, `${source} failed`)),
+    ];
+    disposers.push({ name: "listeners", run: () => offs.reverse().forEach((off) => off()) });
+
+    const begin = async (next: Topology) => {
+      for (const problem of await push.useTopology(next, secret)) log.error({ event: "push.token", check: problem.check }, `push check ${problem.check}: ${problem.error}`);
+      generation = startGeneration({ topology: next, clock, events, journal, vantage, run: agentProbeRunner(clock, secret, push) });
+    };
+    await begin(topology);
+    disposers.push({ name: "watcher", run: () => generation?.stop() });
+
+    let prune: TimerHandle | undefined;
+    const schedulePrune = () => {
+      prune = clock.setTimeout(() => {
+        try {
+          const pruned = pruneHistory(store, clock.now(), topology.agents.retention);
+          log.debug({ event: "store.prune", ...pruned }, "pruned history");
+        } catch (error) {
+          log.error({ event: "store.prune", err: error }, "pruning history failed; will retry");
+        }
+        schedulePrune();
+      }, PRUNE_EVERY_MS);
+    };
+    schedulePrune();
+    disposers.push({ name: "pruning", run: () => clock.clearTimeout(prune) });
+
+    let stopping: Promise<void> | undefined;
+    let reloading: Promise<ReloadOutcome> = Promise.resolve({ ok: true, errors: [] });
+    const reloadOnce = async (): Promise<ReloadOutcome> => {
+      if (stopping) return { ok: false, errors: ["the agent is stopping"] };
+      const next = loadConfig(configFile);
+      if (!next.ok) {
+        const errors = next.diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic);
+        metrics.recordReload(false, clock.now());
+        log.error({ event: "config.reload", ok: false, errors }, `config reload refused (${errors.length} error${errors.length === 1 ? "" : "s"}); the previous config keeps running:\n${errors.join("\n")}`);
+        return { ok: false, errors };
+      }
+      if (JSON.stringify(next.config) === JSON.stringify(config)) {
+        metrics.recordReload(true, clock.now());
+        log.info({ event: "config.reload", ok: true, changed: false }, "config reloaded: unchanged");
+        return { ok: true, errors: [] };
+      }
+      const nextTopology = buildTopology(next.config);
+      for (const key of ["listen", "data_dir", "name"] as const) {
+        if (next.config.agents[key] !== config.agents[key]) log.warn({ event: "config.reload", key: `agents.${key}` }, `agents.${key} changed; it takes effect when the agent restarts`);
+      }
+      const before = checkNames(topology);
+      const after = checkNames(nextTopology);
+      await generation?.stop();
+      if (notifyChanged(topology, nextTopology)) {
+        const old = dispatcher;
+        dispatcher = createDispatcher(nextTopology, clock, options.env, log);
+        void old.stop({ drain: true, timeout_ms: options.drainMs ?? 5_000 });
+      }
+      topology = nextTopology;
+      config = next.config;
+      for (const name of before) if (!after.has(name)) lastResults.delete(name);
+      await begin(nextTopology);
+      metrics.recordReload(true, clock.now());
+      const added = [...after].filter((name) => !before.has(name));
+      const removed = [...before].filter((name) => !after.has(name));
+      log.info({ event: "config.reload", ok: true, changed: true, added, removed, checks: after.size }, `config reloaded: ${after.size} checks (+${added.length} −${removed.length})`);
+      return { ok: true, errors: [] };
+    };
+    const reload = () => (reloading = reloading.then(reloadOnce, reloadOnce));
+
+    if (options.watchConfig ?? true) {
+      const unwatch = watchConfigFile(configFile, () => void reload(), { onError: (error) => log.warn({ event: "config.watch", err: error }, "cannot watch the config file; SIGHUP still reloads") });
+      disposers.push({ name: "config watch", run: unwatch });
+    }
+    log.info({ event: "agent.started", url: http.url, data_dir: dataDir, checks: checkNames(topology).size, version: AGENT_VERSION }, `agent started: ${checkNames(topology).size} checks, API on ${http.url}, state in ${dataDir}`);
+
+    return {
+      url: http.url,
+      dataDir,
+      status,
+      reload,
+      stop(stopOptions = {}) {
+        if (stopOptions.force) void dispatcher.stop();
+        if (!stopping) {
+          stopping = (async () => {
+            await reloading.catch(() => undefined);
+            log.info({ event: "agent.stopping" }, "stopping: probes, then notifications, results and store");
+            await unwind();
+            log.info({ event: "agent.stopped" }, "stopped");
+          })();
+        }
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}

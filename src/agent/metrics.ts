@@ -1,0 +1,129 @@
+// The agent's Prometheus metrics, on a registry of its own (never prom-client's global one, so two agents
+// in one process or a test never share counters). Results and overruns are counted as they happen; the
+// states (instances, services, scheduler lag, open incidents, notifier counters) are read from the running
+// agent when /metrics is scraped, through `MetricsSource`, so a reload that replaces the watcher needs no
+// re-wiring here.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { CheckOverrunEvent, CheckResultEvent } from "../engine/events.js";
+import type { SchedulerStats } from "../engine/scheduler.js";
+import type { LaneCounters } from "../notify/dispatcher.js";
+
+export interface MetricsSource {
+  instances(): ReadonlyArray<{ service: string; host: string; state: string }>;
+  services(): ReadonlyArray<{ service: string; health: string }>;
+  scheduler(): SchedulerStats | undefined;
+  /** The dispatcher's counters per notifier (a new dispatcher after a reload starts again from 0). */
+  notifiers(): Readonly<Record<string, LaneCounters>>;
+  openIncidents(): number;
+}
+
+export const INSTANCE_STATES = ["unknown", "up", "suspect", "down", "recovering"] as const;
+export const SERVICE_HEALTHS = ["unknown", "up", "degraded", "down"] as const;
+
+export interface AgentMetrics {
+  readonly registry: Registry;
+  recordResult(event: CheckResultEvent): void;
+  recordOverrun(event: CheckOverrunEvent): void;
+  recordReload(ok: boolean, at: number): void;
+  /** The exposition text for GET /metrics. */
+  render(): Promise<string>;
+}
+
+/**
+ * Turns counters read from elsewhere (which restart at 0 when their owner is replaced) into a
+ * Prometheus counter that only goes up: a drop means a new owner, whose whole value is new.
+ */
+function follow(read: (counters: LaneCounters) => number, source: MetricsSource): (this: Counter<"notifier">) => void {
+  const last = new Map<string, number>();
+  return function collect() {
+    for (const [name, counters] of Object.entries(source.notifiers())) {
+      const value = read(counters);
+      const before = last.get(name) ?? 0;
+      const delta = value >= before ? value - before : value;
+      if (delta > 0) this.inc({ notifier: name }, delta);
+      last.set(name, value);
+    }
+  };
+}
+
+export function createAgentMetrics(source: MetricsSource, options: { processMetrics?: boolean } = {}): AgentMetrics {
+  const registry = new Registry();
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "understudy_" });
+
+  const results = new Counter({ name: "understudy_check_results_total", help: "Check results by check, service, host and outcome.", labelNames: ["check", "service", "host", "ok"], registers: [registry] });
+  const latency = new Histogram({
+    name: "understudy_probe_latency_seconds", help: "How long probes took, successful or not.", labelNames: ["check", "service"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry],
+  });
+  const overruns = new Counter({ name: "understudy_check_overruns_total", help: "Runs skipped because the previous run of the check had not finished.", labelNames: ["check"], registers: [registry] });
+  new Gauge({
+    name: "understudy_instance_state", help: "1 for the state each instance (service on host) is judged to be in.", labelNames: ["service", "host", "state"], registers: [registry],
+    collect() {
+      this.reset();
+      for (const { service, host, state } of source.instances()) {
+        for (const candidate of INSTANCE_STATES) this.set({ service, host, state: candidate }, candidate === state ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: "understudy_service_health", help: "1 for the health each service is judged to be in.", labelNames: ["service", "health"], registers: [registry],
+    collect() {
+      this.reset();
+      for (const { service, health } of source.services()) {
+        for (const candidate of SERVICE_HEALTHS) this.set({ service, health: candidate }, candidate === health ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: "understudy_scheduler_lag_seconds", help: "Delay between a run being due and starting, over the last 15 minutes.", labelNames: ["quantile"], registers: [registry],
+    collect() {
+      const stats = source.scheduler();
+      this.set({ quantile: "0.5" }, (stats?.lagP50Ms ?? 0) / 1000);
+      this.set({ quantile: "0.99" }, (stats?.lagP99Ms ?? 0) / 1000);
+      this.set({ quantile: "1" }, (stats?.lagMaxMs ?? 0) / 1000);
+    },
+  });
+  new Gauge({
+    name: "understudy_scheduler_queue", help: "Probes running and waiting for a concurrency slot.", labelNames: ["state"], registers: [registry],
+    collect() {
+      const stats = source.scheduler();
+      this.set({ state: "running" }, stats?.running ?? 0);
+      this.set({ state: "queued" }, stats?.queued ?? 0);
+    },
+  });
+  new Counter({ name: "understudy_notifications_sent_total", help: "Notifications delivered, per notifier.", labelNames: ["notifier"], registers: [registry], collect: follow((c) => c.sent, source) });
+  new Counter({
+    name: "understudy_notifications_failed_total", help: "Notifications given up on (retries exhausted, or dropped), per notifier.", labelNames: ["notifier"], registers: [registry],
+    collect: follow((c) => c.failed + c.dropped, source),
+  });
+  new Gauge({
+    name: "understudy_open_incidents", help: "Incidents open now.", registers: [registry],
+    collect() {
+      this.set(source.openIncidents());
+    },
+  });
+  const reloads = new Counter({ name: "understudy_config_reloads_total", help: "Config reloads, by result.", labelNames: ["result"], registers: [registry] });
+  const lastReload = new Gauge({ name: "understudy_config_last_reload_successful", help: "1 when the last config reload succeeded (or none was tried), 0 when it failed.", registers: [registry] });
+  const lastReloadAt = new Gauge({ name: "understudy_config_last_reload_timestamp_seconds", help: "When the config was last reloaded, successfully or not.", registers: [registry] });
+  lastReload.set(1);
+  // Both label values exist from the start, so a rate() over them works before the first failure.
+  reloads.inc({ result: "success" }, 0);
+  reloads.inc({ result: "failure" }, 0);
+
+  return {
+    registry,
+    recordResult({ check, result }) {
+      results.inc({ check: check.name, service: check.service, host: check.host ?? "", ok: String(result.ok) });
+      latency.observe({ check: check.name, service: check.service }, result.latencyMs / 1000);
+    },
+    recordOverrun({ check }) {
+      overruns.inc({ check: check.name });
+    },
+    recordReload(ok, at) {
+      reloads.inc({ result: ok ? "success" : "failure" });
+      lastReload.set(ok ? 1 : 0);
+      lastReloadAt.set(at / 1000);
+    },
+    render: () => registry.metrics(),
+  };
+}

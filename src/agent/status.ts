@@ -1,0 +1,95 @@
+// What `GET /api/status` answers and `understudy status` prints: every service with its health, its
+// instances and its checks' last results, and the open incidents. Pure: the running agent fills it from
+// its verdicts, `understudy status` from the store when no agent answers (then health is unknown).
+// No secrets: a check is shown by its name and kind, never its spec (URLs may carry tokens).
+import type { Topology } from "../model/topology.js";
+import { hostsOf } from "../model/topology.js";
+import type { Incident as StoredIncident } from "../store/incidents.js";
+
+export interface LastResult {
+  at: number;
+  ok: boolean;
+  reason: string | undefined;
+  message: string;
+  latencyMs: number;
+}
+
+export interface CheckStatus {
+  name: string;
+  kind: string;
+  host: string | null;
+  interval_s: number;
+  last: { at: string; ok: boolean; reason: string | null; message: string; latency_ms: number } | null;
+}
+
+export interface ServiceStatus {
+  name: string;
+  criticality: string;
+  health: string;
+  instances: Array<{ host: string; state: string }>;
+  checks: CheckStatus[];
+}
+
+export interface IncidentStatus {
+  id: number;
+  title: string;
+  severity: string;
+  root: { kind: string; name: string };
+  children: Array<{ kind: string; name: string }>;
+  opened_at: string;
+  silenced: boolean;
+}
+
+export interface AgentStatus {
+  /** "agent": the running agent's verdicts; "store": read from the data directory, no live verdicts. */
+  source: "agent" | "store";
+  agent: { name: string; version: string; started_at: string | null; uptime_s: number | null };
+  services: ServiceStatus[];
+  incidents: IncidentStatus[];
+}
+
+export interface StatusInput {
+  topology: Topology;
+  agent: AgentStatus["agent"];
+  source: AgentStatus["source"];
+  lastResult(check: string): LastResult | undefined;
+  incidents: readonly StoredIncident[];
+  /** Live verdicts; absent when read from the store. */
+  instanceState?(service: string, host: string): string;
+  health?(service: string): string;
+}
+
+const iso = (at: number) => new Date(at).toISOString();
+
+export function buildStatus(input: StatusInput): AgentStatus {
+  const { topology } = input;
+  const services = [...topology.services.values()].map((service): ServiceStatus => {
+    const hosts = service.placement.kind === "logical" ? ["*"] : hostsOf(service.placement);
+    return {
+      name: service.name,
+      criticality: service.criticality,
+      health: input.health?.(service.name) ?? "unknown",
+      instances: hosts.map((host) => ({ host, state: input.instanceState?.(service.name, host) ?? "unknown" })),
+      checks: service.checks.map((check) => {
+        const last = input.lastResult(check.name);
+        return {
+          name: check.name,
+          kind: check.kind,
+          host: check.host ?? null,
+          interval_s: check.intervalMs / 1000,
+          last: last ? { at: iso(last.at), ok: last.ok, reason: last.reason ?? null, message: last.message, latency_ms: last.latencyMs } : null,
+        };
+      }),
+    };
+  });
+  const incidents = input.incidents.filter((incident) => incident.resolvedAt === undefined).map((incident): IncidentStatus => ({
+    id: incident.id,
+    title: incident.title,
+    severity: incident.severity,
+    root: incident.root,
+    children: incident.children,
+    opened_at: iso(incident.openedAt),
+    silenced: incident.silenced,
+  }));
+  return { source: input.source, agent: input.agent, services: services.sort((a, b) => a.name.localeCompare(b.name)), incidents };
+}

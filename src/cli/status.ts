@@ -1,0 +1,95 @@
+// `understudy status`: what the running agent sees (GET /api/status on agents.listen); when no agent
+// answers, the last results and open incidents kept in the data directory, saying which it read.
+import { dirname, resolve } from "node:path";
+import { parseListen } from "../agent/http.js";
+import type { AgentStatus, ServiceStatus } from "../agent/status.js";
+import { statusFromStore } from "../agent/status-from-store.js";
+import { formatDuration } from "../config/duration.js";
+import { resolveDataDir } from "../store/data-dir.js";
+import { colors, writeLine, type Colors, type Io } from "./io.js";
+import { CONFIG_OPTION, configPath, loadTopology, parseFlags, parseFormat, type Format } from "./options.js";
+import { markdownTable, textTable } from "./table.js";
+
+export const usage = `Usage: understudy status [--config FILE] [--format table|json|markdown]
+
+  Services with their health, instances and last check results, and the open incidents, as the
+  running agent (agents.listen) sees them. When no agent answers, reads the last results and open
+  incidents from the data directory (health is then unknown) and says so.`;
+
+const ASK_TIMEOUT_MS = 2_000;
+
+/** The URL to reach an agent listening on `listen`: a wildcard address is reached on loopback. */
+export function agentUrl(listen: string): string {
+  const { host, port } = parseListen(listen);
+  const reach = host === "0.0.0.0" || host === "" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  return `http://${reach.includes(":") ? `[${reach}]` : reach}:${port}`;
+}
+
+async function askAgent(url: string): Promise<AgentStatus | undefined> {
+  try {
+    const response = await fetch(`${url}/api/status`, { signal: AbortSignal.timeout(ASK_TIMEOUT_MS) });
+    if (!response.ok) return undefined;
+    return (await response.json()) as AgentStatus;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function status(argv: string[], io: Io): Promise<number> {
+  const { values } = parseFlags(argv, { ...CONFIG_OPTION, format: { type: "string", short: "f" } }, usage);
+  const format = parseFormat(values.format, usage);
+  const file = configPath(values.config, io.env);
+  const { topology } = loadTopology(file);
+  const url = agentUrl(topology.agents.listen);
+  const live = await askAgent(url);
+  const dataDir = resolveDataDir(topology.agents.data_dir, io.env, dirname(resolve(file)));
+  const found = live ?? statusFromStore(topology, dataDir, Date.now());
+  const from = live ? `the agent at ${url}` : `the store in ${dataDir} (no agent answered at ${url}; health is unknown)`;
+  if (!found) {
+    writeLine(io.stderr, `understudy: no agent answered at ${url} and ${dataDir} holds no state yet; start one with \`understudy agent\``);
+    return 1;
+  }
+  if (format === "json") {
+    writeLine(io.stdout, JSON.stringify({ from: live ? { agent: url } : { store: dataDir }, ...found }, null, 2));
+    return 0;
+  }
+  writeLine(io.stdout, render(found, from, format, colors(io)));
+  return 0;
+}
+
+function paint(state: string, c: Colors): string {
+  const color = { up: c.green, down: c.red, degraded: c.yellow, suspect: c.yellow, recovering: c.cyan }[state];
+  return color ? color(state) : c.dim(state);
+}
+
+function checksText(service: ServiceStatus, c: Colors): string {
+  if (service.checks.length === 0) return c.dim("no checks");
+  return service.checks.map((check) => {
+    if (!check.last) return `${check.name} ${c.dim("not run yet")}`;
+    const mark = check.last.ok ? c.green("ok") : c.red(`failed (${check.last.reason ?? "error"})`);
+    return `${check.name} ${mark} ${Math.round(check.last.latency_ms)}ms`;
+  }).join("; ");
+}
+
+function render(found: AgentStatus, from: string, format: Format, c: Colors): string {
+  const table = format === "markdown" ? markdownTable : textTable;
+  const heading = (text: string) => (format === "markdown" ? `## ${text}` : c.bold(text));
+  const uptime = found.agent.uptime_s === null ? "" : `, up ${formatDuration(found.agent.uptime_s * 1000)}`;
+  const lines = [
+    `From ${from}${found.agent.name ? `: agent ${found.agent.name}` : ""}${uptime}`,
+    "",
+    heading("Services"),
+    table(["Service", "Health", "Instances", "Last results"], found.services.map((service) => [
+      service.name,
+      paint(service.health, c),
+      service.instances.map((instance) => `${instance.host} ${paint(instance.state, c)}`).join(", "),
+      checksText(service, c),
+    ])),
+    "",
+    heading(`Open incidents (${found.incidents.length})`),
+    found.incidents.length === 0 ? "None." : table(["#", "Severity", "Since", "Incident"], found.incidents.map((incident) => [
+      String(incident.id), incident.severity, incident.opened_at, `${incident.title}${incident.silenced ? c.dim(" (silenced: maintenance)") : ""}`,
+    ])),
+  ];
+  return lines.join("\n");
+}
