@@ -1,0 +1,88 @@
+// A snapshot's manifest: what it holds and how to check it. Every file's size and sha256 and its
+// metadata (mode, owner, mtime, symlink target) are recorded here rather than trusted to the target,
+// because an SFTP server or a restic restore does not keep owners; restore applies them from here.
+// A snapshot is complete exactly when its manifest exists: it is always the last thing written.
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { writeFileAtomic } from "./atomic-file.js";
+import { BackupError } from "./errors.js";
+
+export const MANIFEST_FILE = "manifest.json";
+/** Data lives under this folder of a snapshot, the manifest beside it. */
+export const DATA_DIR = "data";
+
+const entrySchema = z.object({
+  path: z.string(), // relative to the snapshot's data folder, "/"-separated
+  type: z.enum(["file", "dir", "symlink"]),
+  size: z.number().int().nonnegative().optional(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  target: z.string().optional(),
+  mode: z.number().int(),
+  uid: z.number().int(),
+  gid: z.number().int(),
+  mtime_ms: z.number(),
+});
+
+const itemSchema = z.object({
+  kind: z.enum(["sqlite", "path", "command"]),
+  /** The database or path on the source host, or the command's argv joined by spaces. */
+  source: z.string(),
+  /** Where the item sits inside data/. */
+  stored: z.string(),
+});
+
+export const manifestSchema = z.object({
+  format: z.literal(1),
+  id: z.string(),
+  service: z.string(),
+  host: z.string(),
+  created_at: z.string(),
+  items: z.array(itemSchema),
+  files: z.array(entrySchema),
+  sqlite: z.array(z.object({ path: z.string(), integrity_check: z.string() })),
+});
+
+export type Manifest = z.output<typeof manifestSchema>;
+export type ManifestEntry = z.output<typeof entrySchema>;
+export type ManifestItem = z.output<typeof itemSchema>;
+
+export function sha256File(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash("sha256");
+    createReadStream(path)
+      .on("data", (chunk) => hash.update(chunk))
+      .on("error", reject)
+      .on("end", () => resolve(hash.digest("hex")));
+  });
+}
+
+export function parseManifest(text: string, where: string): Manifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new BackupError("corrupt", `${where}: the manifest is not JSON; the snapshot is damaged`, { cause: error });
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) throw new BackupError("corrupt", `${where}: the manifest does not have the expected shape; the snapshot is damaged`);
+  return parsed.data;
+}
+
+export async function readManifest(snapshotDir: string): Promise<Manifest> {
+  const file = join(snapshotDir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new BackupError("corrupt", `${snapshotDir} has no readable ${MANIFEST_FILE}: it is not a complete snapshot`, { cause: error });
+  }
+  return parseManifest(text, file);
+}
+
+/** Written last: until this returns, the snapshot does not exist for anyone who lists or restores. */
+export function writeManifest(snapshotDir: string, manifest: Manifest): Promise<void> {
+  return writeFileAtomic(join(snapshotDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+}
