@@ -35,13 +35,14 @@ export class IncidentJournal {
   private byEngineId = new Map<number, number>();
   /** Store id → incident, open but owned by no watcher. */
   private readonly carried = new Map<number, Incident>();
-  private readonly announced = new Set<number>();
+  /** Store id → the title people were told, which the recovery repeats (the live title drifts as parts recover). */
+  private readonly announced = new Map<number, string>();
 
   constructor(private readonly store: Store, private readonly sink: IncidentSink, private readonly log: Logger) {
     for (const incident of listIncidents(store, { open: true })) {
       this.carried.set(incident.id, incident);
       // Sent by the previous run unless it was silenced; its recovery is owed.
-      if (!incident.silenced) this.announced.add(incident.id);
+      if (!incident.silenced) this.announced.set(incident.id, incident.title);
     }
   }
 
@@ -115,7 +116,9 @@ export class IncidentJournal {
     }
     const why = (RANK[after.severity] ?? 0) > (RANK[before.severity] ?? 0) ? `Severity rose to ${after.severity}.`
       : after.title !== before.title && partKey(root) !== partKey(before.root) ? `Now explained by ${root.kind} ${root.name}.` : undefined;
-    if (why !== undefined) this.sink.updated(after, why);
+    if (why === undefined) return;
+    this.announced.set(id, after.title);
+    this.sink.updated(after, why);
   }
 
   private resolved(incident: EngineIncident): void {
@@ -128,7 +131,7 @@ export class IncidentJournal {
 
   private announce(incident: Incident): void {
     if (incident.silenced || this.announced.has(incident.id)) return;
-    this.announced.add(incident.id);
+    this.announced.set(incident.id, incident.title);
     this.sink.opened(incident);
   }
 
@@ -136,7 +139,10 @@ export class IncidentJournal {
     this.carried.delete(id);
     const incident = resolveIncident(this.store, id, at);
     this.log.info({ event: "incident.resolved", incident: id, title: incident.title, open_for_ms: at - incident.openedAt }, `incident #${id} resolved: ${incident.title}`);
-    if (this.announced.delete(id)) this.sink.resolved(incident, at, note);
+    const told = this.announced.get(id);
+    if (told === undefined) return;
+    this.announced.delete(id);
+    this.sink.resolved({ ...incident, title: told }, at, note);
   }
 
   private get(id: number): Incident | undefined {
