@@ -3,7 +3,7 @@
 import type { Topology } from "../model/topology.js";
 import { hostsOf } from "../model/topology.js";
 import { evaluate, rank, type Outcome, type Scenario } from "./outcome.js";
-import { reportFailure, severityRank, WEIGHT, type FailureReport } from "./report.js";
+import { compareNames, reportFailure, severityRank, WEIGHT, type FailureReport } from "./report.js";
 import { resilienceScore, type Score } from "./score.js";
 
 export interface Analysis {
@@ -40,7 +40,7 @@ export function worstFirst(a: FailureReport, b: FailureReport): number {
     || b.impact - a.impact
     || (b.recovery?.rto_s ?? Infinity) - (a.recovery?.rto_s ?? Infinity)
     || (a.kind === "host" ? 0 : 1) - (b.kind === "host" ? 0 : 1)
-    || a.component.localeCompare(b.component);
+    || compareNames(a.component, b.component);
 }
 
 /** A SPOF: a single failure whose unavailable set holds a critical or high service. */
@@ -52,7 +52,9 @@ export function analyze(topology: Topology): Analysis {
   const worstByService = new Map<string, Outcome>();
   const failures = singleFailures(topology).map((component) => {
     const outcomes = evaluate(topology, component.scenario);
-    for (const [name, outcome] of outcomes) if (rank(outcome) > rank(worstByService.get(name))) worstByService.set(name, outcome);
+    outcomes.forEach((outcome, name) => {
+      if (rank(outcome) > rank(worstByService.get(name))) worstByService.set(name, outcome);
+    });
     return reportFailure(topology, component.name, component.kind, outcomes);
   });
   failures.sort(worstFirst);

@@ -53,9 +53,17 @@ export function label(topology: Topology, name: string): string {
   return role !== undefined && role !== "app" && isKnownRole(role) ? `${KNOWN_ROLES[role]} (${name})` : name;
 }
 
+/** Code-point order: fast, and the same on every machine (localeCompare depends on the locale). */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Orders service names worst-first by criticality, then name. */
 function byCriticality(topology: Topology, names: Iterable<string>): string[] {
-  return [...names].sort((a, b) => WEIGHT[topology.services.get(b)!.criticality] - WEIGHT[topology.services.get(a)!.criticality] || a.localeCompare(b));
+  // Decorate once: looking the criticality up inside the comparator costs two Map lookups per comparison.
+  const keyed = [...names].map((name) => ({ name, weight: WEIGHT[topology.services.get(name)!.criticality] }));
+  keyed.sort((a, b) => b.weight - a.weight || compareNames(a.name, b.name));
+  return keyed.map((entry) => entry.name);
 }
 
 function listed(topology: Topology, names: string[], max = 4): string {
@@ -81,7 +89,10 @@ export function reportFailure(topology: Topology, component: string, kind: Compo
     if (verdict !== null) meets = (meets ?? true) && verdict;
   };
 
-  for (const [name, outcome] of outcomes) {
+  const roots: string[] = [];
+  const ways: Array<{ strategy: RecoveryStrategy | null; rto_s: number | null }> = [];
+  const failoverWays: typeof ways = [];
+  outcomes.forEach((outcome, name) => {
     const service = topology.services.get(name)!;
     const verdict = meetsTarget(service.target.rtoMs, outcome.recoveryMs);
     switch (outcome.state) {
@@ -90,6 +101,11 @@ export function reportFailure(topology: Topology, component: string, kind: Compo
         severity = worse(severity, service.criticality);
         impact += WEIGHT[service.criticality];
         judge(verdict);
+        // The failure's own recovery: the slowest way back among the services it takes down at the root.
+        if (outcome.root) {
+          roots.push(name);
+          ways.push({ strategy: service.recovery?.strategy ?? null, rto_s: seconds(outcome.recoveryMs) });
+        }
         break;
       case "degraded":
         degraded.push(name);
@@ -97,25 +113,22 @@ export function reportFailure(topology: Topology, component: string, kind: Compo
         severity = worse(severity, LOWER[service.criticality]);
         impact += WEIGHT[service.criticality] / 2;
         break;
-      case "fails-over":
-        failsOver.push({ service: name, to: outcome.to, recovery: { strategy: service.recovery?.strategy ?? null, rto_s: seconds(outcome.recoveryMs) }, meets_target: verdict });
+      case "fails-over": {
+        const recovery = { strategy: service.recovery?.strategy ?? null, rto_s: seconds(outcome.recoveryMs) };
+        failsOver.push({ service: name, to: outcome.to, recovery, meets_target: verdict });
+        failoverWays.push(recovery);
         if (verdict !== true) severity = worse(severity, LOWER[service.criticality]);
         judge(verdict);
         break;
+      }
       case "interrupted":
         interrupted.push(name);
         if (verdict !== true) severity = worse(severity, LOWER[service.criticality]);
         judge(verdict);
         break;
     }
-  }
-
-  // The failure's own recovery: the slowest way back among the services it takes down at the root.
-  const roots = [...outcomes].filter(([, outcome]) => outcome.state === "down" && outcome.root);
-  const ways = (roots.length > 0 ? roots : [...outcomes].filter(([, o]) => o.state === "fails-over")).map(([name, outcome]) => ({
-    strategy: topology.services.get(name)!.recovery?.strategy ?? null,
-    rto_s: seconds(outcome.recoveryMs),
-  }));
+  });
+  if (ways.length === 0) ways.push(...failoverWays);
   // An unknown way back is the worst case: it is what a person would have to work out at 3 a.m.
   const recovery = ways.find((way) => way.rto_s === null) ?? ways.sort((a, b) => b.rto_s! - a.rto_s!)[0] ?? null;
 
@@ -127,12 +140,12 @@ export function reportFailure(topology: Topology, component: string, kind: Compo
     unavailable: sortedUnavailable,
     degraded: sortedDegraded,
     degraded_after_s: degradedAfter,
-    fails_over: failsOver.sort((a, b) => a.service.localeCompare(b.service)),
+    fails_over: failsOver.sort((a, b) => compareNames(a.service, b.service)),
     interrupted: byCriticality(topology, interrupted),
     severity,
     recovery,
     meets_target: meets,
-    reason: reasonFor(topology, byCriticality(topology, roots.map(([name]) => name)), sortedUnavailable, sortedDegraded, degradedAfter, failsOver),
+    reason: reasonFor(topology, byCriticality(topology, roots), sortedUnavailable, sortedDegraded, degradedAfter, failsOver),
     impact,
   };
 }

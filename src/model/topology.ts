@@ -111,7 +111,11 @@ function orderOf(services: ReadonlyMap<string, Service>): string[] {
   for (const service of services.values()) {
     const deps = new Set(service.needs.flatMap((need) => need.anyOf));
     remaining.set(service.name, deps.size);
-    for (const dep of deps) users.set(dep, [...(users.get(dep) ?? []), service.name]);
+    for (const dep of deps) {
+      const list = users.get(dep);
+      if (list) list.push(service.name);
+      else users.set(dep, [service.name]);
+    }
   }
   const ready = [...remaining].filter(([, count]) => count === 0).map(([name]) => name);
   const order: string[] = [];
