@@ -1,7 +1,7 @@
 // The typed, frozen topology graph: the only view of the config the rest of the code sees.
 // Built once from a validated document; durations are milliseconds, every reference resolved.
 import type { ConfigDocument, CheckDocument, Criticality, HostDocument } from "../config/schema.js";
-import { RECOVERY_STRATEGIES } from "../config/schema.js";
+import type { RECOVERY_STRATEGIES } from "../config/schema.js";
 import { needs } from "../config/rules.js";
 import { probeKinds } from "../probes/registry.js";
 
