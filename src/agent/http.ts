@@ -86,12 +86,12 @@ export class ListenError extends Error {
   override name = "ListenError";
 }
 
-/** "127.0.0.1:8470", "[::1]:8470", "0.0.0.0:8470", or a bare port (then loopback). */
+/** "127.0.0.1:8470", "[::1]:8470", "0.0.0.0:8470", or ":8470" / "8470" (then loopback, never every address). */
 export function parseListen(listen: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(listen) ?? /^()()(\d{1,5})$/.exec(listen);
   const port = Number(match?.[3]);
   if (!match || !Number.isInteger(port) || port > 65_535) throw new ListenError(`agents.listen must be HOST:PORT such as 127.0.0.1:8470, got "${listen}"`);
-  return { host: match[1] ?? (match[2] || "127.0.0.1"), port };
+  return { host: match[1] || match[2] || "127.0.0.1", port };
 }
 
 export interface HttpServer {
