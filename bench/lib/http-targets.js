@@ -1,0 +1,20 @@
+// Loopback HTTP servers for the probe benchmark: each answers every request with 200 "ok".
+// Run in its own process (on the other core) so that serving does not compete with the agent measured.
+import { createServer } from "node:http";
+
+const count = Number(process.argv[2] ?? 4);
+const servers = [];
+for (let i = 0; i < count; i++) {
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { "content-type": "text/plain", "content-length": "2" });
+    response.end("ok");
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  servers.push(server);
+}
+process.stdout.write(`${JSON.stringify(servers.map((server) => server.address().port))}\n`);
+process.on("SIGTERM", () => {
+  for (const server of servers) server.close();
+  process.exit(0);
+});
