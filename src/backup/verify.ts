@@ -1,8 +1,11 @@
 // Checks a snapshot on disk against its manifest: every file re-read (size and sha256), every
 // symlink's target, every SQLite copy through `PRAGMA integrity_check`. Problems are values: the
 // caller decides whether a damaged snapshot is an error (restore --verify) or a line in a report.
-import { lstat, readlink } from "node:fs/promises";
+import { lstat, mkdtemp, readlink, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BackupError } from "./errors.js";
+import type { BackupTarget } from "./target.js";
 import { DATA_DIR, readManifest, sha256File } from "./manifest.js";
 import type { Manifest, ManifestEntry } from "./manifest.js";
 import { integrityCheck } from "./sqlite-copy.js";
@@ -59,4 +62,22 @@ export async function verifyData(locate: Locate, manifest: Manifest): Promise<Ve
 export async function verifySnapshotDir(dir: string): Promise<VerifyResult> {
   const manifest = await readManifest(dir);
   return verifyData((stored) => join(dir, DATA_DIR, stored), manifest);
+}
+
+/**
+ * Verifies a stored snapshot: fetched whole into a temporary folder (the only way through restic or
+ * SFTP to re-read every byte) and checked there. A target that reports damage while fetching (restic
+ * checks its own hashes) gives a failed result; a wrong password or an unreachable host still throws.
+ */
+export async function verifyStored(target: BackupTarget, id: string, scratchRoot = tmpdir()): Promise<VerifyResult> {
+  const scratch = await mkdtemp(join(scratchRoot, "understudy-verify-"));
+  try {
+    await target.get(id, scratch);
+    return await verifySnapshotDir(scratch);
+  } catch (error) {
+    if (error instanceof BackupError && error.kind === "corrupt") return { ok: false, id, files: 0, bytes: 0, problems: [error.message] };
+    throw error;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }

@@ -4,8 +4,6 @@
 // A restic snapshot is written whole or not at all (restic stores the snapshot file last), and our
 // manifest travels inside it; understudy's id is a tag.
 import { execFile } from "node:child_process";
-import { mkdir, readdir, rename, rm } from "node:fs/promises";
-import { join } from "node:path";
 import { z } from "zod";
 import { readSecret, secretRef } from "../../config/secret.js";
 import { defineTarget, manifestBytes } from "../target.js";
@@ -88,16 +86,8 @@ export class ResticTarget implements BackupTarget {
 
   async get(id: string, toDir: string): Promise<Manifest> {
     const snapshot = await this.find(id);
-    // restic 0.14 restores the absolute path the backup was taken from; it is moved into place after.
-    const scratch = join(toDir, ".restic-restore");
-    await mkdir(scratch, { recursive: true });
-    try {
-      await this.restic(["restore", snapshot.id, "--target", scratch]);
-      const root = join(scratch, snapshot.paths[0] ?? "");
-      for (const name of await readdir(root)) await rename(join(root, name), join(toDir, name));
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
-    }
+    // The backup was taken of "." inside the snapshot folder, so restic restores its contents as they are.
+    await this.restic(["restore", snapshot.id, "--target", toDir]);
     return readManifest(toDir);
   }
 
