@@ -191,23 +191,44 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       }
       const before = checkNames(topology);
       const after = checkNames(nextTopology);
+      // Built before anything is stopped: a dispatcher that cannot be built refuses the reload.
+      const nextDispatcher = notifyChanged(topology, nextTopology) ? createDispatcher(nextTopology, clock, options.env, log) : undefined;
       await generation?.stop();
-      if (notifyChanged(topology, nextTopology)) {
+      try {
+        await begin(nextTopology);
+      } catch (error) {
+        // The new config validated but the engine refused it: go back to watching with the old one.
+        log.error({ event: "config.reload", ok: false, err: error }, "config reload failed while starting the new watch; the previous config keeps running");
+        metrics.recordReload(false, clock.now());
+        await begin(topology);
+        void nextDispatcher?.stop();
+        return { ok: false, errors: [error instanceof Error ? error.message : String(error)] };
+      }
+      if (nextDispatcher) {
         const old = dispatcher;
-        dispatcher = createDispatcher(nextTopology, clock, options.env, log);
+        dispatcher = nextDispatcher;
         void old.stop({ drain: true, timeout_ms: options.drainMs ?? 5_000 });
       }
       topology = nextTopology;
       config = next.config;
       for (const name of before) if (!after.has(name)) lastResults.delete(name);
-      await begin(nextTopology);
       metrics.recordReload(true, clock.now());
       const added = [...after].filter((name) => !before.has(name));
       const removed = [...before].filter((name) => !after.has(name));
       log.info({ event: "config.reload", ok: true, changed: true, added, removed, checks: after.size }, `config reloaded: ${after.size} checks (+${added.length} −${removed.length})`);
       return { ok: true, errors: [] };
     };
-    const reload = () => (reloading = reloading.then(reloadOnce, reloadOnce));
+    const guardedReload = async (): Promise<ReloadOutcome> => {
+      try {
+        return await reloadOnce();
+      } catch (error) {
+        metrics.recordReload(false, clock.now());
+        log.error({ event: "config.reload", ok: false, err: error }, "config reload failed");
+        return { ok: false, errors: [error instanceof Error ? error.message : String(error)] };
+      }
+    };
+    // One reload at a time: a save and a SIGHUP together run one after the other.
+    const reload = () => (reloading = reloading.then(guardedReload));
 
     if (options.watchConfig ?? true) {
       const unwatch = watchConfigFile(configFile, () => void reload(), { onError: (error) => log.warn({ event: "config.watch", err: error }, "cannot watch the config file; SIGHUP still reloads") });
