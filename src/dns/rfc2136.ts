@@ -64,7 +64,7 @@ export const rfc2136 = defineDnsProvider({
         }
         if (rcode !== 0) {
           const what = UPDATE_RCODES[rcode] ?? `response code ${rcode}`;
-          return failure(rcode === 9 ? "auth" : "rejected", `${where} rejected the update of ${name} ${type}: ${what}`);
+          return failure(rcode === 9 ? "auth" : "rejected", `${where} rejected the update of ${name} ${type} signed with key ${spec.tsig.name}: ${what}`);
         }
         // A success that is not signed by our key could be forged or come from a misconfigured server.
         if (!signature.signed || !signature.valid) return failure("auth", `${where} answered the update without a valid TSIG signature of key ${spec.tsig.name}`);

@@ -15,7 +15,8 @@ export const UPDATE_RCODES: Record<number, string> = {
   2: "SERVFAIL: the server failed internally",
   3: "NXDOMAIN",
   4: "NOTIMP: the server does not implement dynamic update",
-  5: "REFUSED: the server's policy does not allow this update (allow-update / update-policy, or dnsupdate off)",
+  // PowerDNS answers REFUSED, not a TSIG error, to a signature it cannot check.
+  5: "REFUSED: the key or its secret is wrong, or the server's policy does not allow this update (allow-update / update-policy; PowerDNS: dnsupdate, TSIG-ALLOW-DNSUPDATE)",
   6: "YXDOMAIN",
   7: "YXRRSET",
   8: "NXRRSET",

@@ -16,6 +16,8 @@ export interface UpdatableNamed {
   server: string;
   zone: string;
   key: { name: string; algorithm: "hmac-sha256" | "hmac-sha512"; secret: string };
+  /** Update messages named accepted so far. */
+  updates(): number;
   stop(): Promise<void>;
 }
 
@@ -59,6 +61,8 @@ zone "${zone}" { type primary; file "${zoneFile}"; allow-update { key "${key.nam
       server: `127.0.0.1:${port}`,
       zone,
       key,
+      // named logs each update it accepts, even one that changes nothing (and so keeps the serial).
+      updates: () => daemon.output().split("\n").filter((line) => line.includes("updating zone") && line.includes("deleting rrset")).length,
       async stop() {
         await daemon.stop();
         await temp.stop();
