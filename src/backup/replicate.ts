@@ -35,7 +35,8 @@ export async function replicateSnapshot(options: ReplicateOptions): Promise<{ fi
   const { manifest, dir } = options.snapshot;
   const session = await openSftp(options.endpoint, options.env);
   const { sftp } = session;
-  const staged: Array<{ temp: string; dest: string }> = [];
+  const staged: Array<{ temp: string; dest: string; sqlite: boolean }> = [];
+  const databases = new Set(manifest.sqlite.map((database) => database.path));
   let bytes = 0;
   try {
     for (const entry of manifest.files) {
@@ -49,9 +50,13 @@ export async function replicateSnapshot(options: ReplicateOptions): Promise<{ fi
       await unlinkRemote(sftp, temp).catch(() => undefined);
       if (entry.type === "symlink") await symlinkRemote(sftp, entry.target ?? "", temp);
       else await uploadFile(sftp, join(dir, DATA_DIR, entry.path), temp, entry.mode & 0o777, (n) => (bytes += n));
-      staged.push({ temp, dest });
+      staged.push({ temp, dest, sqlite: databases.has(entry.path) });
     }
-    for (const { temp, dest } of staged) await posixRename(sftp, temp, dest);
+    for (const { temp, dest, sqlite } of staged) {
+      // A WAL left by an earlier database would be replayed into the new one: SQLite must be restored exactly.
+      if (sqlite) for (const suffix of ["-wal", "-shm", "-journal"]) await unlinkRemote(sftp, `${dest}${suffix}`).catch(() => undefined);
+      await posixRename(sftp, temp, dest);
+    }
   } catch (error) {
     // The previous replica stays whole: only the temporary files are removed.
     for (const { temp } of staged) await unlinkRemote(sftp, temp).catch(() => undefined);
