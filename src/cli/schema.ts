@@ -1,7 +1,7 @@
 // `understudy schema`: prints the config's JSON Schema (generated from the zod schema).
 import { writeFileSync } from "node:fs";
 import { configJsonSchema } from "../config/json-schema.js";
-import { writeLine, type Io } from "./io.js";
+import type { Io } from "./io.js";
 import { parseFlags } from "./options.js";
 
 export const usage = `Usage: understudy schema [--output FILE]
