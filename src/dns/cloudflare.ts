@@ -10,7 +10,7 @@ import { secretRef } from "../config/secret.js";
 import { describeNetError } from "../probes/net-error.js";
 import { defineDnsProvider, failure } from "./provider.js";
 import type { DnsFailure, RecordType } from "./provider.js";
-import { normaliseName } from "./record-values.js";
+import { inZone, normaliseName } from "./record-values.js";
 import { verifiedProvider } from "./verified-write.js";
 
 export const cloudflareSchema = z
@@ -95,6 +95,7 @@ export const cloudflare = defineDnsProvider({
       }
 
       async function listRecords(name: string, type: RecordType, signal: AbortSignal): Promise<{ ok: true; value: CfRecord[] } | DnsFailure> {
+        if (!inZone(name, zoneName)) return failure("invalid", `${name} is not inside the zone ${zoneName}`);
         const zone = await findZone(signal);
         if (!zone.ok) return zone;
         const listed = await call(`${describe()}: listing ${name} ${type}`, signal, (client) => client.dns.records.list({ zone_id: zone.value, name: { exact: name }, type }, { signal }));

@@ -9,7 +9,7 @@ import { errorExcerpt, httpCall } from "./http-call.js";
 import type { HttpAnswer } from "./http-call.js";
 import { defineDnsProvider, failure } from "./provider.js";
 import type { DnsFailure, RecordType } from "./provider.js";
-import { normaliseName } from "./record-values.js";
+import { inZone, normaliseName } from "./record-values.js";
 import { verifiedProvider } from "./verified-write.js";
 
 export const powerdnsSchema = z
@@ -50,6 +50,7 @@ export const powerdns = defineDnsProvider({
     const base = spec.api_url.replace(/\/+$/, "");
     const zoneUrl = `${base}/api/v1/servers/${encodeURIComponent(spec.server_id)}/zones/${encodeURIComponent(`${zone}.`)}`;
     const describe = () => `powerdns ${zone} @${new URL(base).host}`;
+    const outside = (name: string) => failure("invalid", `${name} is not inside the zone ${zone}`);
 
     function failed(answer: HttpAnswer, action: string): DnsFailure {
       const detail = errorExcerpt(answer);
@@ -62,6 +63,7 @@ export const powerdns = defineDnsProvider({
       describe,
       setsTtl: true,
       async read(name, type, signal) {
+        if (!inZone(name, zone)) return outside(name);
         if (spec.dns_server !== undefined) return readByQuery(spec.dns_server, name, type, signal);
         const headers = { "X-API-Key": await secret(spec.api_key) };
         // rrset_name/rrset_type narrow the answer on PowerDNS 4.9+; older versions send the whole zone.
@@ -75,7 +77,7 @@ export const powerdns = defineDnsProvider({
         return { ok: true, name, type, values, ttl: values.length === 0 ? undefined : rrset?.ttl };
       },
       async apply(name, type, values, ttl, signal) {
-        if (name !== zone && !name.endsWith(`.${zone}`)) return failure("invalid", `${name} is not inside the zone ${zone}`);
+        if (!inZone(name, zone)) return outside(name);
         const headers = { "X-API-Key": await secret(spec.api_key) };
         const body = { rrsets: [{ name: `${name}.`, type, ttl, changetype: "REPLACE", records: values.map((value) => ({ content: toContent(type, value), disabled: false })) }] };
         const answer = await httpCall(`${describe()}: writing ${name} ${type}`, zoneUrl, { method: "PATCH", headers, body }, signal);

@@ -75,3 +75,8 @@ export function valueSet(type: RecordType, values: readonly string[]): string[] 
 export function sameValues(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, index) => value === b[index]);
 }
+
+/** Whether a normalised name is the zone's apex or inside it. */
+export function inZone(name: string, zone: string): boolean {
+  return name === zone || name.endsWith(`.${zone}`);
+}

@@ -9,7 +9,7 @@ import { formatHostPort, hostPortString } from "../probes/host-port.js";
 import { readByQuery } from "./dns-read.js";
 import { exchange } from "./dns-exchange.js";
 import { defineDnsProvider, failure } from "./provider.js";
-import { normaliseName } from "./record-values.js";
+import { inZone, normaliseName } from "./record-values.js";
 import { TSIG_ALGORITHMS, TSIG_ERRORS, signMessage, verifyResponse } from "./tsig.js";
 import type { TsigKey } from "./tsig.js";
 import { UPDATE_RCODES, buildUpdate, responseCode } from "./update-message.js";
@@ -40,12 +40,13 @@ export const rfc2136 = defineDnsProvider({
     const zone = normaliseName(spec.zone);
     const where = formatHostPort(spec.server);
     const describe = () => `rfc2136 ${zone} @${where} (key ${spec.tsig.name})`;
+    const outside = (name: string) => failure("invalid", `${name} is not inside the zone ${zone}`);
     return verifiedProvider(ctx, (secret) => ({
       describe,
       setsTtl: true,
-      read: (name, type, signal) => readByQuery(spec.server, name, type, signal),
+      read: (name, type, signal) => (inZone(name, zone) ? readByQuery(spec.server, name, type, signal) : Promise.resolve(outside(name))),
       async apply(name, type, values, ttl, signal) {
-        if (name !== zone && !name.endsWith(`.${zone}`)) return failure("invalid", `${name} is not inside the zone ${zone}`);
+        if (!inZone(name, zone)) return outside(name);
         const text = (await secret(spec.tsig.secret)).trim();
         if (!BASE64.test(text)) return failure("secret", `the secret of TSIG key ${spec.tsig.name} is not base64 text (as in BIND's key file)`);
         const key: TsigKey = { name: spec.tsig.name, algorithm: spec.tsig.algorithm, secret: Buffer.from(text, "base64") };
