@@ -7,6 +7,8 @@ import * as schema from "./schema.js";
 import * as validate from "./validate.js";
 import * as init from "./init.js";
 import * as importer from "./import.js";
+import * as backup from "./backup.js";
+import * as restore from "./restore.js";
 import * as agentCommand from "./agent.js";
 import * as statusCommand from "./status.js";
 import * as checkCommand from "./check.js";
@@ -25,6 +27,8 @@ export const commands: Record<string, Command> = {
   schema: { summary: "print the config's JSON Schema (for editor completion)", usage: schema.usage, run: schema.schema },
   init: { summary: "write a first, commented config from a few answers", usage: init.usage, run: init.init },
   import: { summary: "a config from an Uptime Kuma backup or a Gatus config", usage: importer.usage, run: importer.importCommand },
+  backup: { summary: "consistent snapshots of services' data to backup targets; list, verify, prune", usage: backup.usage, run: backup.backup },
+  restore: { summary: "restore a snapshot into a folder, verified", usage: restore.usage, run: restore.restore },
   agent: { summary: "run the checks, open incidents by root cause, notify, serve /metrics and /api/status", usage: agentCommand.usage, run: (argv, io) => agentCommand.agent(argv, io) },
   status: { summary: "services, last results and open incidents, from the running agent or its store", usage: statusCommand.usage, run: statusCommand.status },
   check: { summary: "run one check (or a service's checks) now and print what it found", usage: checkCommand.usage, run: checkCommand.check },

@@ -6,6 +6,7 @@ import type { PathSegment } from "./diagnostics.js";
 import type { ConfigDocument } from "./schema.js";
 import { probeKinds } from "../probes/registry.js";
 import { notifierKinds } from "../notify/registry.js";
+import { checkBackupRules } from "../backup/rules.js";
 
 export interface RuleProblem {
   severity: "error" | "warning";
@@ -106,6 +107,7 @@ export function checkRules(doc: ConfigDocument): RuleProblem[] {
     for (const problem of windowShapeProblems(window)) error(at(problem.key), problem.message);
   });
 
+  checkBackupRules(doc, error);
   const cycle = findCycle(doc);
   if (cycle) error(["services", cycle[0]!, "depends_on"], `dependency cycle: ${cycle.join(" → ")}; a service cannot need itself, even through others`);
   return problems;

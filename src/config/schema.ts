@@ -6,6 +6,7 @@ import { durationSchema } from "./duration.js";
 import { probeKinds } from "../probes/registry.js";
 import { notifierKinds } from "../notify/registry.js";
 import { notifierFilterKeys, notifyPolicySchema } from "../notify/policy.js";
+import { backupTargetsSchema, serviceBackupShape } from "../backup/config.js";
 
 /** Host and service names: what users type on the command line and what appears in DNS-ish places. */
 export const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -110,6 +111,7 @@ export const serviceSchema = z
     data: z.array(dataSchema).default([]).describe("What must travel with the service to a standby or a backup."),
     failover: failoverSchema.optional(),
     public: z.boolean().default(false).describe("Shown on the public status page (its name and health only)."),
+    ...serviceBackupShape,
   })
   .describe("A service: runs_on (replicas) or primary + standby, or neither for a logical service (a mesh, a LAN).");
 
@@ -175,6 +177,7 @@ export const configSchema = z
     notify: z.array(notifyItemSchema).default([]),
     notify_policy: notifyPolicySchema.prefault({}),
     maintenance: z.array(maintenanceSchema).default([]),
+    backup_targets: backupTargetsSchema,
   })
   .describe("Understudy configuration: hosts, services, what depends on what and what stands in for what.");
 
