@@ -2,9 +2,10 @@
 //   npx tsc -p tsconfig.build.json && node bench/backup.js
 // 1. A 1 GB SQLite database (BENCH_DB_MB) in WAL mode: `cp` of the idle file (the physical limit) and
 //    `sqlite3 .backup` of the idle file, then understudy's snapshot (VACUUM INTO, sha256, integrity_check)
-//    while a writer commits rows as fast as it can; the ratios of the snapshot time to both.
+//    while a writer commits rows as fast as it can (the harshest load); the ratios to both.
 // 2. Replication of a 100 MB database (BENCH_REPL_MB) at every: 10s to a standby over loopback SSH (a real
-//    sshd started here): per cycle the snapshot + ship time and the replica's age on arrival; the worst
+//    sshd started here), a writer committing BENCH_REPL_RATE (1000) rows/s: per cycle the snapshot + ship
+//    time and the replica's age on arrival; the worst
 //    age a promote would see is the interval plus one cycle.
 // Figures depend on the disk and page cache (the idle baselines read a warm file); compare runs on one machine.
 import { execFileSync, spawn } from "node:child_process";
@@ -21,6 +22,7 @@ import { replicaAge } from "../dist/backup/replica-state.js";
 
 const DB_MB = Number(process.env.BENCH_DB_MB ?? 1024);
 const REPL_MB = Number(process.env.BENCH_REPL_MB ?? 100);
+const REPL_RATE = Number(process.env.BENCH_REPL_RATE ?? 1000);
 const EVERY_MS = Number(process.env.BENCH_EVERY_MS ?? 10_000);
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 6);
 const WRITER = new URL("../test/integration/backup-fixtures/writer.mjs", import.meta.url).pathname;
@@ -47,8 +49,9 @@ function makeDatabase(file, mb) {
     PRAGMA wal_checkpoint(TRUNCATE);`]);
 }
 
-async function startWriter(file) {
-  const child = spawn(process.execPath, [WRITER, file, "200"], { stdio: ["ignore", "pipe", "inherit"] });
+/** A writer committing 200-byte rows: `rate` commits per second, or as fast as it can (0). */
+async function startWriter(file, rate = 0) {
+  const child = spawn(process.execPath, [WRITER, file, "200", String(rate)], { stdio: ["ignore", "pipe", "inherit"] });
   children.push(child);
   await new Promise((resolve) => child.stdout.once("data", resolve));
   return child;
@@ -117,10 +120,10 @@ async function replicationBench() {
   const db = join(work, "repl.sqlite");
   makeDatabase(db, REPL_MB);
   const endpoint = await startSshd();
-  const writer = await startWriter(db);
+  const writer = await startWriter(db, REPL_RATE);
   const dataDir = join(work, "agent");
   const cycles = [];
-  console.log(`\nreplication of a ${(statSync(db).size / 1e6).toFixed(0)} MB database every ${EVERY_MS / 1000} s over loopback ssh (${CYCLES} cycles, writer running)`);
+  console.log(`\nreplication of a ${(statSync(db).size / 1e6).toFixed(0)} MB database every ${EVERY_MS / 1000} s over loopback ssh (${CYCLES} cycles, writer committing ${REPL_RATE} rows/s)`);
   for (let cycle = 0; cycle < CYCLES; cycle++) {
     const started = performance.now();
     const snapshot = await takeSnapshot({ service: "bench", stagingRoot: join(work, "staging"), data: [{ sqlite: db }] });

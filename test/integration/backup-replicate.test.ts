@@ -68,7 +68,7 @@ describe.skipIf(!requireBinaries("openssh-server openssh-client", "sshd", "ssh-k
     ]);
   });
 
-  it("a shipment that breaks off leaves the previous replica whole and no temporary file", async () => {
+  it("a shipment that breaks off leaves the previous replica whole and none of its temporary files", async () => {
     const root = join(work.path, "standby");
     const dataDir = join(work.path, "agent");
     const first = await primaryWith("one");

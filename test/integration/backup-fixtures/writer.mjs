@@ -1,7 +1,8 @@
 // A service that keeps writing: opens a SQLite database in WAL mode and commits numbered rows, one
-// transaction each, as fast as it can, until killed. Prints "ready" after the first commit.
+// transaction each, until killed: as fast as it can, or argv[4] commits per second. Prints "ready"
+// after the first commit. argv[3] is the payload size in bytes (default 200).
 import Database from "better-sqlite3";
-import { setImmediate } from "node:timers";
+import { setImmediate, setInterval } from "node:timers";
 
 const db = new Database(process.argv[2]);
 db.pragma("journal_mode = WAL");
@@ -11,8 +12,16 @@ const padding = "x".repeat(Number(process.argv[3] ?? 200));
 let n = (db.prepare("SELECT COALESCE(MAX(n), 0) AS n FROM rows").get()).n;
 insert.run(++n, padding);
 process.stdout.write("ready\n");
-const tick = () => {
-  for (let i = 0; i < 50; i++) insert.run(++n, padding);
-  setImmediate(tick);
-};
-tick();
+const rate = Number(process.argv[4] ?? 0);
+if (rate > 0) {
+  // Ten batches a second, each its share of the rate: a steady load rather than a saturating one.
+  setInterval(() => {
+    for (let i = 0; i < Math.max(1, Math.round(rate / 10)); i++) insert.run(++n, padding);
+  }, 100);
+} else {
+  const tick = () => {
+    for (let i = 0; i < 50; i++) insert.run(++n, padding);
+    setImmediate(tick);
+  };
+  tick();
+}
