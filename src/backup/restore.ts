@@ -76,9 +76,12 @@ export async function restoreSnapshot(options: RestoreOptions): Promise<RestoreR
     }
     const asRoot = process.getuid?.() === 0;
     await applyMetadata(data, manifest, asRoot);
+    const databases = new Set(manifest.sqlite.map((database) => database.path));
     for (const { stored, place } of placedItems(manifest)) {
       const dest = join(to, place);
       if (options.force) await rm(dest, { recursive: true, force: true });
+      // An old WAL beside the restored database would be replayed into it: SQLite is restored exactly.
+      if (databases.has(stored)) for (const suffix of ["-wal", "-shm", "-journal"]) await rm(`${dest}${suffix}`, { force: true });
       await move(join(data, stored), dest);
     }
     const after = options.verify ? await verifyData((stored) => join(to, placeOf(manifest, stored)), manifest) : undefined;

@@ -73,6 +73,26 @@ describe("snapshot and restore", () => {
     expect(await readdir(dir)).not.toContain("restore");
   });
 
+  it("restoring a database in place removes the WAL of the one it replaces", async () => {
+    const Database = (await import("better-sqlite3")).default;
+    const file = join(dir, "live.sqlite");
+    const db = new Database(file);
+    db.pragma("journal_mode = WAL");
+    db.exec("CREATE TABLE t (x); INSERT INTO t VALUES ('snapshot');");
+    db.close();
+    const target = new LocalTarget(join(dir, "store"));
+    const snapshot = await takeSnapshot({ service: "app", stagingRoot: join(dir, "staging"), data: [{ sqlite: file }] });
+    await target.put(snapshot.dir);
+    const to = join(dir, "restore");
+    await mkdir(join(to, dir), { recursive: true });
+    await writeFile(join(to, `${file}-wal`), "frames of another database");
+    await restoreSnapshot({ target, id: snapshot.manifest.id, to, force: true, verify: true });
+    expect((await readdir(join(to, dir))).sort()).toEqual(["live.sqlite"]);
+    const restored = new Database(join(to, file), { readonly: true });
+    expect(restored.prepare("SELECT x FROM t").pluck().get()).toBe("snapshot");
+    restored.close();
+  });
+
   it("refuses a non-empty folder unless forced, and then replaces only the snapshot's paths", async () => {
     const acme = await acmeTree();
     const target = new LocalTarget(join(dir, "store"));
