@@ -135,3 +135,13 @@ maintenance:
     expect(found).toContain('maintenance[1].start: "tomorrow" is not a local date and time');
   });
 });
+
+describe("every error at once, each said once", () => {
+  it("reports a rule problem next to a schema problem, but not twice for one place", () => {
+    const found = errors(`${base}  a: { runs_on: [O001], criticality: urgent }\n  b: { runs_on: [H01] }\n`);
+    expect(found).toEqual([
+      expect.stringContaining('services.a.criticality: expected one of "critical"'),
+      expect.stringContaining('services.b.runs_on[0]: unknown host "H01"'),
+    ]);
+  });
+});

@@ -3,7 +3,8 @@
 import { readFileSync } from "node:fs";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { configSchema, hostSchema, serviceSchema, type ConfigDocument } from "./schema.js";
-import { explainIssues } from "./zod-issues.js";
+import { explainIssues, unwrap } from "./zod-issues.js";
+import type { z } from "zod";
 import { checkRules } from "./rules.js";
 import type { Diagnostic, PathSegment } from "./diagnostics.js";
 
@@ -65,10 +66,13 @@ export function parseConfig(text: string, file: string): LoadResult {
       severity: "error", file, path, message, ...place(doc, lines, path, message),
     }));
     // Cross-field problems of the parts that did parse are reported now too, not after the next fix.
+    // A rule about a place the schema already refused would only say the same thing again.
     const partial = salvage(input);
-    const more = partial ? checkRules(partial).filter((p) => p.severity === "error").map(({ severity, path, message }): Diagnostic => ({
-      severity, file, path, message, ...place(doc, lines, path, message),
-    })) : [];
+    const refused = diagnostics.map((d) => d.path);
+    const overlaps = (a: readonly PathSegment[], b: readonly PathSegment[]) => a.slice(0, b.length).every((segment, i) => segment === b[i]) || b.slice(0, a.length).every((segment, i) => segment === a[i]);
+    const more = partial ? checkRules(partial)
+      .filter((p) => p.severity === "error" && !refused.some((path) => overlaps(path, p.path)))
+      .map(({ severity, path, message }): Diagnostic => ({ severity, file, path, message, ...place(doc, lines, path, message) })) : [];
     return { ok: false, diagnostics: sortByPlace([...diagnostics, ...more]), file };
   }
   const problems = checkRules(parsed.data).map(({ severity, path, message }): Diagnostic => ({
@@ -108,7 +112,25 @@ function salvage(input: unknown): ConfigDocument | undefined {
   };
   const hosts = section(raw.hosts, hostSchema, hostSchema.parse({ address: "placeholder" }));
   const services = section(raw.services, serviceSchema, serviceSchema.parse({}));
-  return { ...configSchema.parse({ version: 1, hosts: {}, services: {} }), hosts, services };
+  const document: Record<string, unknown> = { ...configSchema.parse({ version: 1, hosts: {}, services: {} }), hosts, services };
+  // Other named sections (backup targets…): an invalid entry still exists as a name others may refer to.
+  for (const [key, schema] of Object.entries(configSchema.shape)) {
+    if (key === "hosts" || key === "services" || raw[key] === undefined) continue;
+    const whole = schema.safeParse(raw[key]);
+    if (whole.success) {
+      document[key] = whole.data;
+      continue;
+    }
+    const def = unwrap(schema)._zod.def as { type: string; valueType?: z.ZodType };
+    if (def.type === "record" && def.valueType && raw[key] !== null && typeof raw[key] === "object") {
+      const valueType = def.valueType;
+      document[key] = Object.fromEntries(Object.entries(raw[key] as object).map(([name, item]) => {
+        const entry = valueType.safeParse(item);
+        return [name, entry.success ? entry.data : {}];
+      }));
+    }
+  }
+  return document as ConfigDocument;
 }
 
 function sortByPlace(list: Diagnostic[]): Diagnostic[] {

@@ -13,7 +13,7 @@ export interface PlainProblem {
 }
 
 /** Strips wrappers (optional, default, pipe…) to the schema that gives the shape. */
-function unwrap(schema: AnySchema): AnySchema {
+export function unwrap(schema: AnySchema): AnySchema {
   let current = schema;
   for (;;) {
     const def = current._zod.def as { type: string; innerType?: AnySchema; in?: AnySchema };
