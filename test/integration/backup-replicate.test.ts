@@ -13,7 +13,7 @@ import { requireBinaries } from "./helpers/binaries.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 import type { TempDir } from "./helpers/temp-dir.js";
 import type { Sshd } from "./helpers/sshd.js";
-import { startSftpServer } from "./backup-fixtures/sshd-sftp.js";
+import { startSshd as startSftpServer } from "./helpers/sshd.js";
 
 describe.skipIf(!requireBinaries("openssh-server openssh-client", "sshd", "ssh-keygen"))("replication to a standby over SFTP", () => {
   let sshd: Sshd;

@@ -14,7 +14,7 @@ import { verifySnapshotDir, verifyStored } from "../../src/backup/verify.js";
 import { BackupError } from "../../src/backup/errors.js";
 import type { BackupTarget } from "../../src/backup/target.js";
 import { requireBinaries } from "./helpers/binaries.js";
-import { startSftpServer } from "./backup-fixtures/sshd-sftp.js";
+import { startSshd as startSftpServer } from "./helpers/sshd.js";
 import type { Sshd } from "./helpers/sshd.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 import type { TempDir } from "./helpers/temp-dir.js";

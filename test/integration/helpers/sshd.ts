@@ -72,6 +72,8 @@ export async function startSshd(): Promise<Sshd> {
         "PermitRootLogin prohibit-password",
         // The temp dir is not owned the way StrictModes wants a home directory to be.
         "StrictModes no",
+        // SFTP for the backup target and replication; the ssh probe tests only exec commands.
+        "Subsystem sftp internal-sftp",
         "",
       ].join("\n"),
     );
