@@ -12,6 +12,7 @@ import * as restore from "./restore.js";
 import * as agentCommand from "./agent.js";
 import * as statusCommand from "./status.js";
 import * as checkCommand from "./check.js";
+import * as runbookCommand from "./runbook.js";
 
 export interface Command {
   summary: string;
@@ -32,4 +33,5 @@ export const commands: Record<string, Command> = {
   agent: { summary: "run the checks, open incidents by root cause, notify, serve /metrics and /api/status", usage: agentCommand.usage, run: (argv, io) => agentCommand.agent(argv, io) },
   status: { summary: "services, last results and open incidents, from the running agent or its store", usage: statusCommand.usage, run: statusCommand.status },
   check: { summary: "run one check (or a service's checks) now and print what it found", usage: checkCommand.usage, run: checkCommand.check },
+  runbook: { summary: "runbooks for every host and service from the config; --check DIR for CI", usage: runbookCommand.usage, run: runbookCommand.runbook },
 };

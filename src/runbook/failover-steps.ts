@@ -1,0 +1,81 @@
+// The manual failover of one service, step by step: confirm, dry run, run `understudy failover`, and
+// if that cannot finish, each step by hand with the commands from the config's failover block
+// (fence, promote, verify, DNS). Commands are quoted for a shell; secrets are never printed.
+import { failoverSettings, kindsOf, type ActionConfig, type DnsSwitchConfig } from "../failover/config.js";
+import { dnsProviderKinds } from "../dns/registry.js";
+import type { Step } from "./document.js";
+import type { RunbookContext } from "./context.js";
+import { serviceDoc } from "./context.js";
+import { quote, shellLine } from "./shell.js";
+
+const DNS_KINDS = dnsProviderKinds.map((kind) => kind.kind);
+
+/** How to run an action by hand, as a command line, or undefined when it has no command form. */
+function actionCommand(context: RunbookContext, action: ActionConfig, defaultHost: string, service: string, from: string, to: string): string {
+  if (action.ssh) {
+    const host = context.topology.hosts.get(action.ssh.host ?? defaultHost)!;
+    const ssh = host.ssh;
+    const port = ssh && ssh.port !== 22 ? `-p ${ssh.port} ` : "";
+    return `ssh ${port}${quote(`${ssh?.user ?? "root"}@${host.address}`)} -- ${shellLine(action.ssh.command)}`;
+  }
+  if (action.command) return `UNDERSTUDY_SERVICE=${quote(service)} UNDERSTUDY_FROM=${quote(from)} UNDERSTUDY_TO=${quote(to)} ${shellLine(action.command)}`;
+  const hook = action.webhook!;
+  const body = JSON.stringify({ service, from, to, step: "manual" });
+  const headers = Object.keys(hook.headers).length > 0 ? `  # add the headers from the config: ${Object.keys(hook.headers).join(", ")}` : "";
+  return `curl -fsS -X ${hook.method} -H 'Content-Type: application/json' -d ${quote(body)} ${quote(hook.url)}${headers}`;
+}
+
+/** The provider and where it lives, without any secret: "cloudflare zone example.org". */
+export function dnsProvider(dns: DnsSwitchConfig): string {
+  const [kind] = kindsOf(dns, DNS_KINDS);
+  const spec = (dns as Record<string, unknown>)[kind ?? ""] as Record<string, unknown> | undefined;
+  const where = ["zone", "server", "api_url", "path"].filter((key) => typeof spec?.[key] === "string").map((key) => `${key} ${String(spec![key])}`);
+  return [kind ?? "an unknown provider", ...where].join(" ");
+}
+
+function fenceSteps(context: RunbookContext, service: string, from: string, to: string): Step[] {
+  const fence = failoverSettings(serviceDoc(context, service).failover).fence;
+  const offline = `make sure ${from} cannot come back as ${service}'s primary: power it off at the provider (or pull its network), or disable the unit before it boots. Two primaries are worse than a longer outage.`;
+  if (!fence) return [{ do: `No fence is configured. Before promoting, ${offline}` }];
+  const step: Step = { do: `Fence ${from} (stop ${service} there).`, command: actionCommand(context, fence, from, service, from, to), check: `${service} no longer answers on ${from}.` };
+  if (!fence.ssh) return [step];
+  return [step, { do: `SSH fencing cannot fence a dead or unreachable host: the command never arrives. If ${from} is dead or you could not reach it, ${offline}` }];
+}
+
+function promoteStep(context: RunbookContext, service: string, from: string, to: string): Step {
+  const doc = serviceDoc(context, service);
+  const promote = failoverSettings(doc.failover).promote;
+  if (promote) return { do: `Promote ${to}.`, command: actionCommand(context, promote, to, service, from, to), check: `${service} is running on ${to}.` };
+  if (doc.replicate) return { do: `Start ${service} on ${to}: its replica is in place, the unit stays stopped until promoted (no promote action is configured).`, command: `ssh ${quote(context.topology.hosts.get(to)!.address)} -- systemctl start ${quote(service)}`, check: `systemctl is-active ${service} on ${to} says active.` };
+  return { do: `Nothing to promote (no promote action: a hot standby). Make sure ${service} runs on ${to}.` };
+}
+
+function dnsStep(context: RunbookContext, service: string, to: string): Step {
+  const dns = failoverSettings(serviceDoc(context, service).failover).dns;
+  const address = context.topology.hosts.get(to)!.address;
+  if (!dns) return { do: `Point clients at ${to} (${address}). No \`dns:\` block is configured, so Understudy switches no record: do what clients use to find ${service} (a record, a floating IP, a proxy's upstream).` };
+  return {
+    do: `Switch DNS: at ${dnsProvider(dns)}, set ${dns.name} ${dns.type} to ${address} with TTL ${dns.ttl} s. Resolvers keep the old answer up to ${dns.ttl} s.`,
+    command: `dig +short ${quote(dns.name)} ${dns.type}`,
+    check: `the answer is ${address} (ask the provider's own nameserver with @server if a resolver still caches the old one).`,
+  };
+}
+
+/** The steps to move `service` from `from` to `to` when the primary is gone. */
+export function failoverSteps(context: RunbookContext, service: string, from: string, to: string): Step[] {
+  const checks = context.topology.services.get(service)!.checks;
+  const onStandby = checks.filter((check) => check.host === to);
+  const command = `understudy failover ${service} --to ${to}`;
+  return [
+    { do: `Confirm ${service} is down on ${from}, not just the path from one agent.`, command: "understudy status", check: `${service} shows down with an open incident; its checks on ${from} fail.` },
+    { do: "Dry run the failover: it prints the plan and any guard that refuses it, and changes nothing.", command: `${command} --dry-run`, check: "the plan lists fence, promote, verify and switch; no guard refuses (a stale replica, anti-flap)." },
+    { do: "Run it.", command, check: `it ends serving from ${to}. If it did, skip to the last step. If it stopped partway, do the remaining steps below by hand.` },
+    ...fenceSteps(context, service, from, to),
+    promoteStep(context, service, from, to),
+    onStandby.length > 0
+      ? { do: `Verify ${to} with ${service}'s own checks.`, command: onStandby.map((check) => `understudy check ${quote(check.name)}`).join("\n"), check: "every check passes." }
+      : { do: `Verify ${to} by hand: no check watches ${service} on ${to} (add one with \`on: ${to}\`).` },
+    dnsStep(context, service, to),
+    { do: `Check ${service} from a client, then keep it on ${to} until ${from} is repaired. Fail back later with the same command.`, command: `understudy failover ${service} --to ${from} --dry-run` },
+  ];
+}
