@@ -7,6 +7,7 @@ import type { ConfigDocument } from "./schema.js";
 import { probeKinds } from "../probes/registry.js";
 import { notifierKinds } from "../notify/registry.js";
 import { checkBackupRules } from "../backup/rules.js";
+import { checkFailoverRules } from "../failover/rules.js";
 
 export interface RuleProblem {
   severity: "error" | "warning";
@@ -108,6 +109,7 @@ export function checkRules(doc: ConfigDocument): RuleProblem[] {
   });
 
   checkBackupRules(doc, error);
+  checkFailoverRules(doc, error, warn);
   const cycle = findCycle(doc);
   if (cycle) error(["services", cycle[0]!, "depends_on"], `dependency cycle: ${cycle.join(" → ")}; a service cannot need itself, even through others`);
   return problems;

@@ -7,6 +7,7 @@ import { probeKinds } from "../probes/registry.js";
 import { notifierKinds } from "../notify/registry.js";
 import { notifierFilterKeys, notifyPolicySchema } from "../notify/policy.js";
 import { backupTargetsSchema, serviceBackupShape } from "../backup/config.js";
+import { failoverSchema } from "../failover/config.js";
 
 /** Host and service names: what users type on the command line and what appears in DNS-ish places. */
 export const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -72,13 +73,6 @@ const dataSchema = z.union([
   z.strictObject({ path: z.string().min(1).describe("A directory or file, copied with mode, owner, mtime and symlinks.") }),
   z.strictObject({ command: z.array(z.string()).min(1).describe("A dump command as argv (never a shell string), e.g. [pg_dump, app].") }),
 ]);
-
-const failoverSchema = z.strictObject({
-  mode: z
-    .enum(["manual", "automatic"])
-    .default("manual")
-    .describe("manual: alert with the exact command to run; automatic: the agent fails over on a verdict."),
-});
 
 /** A check: the common scheduling keys plus exactly one probe kind key (http, dns, tcp…). */
 const probeKeys = Object.fromEntries(probeKinds.map((kind) => [kind.kind, kind.schema.optional()]));

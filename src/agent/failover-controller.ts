@@ -1,0 +1,209 @@
+// The agent's failover controller: follows instance verdicts for each primary/standby service through
+// its state machine (src/failover/machine.ts) and acts on them. With `failover.mode: automatic`, a
+// down active instance starts a plan (guards first); with `manual` (the default) the incident's
+// notification carries the exact command to run instead. A stable primary brings the service back
+// only with `failback: { after }`. At start, runs a crash left unfinished are resumed or rolled back.
+// The active host lives in the store, so service health and a restarted agent follow a failover.
+import type { ConfigDocument } from "../config/schema.js";
+import type { Clock, TimerHandle } from "../engine/clock.js";
+import type { AgentEmitter } from "../engine/events.js";
+import { MaintenanceSchedule } from "../engine/maintenance.js";
+import type { ProbeRunner } from "../engine/scheduler.js";
+import type { InstanceChange, VerdictSource } from "../engine/verdict.js";
+import { LocalCoordinator } from "../failover/coordinator.js";
+import { Failovers } from "../failover/failovers.js";
+import { FailoverMachine } from "../failover/machine.js";
+import { describePlan } from "../failover/plan.js";
+import { recordedReplicas, type ReplicaCheck } from "../failover/replica-check.js";
+import { realSteps } from "../failover/steps.js";
+import type { Topology } from "../model/topology.js";
+import type { Dispatcher } from "../notify/dispatcher.js";
+import type { Store } from "../store/db.js";
+import type { Incident } from "../store/incidents.js";
+import { historyView } from "../failover/history-view.js";
+import type { Logger } from "./log.js";
+
+export interface FailoverControllerOptions {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  dataDir: string;
+  events: AgentEmitter;
+  topology(): Topology;
+  config(): ConfigDocument;
+  dispatcher(): Dispatcher;
+  verdicts(): VerdictSource | undefined;
+  /** Recomputes service health after the active host moved. */
+  refreshHealth(at: number, reason: string): void;
+  probe: ProbeRunner;
+  secret(ref: string): Promise<string>;
+  replicas?: ReplicaCheck;
+}
+
+export interface FailoverController {
+  readonly failovers: Failovers;
+  activeHost(service: string): string | undefined;
+  /** For a manual-mode service this incident takes down: the command a person should run. */
+  hint(incident: Incident): string | undefined;
+  /** Resolves once runs left by a crash are settled. */
+  readonly resumed: Promise<void>;
+  /** The dashboard API's failover surface (src/api/deps.ts FailoverApi). */
+  readonly api: {
+    history(): unknown[];
+    plan(service: string, to: string | undefined): unknown;
+    start(service: string, to: string | undefined, by: string): Promise<unknown>;
+    onProgress(listener: (event: unknown) => void): () => void;
+    activeHost(service: string): string | undefined;
+  };
+  stop(): Promise<void>;
+}
+
+const STOP_WAIT_MS = 10_000;
+
+export function startFailoverController(options: FailoverControllerOptions): FailoverController {
+  const { store, clock, log, topology } = options;
+  const state = (service: string, host: string) => options.verdicts()?.instanceState(service, host) ?? "unknown";
+  const failovers: Failovers = new Failovers({
+    store, clock, topology,
+    block: (service) => options.config().services[service]?.failover,
+    coordinator: new LocalCoordinator(store, () => clock.now()),
+    actions: realSteps({
+      topology, settings: (service) => failovers.settings(service), replicas: options.replicas ?? recordedReplicas(options.dataDir),
+      probe: options.probe, dispatcher: options.dispatcher, secret: options.secret, now: () => clock.now(),
+    }),
+    instanceState: state,
+    maintenance: (service, host) => new MaintenanceSchedule(topology().maintenance).activeWindows(clock.now(), { service, host })[0],
+  });
+  const machines = new Map<string, FailoverMachine>();
+  const aloneSince = new Map<string, number>();
+  const failbackTimers = new Map<string, TimerHandle>();
+  const inFlight = new Set<Promise<unknown>>();
+
+  const machineOf = (service: string): FailoverMachine | undefined => {
+    const placement = topology().services.get(service)?.placement;
+    if (placement?.kind !== "failover" || placement.standby.length === 0) return undefined;
+    const active = failovers.activeHost(service)!;
+    let machine = machines.get(service);
+    // A run from the CLI (or a config change) may have moved the service behind the machine's back.
+    if (!machine || (!machine.busy && machine.active !== active)) {
+      machine = new FailoverMachine(service, placement.primary, active, (t) => log.info({ event: "failover.state", ...t }, `failover ${t.service}: ${t.from} → ${t.to} (${t.name})`));
+      machines.set(service, machine);
+    }
+    return machine;
+  };
+
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work)).catch(() => undefined);
+    return work;
+  };
+
+  const act = (service: string, kind: "failover" | "failback", reason: string, detectedAt?: number): Promise<unknown> | undefined => {
+    const machine = machineOf(service);
+    if (!machine || machine.busy) return undefined;
+    const planned = failovers.plan({ service, kind, force: false, reason, detectedAt, lastSeenUp: aloneSince.get(service) });
+    if (!planned.ok) {
+      log.warn({ event: "failover.refused", service }, `${kind} of ${service} not possible: ${planned.message}`);
+      return undefined;
+    }
+    if (planned.refusals.length > 0) {
+      const why = planned.refusals.map((refusal) => refusal.message).join("; ");
+      log.warn({ event: "failover.held", service, guards: planned.refusals.map((r) => r.guard) }, `${kind} of ${service} held back: ${why}`);
+      options.dispatcher().dispatch({ key: `failover-held:${service}`, event: "action", severity: topology().services.get(service)?.criticality ?? "normal", at: clock.now(), title: `Automatic ${kind} of ${service} held back`, body: `${why}. To move it anyway: understudy ${kind} ${service}${kind === "failover" ? ` --to ${planned.plan.to}` : ""} --force`, fields: { service, guards: planned.refusals.map((r) => r.guard) } });
+      return undefined;
+    }
+    const plan = planned.plan;
+    if (kind === "failover") machine.startFailover();
+    else machine.startFailback();
+    log.warn({ event: "failover.start", service, from: plan.from, to: plan.to }, describePlan(plan).join("\n"));
+    return track(failovers.run(plan).then((result) => {
+      log[result.status === "done" ? "info" : "error"]({ event: "failover.end", service, run: result.runId, status: result.status }, result.summary);
+      if (result.status === "done") {
+        if (kind === "failover") machine.completeFailover(plan.to);
+        else machine.completeFailback();
+        options.refreshHealth(clock.now(), `${service} now served by ${plan.to}`);
+      } else if (kind === "failover") machine.abortFailover(state(service, plan.from) !== "down");
+      else machine.abortFailback();
+      return result;
+    }, (error: unknown) => {
+      log.error({ event: "failover.error", service, err: error }, `${kind} of ${service} failed unexpectedly; the journal keeps its state for the next start`);
+      machines.delete(service);
+    }));
+  };
+
+  const onChange = (change: InstanceChange) => {
+    const machine = machineOf(change.service);
+    if (!machine) return;
+    const settings = failovers.settings(change.service);
+    const placement = topology().services.get(change.service)!.placement as { primary: string };
+    if (change.host === placement.primary && machine.active !== placement.primary && settings.failback) {
+      clock.clearTimeout(failbackTimers.get(change.service));
+      failbackTimers.delete(change.service);
+      if (change.to === "up") {
+        failbackTimers.set(change.service, clock.setTimeout(() => {
+          failbackTimers.delete(change.service);
+          if (state(change.service, placement.primary) === "up") act(change.service, "failback", `${placement.primary} up for ${Math.round(settings.failback!.after / 1000)} s`);
+        }, settings.failback.after));
+      }
+    }
+    if (change.host !== machine.active || machine.busy) return;
+    if (change.from === "up" || change.from === "unknown") aloneSince.set(change.service, change.at);
+    const s = machine.state;
+    if (change.to === "suspect" && (s === "healthy" || s === "serving-from-standby")) machine.suspect();
+    else if (change.to === "down" && s !== "down") machine.confirmDown();
+    else if ((change.to === "up" || change.to === "recovering") && s === "suspect") machine.clearSuspicion();
+    else if ((change.to === "up" || change.to === "recovering") && s === "down") machine.recover();
+    if (change.to === "down" && settings.mode === "automatic") act(change.service, "failover", `${change.host} down: ${change.reason}`, change.at);
+  };
+
+  const off = options.events.on("instance.changed", onChange);
+  const resumed = failovers.resume().then((results) => {
+    for (const result of results) log.warn({ event: "failover.resumed", run: result.runId, status: result.status }, `failover run #${result.runId} found unfinished: ${result.status}: ${result.summary}`);
+    if (results.length > 0) options.refreshHealth(clock.now(), "failover runs resumed");
+  }, (error: unknown) => log.error({ event: "failover.resume", err: error }, "resuming unfinished failover runs failed"));
+  void track(resumed);
+
+  return {
+    failovers,
+    resumed,
+    activeHost: (service) => failovers.activeHost(service),
+    hint(incident) {
+      const parts = [incident.root, ...incident.children];
+      const lines: string[] = [];
+      for (const service of topology().services.values()) {
+        if (service.failoverMode !== "manual" || service.placement.kind !== "failover" || service.placement.standby.length === 0) continue;
+        const active = failovers.activeHost(service.name)!;
+        const involved = parts.some((part) => (part.kind === "service" && part.name === service.name) || (part.kind === "host" && part.name === active));
+        if (!involved || state(service.name, active) !== "down") continue;
+        const planned = failovers.plan({ service: service.name, kind: "failover", force: false, reason: "hint" });
+        if (planned.ok) lines.push(`To fail ${service.name} over: understudy failover ${service.name} --to ${planned.plan.to}`);
+      }
+      return lines.length > 0 ? lines.join("\n") : undefined;
+    },
+    api: {
+      history: () => failovers.journal.list({ limit: 100 }).map(historyView),
+      plan(service, to) {
+        const planned = failovers.plan({ service, kind: "failover", to, force: false, reason: "asked from the dashboard" });
+        return planned.ok ? { plan: planned.plan, steps: describePlan(planned.plan), refusals: planned.refusals } : { error: planned.message };
+      },
+      async start(service, to, by) {
+        const planned = failovers.plan({ service, kind: "failover", to, force: false, reason: `asked by ${by}` });
+        if (!planned.ok) return { error: planned.message };
+        if (planned.refusals.length > 0) return { refused: planned.refusals };
+        void track(failovers.run(planned.plan));
+        return { started: true, plan: planned.plan };
+      },
+      onProgress: () => () => {},
+      activeHost: (service) => failovers.activeHost(service),
+    },
+    async stop() {
+      off();
+      for (const timer of failbackTimers.values()) clock.clearTimeout(timer);
+      failbackTimers.clear();
+      // A run in flight is given a moment; one cut short by the store closing is resumed at the next start.
+      let timer: TimerHandle | undefined;
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
+      clearTimeout(timer as ReturnType<typeof setTimeout>);
+    },
+  };
+}

@@ -1,0 +1,166 @@
+// Runs a plan step by step with the journal: each attempt is journaled before it starts and after it
+// ends; a required step that fails rolls back (DNS returns to the old address if the switch had begun);
+// the service's active host moves in the same transaction as the switch's "after" entry. Every step
+// passes the coordinator's commit guard first, so a run overtaken by a later one stops where it is.
+// resume.ts picks up a run a crash left behind; this file knows nothing about crashes.
+import type { Clock } from "../engine/clock.js";
+import type { Coordinator } from "./coordinator.js";
+import type { FailoverJournal, RunRecord, RunStatus } from "./journal.js";
+import { retryDelay, STEP_NAMES, type Plan, type PlannedStep, type StepName } from "./plan.js";
+
+export type StepOutcome =
+  | { status: "done" | "skipped"; output: string }
+  | { status: "failed"; reason: string; output: string };
+
+export interface StepContext {
+  plan: Plan;
+  runId: number;
+  attempt: number;
+  signal: AbortSignal;
+}
+
+/** What the steps do to the world; the real ones are in steps.ts, tests pass fakes. */
+export interface StepActions {
+  run(step: PlannedStep, ctx: StepContext): Promise<StepOutcome>;
+  /** Points DNS back at the old address (idempotent: a no-op when it is there). */
+  rollbackSwitch(plan: Plan, signal: AbortSignal): Promise<StepOutcome>;
+  /** Tells people how the run ended; `run` is the journal so far, `status` how it ends. */
+  notify(run: RunRecord, status: Exclude<RunStatus, "running">, summary: string): Promise<StepOutcome>;
+}
+
+export interface ExecuteDeps {
+  journal: FailoverJournal;
+  coordinator: Coordinator;
+  clock: Clock;
+  actions: StepActions;
+  /** Moves the active host (compare-and-set); runs inside the switch's "after" transaction. */
+  moveActive(plan: Plan): boolean;
+  /** Tests only: called right after a step's "before" entry; throwing here simulates a crash. */
+  afterStarted?(step: StepName | "rollback", runId: number): void;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  runId: number;
+  status: Exclude<RunStatus, "running">;
+  summary: string;
+}
+
+const SWITCH_INDEX = STEP_NAMES.indexOf("switch");
+
+function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = clock.setTimeout(() => {
+      signal?.removeEventListener("abort", stop);
+      resolve();
+    }, ms);
+    const stop = () => {
+      clock.clearTimeout(timer);
+      resolve();
+    };
+    signal?.addEventListener("abort", stop, { once: true });
+  });
+}
+
+/** One attempt under its timeout (on the injected clock); a thrown error is a failure, not a crash. */
+async function attempt(deps: ExecuteDeps, step: PlannedStep, ctx: Omit<StepContext, "signal">): Promise<StepOutcome> {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  deps.signal?.addEventListener("abort", abort, { once: true });
+  let timer: unknown;
+  const timeout = new Promise<StepOutcome>((resolve) => {
+    timer = deps.clock.setTimeout(() => {
+      controller.abort();
+      resolve({ status: "failed", reason: "timeout", output: `${step.name} did not finish within ${Math.round(step.timeoutMs / 1000)} s` });
+    }, step.timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      deps.actions.run(step, { ...ctx, signal: controller.signal }).catch((error: unknown): StepOutcome => ({ status: "failed", reason: "error", output: error instanceof Error ? error.message : String(error) })),
+      timeout,
+    ]);
+  } finally {
+    deps.clock.clearTimeout(timer);
+    deps.signal?.removeEventListener("abort", abort);
+  }
+}
+
+/** Runs one step with its retry policy, journaling every attempt. */
+async function runStep(deps: ExecuteDeps, runId: number, plan: Plan, step: PlannedStep): Promise<StepOutcome> {
+  let outcome: StepOutcome = { status: "failed", reason: "error", output: "not run" };
+  for (let n = 1; n <= step.retry.attempts; n++) {
+    const entry = deps.journal.stepStarted(runId, step.name, n, deps.clock.now());
+    deps.afterStarted?.(step.name, runId);
+    outcome = await attempt(deps, step, { plan, runId, attempt: n });
+    const moves = step.name === "switch" && outcome.status !== "failed";
+    deps.journal.stepFinished(entry, { status: outcome.status, reason: outcome.status === "failed" ? outcome.reason : undefined, output: outcome.output }, deps.clock.now(),
+      moves ? () => void deps.moveActive(plan) : undefined);
+    if (outcome.status !== "failed" || step.retry.final.includes(outcome.reason) || n === step.retry.attempts || deps.signal?.aborted) break;
+    await sleep(deps.clock, retryDelay(step.retry, n), deps.signal);
+  }
+  return outcome;
+}
+
+function took(plan: Plan, now: number, startedAt: number): string {
+  const since = plan.detectedAt ?? startedAt;
+  return `${((now - since) / 1000).toFixed(1)} s`;
+}
+
+/** Ends a run: the notify step (journaled, best effort), then the run's final status. */
+export async function finishRun(deps: ExecuteDeps, runId: number, status: Exclude<RunStatus, "running">, summary: string): Promise<RunResult> {
+  const run = deps.journal.get(runId)!;
+  const notify = run.plan.steps.find((step) => step.name === "notify");
+  const done = run.steps.some((record) => record.step === "notify" && record.status !== "started");
+  if (notify && !done) {
+    const entry = deps.journal.stepStarted(runId, "notify", 1, deps.clock.now());
+    deps.afterStarted?.("notify", runId);
+    const outcome = await deps.actions.notify(run, status, summary).catch((error: unknown): StepOutcome => ({ status: "failed", reason: "error", output: String(error) }));
+    deps.journal.stepFinished(entry, { status: outcome.status, reason: outcome.status === "failed" ? outcome.reason : undefined, output: outcome.output }, deps.clock.now());
+  }
+  deps.journal.finish(runId, status, summary, deps.clock.now());
+  return { runId, status, summary };
+}
+
+/** Puts DNS back if the switch had begun, then ends the run as rolled back (or failed when DNS could not be restored). */
+export async function rollBack(deps: ExecuteDeps, runId: number, why: string): Promise<RunResult> {
+  const run = deps.journal.get(runId)!;
+  const switchBegan = run.steps.some((record) => record.step === "switch" || record.step === "rollback");
+  if (!switchBegan) return finishRun(deps, runId, "rolled-back", `${why}; nothing was switched: ${run.plan.service} stays on ${run.from}`);
+  const entry = deps.journal.stepStarted(runId, "rollback", 1, deps.clock.now());
+  deps.afterStarted?.("rollback", runId);
+  const outcome = await deps.actions.rollbackSwitch(run.plan, deps.signal ?? new AbortController().signal)
+    .catch((error: unknown): StepOutcome => ({ status: "failed", reason: "error", output: String(error) }));
+  deps.journal.stepFinished(entry, { status: outcome.status, reason: outcome.status === "failed" ? outcome.reason : undefined, output: outcome.output }, deps.clock.now());
+  if (outcome.status === "failed") {
+    return finishRun(deps, runId, "failed", `${why}; putting DNS back to ${run.plan.addresses.from} FAILED (${outcome.output}): check the record by hand`);
+  }
+  return finishRun(deps, runId, "rolled-back", `${why}; DNS points at ${run.plan.addresses.from} again: ${run.plan.service} stays on ${run.from}`);
+}
+
+/** Runs the plan's steps from `from` (an index) to the switch, then ends the run. */
+export async function executeFrom(deps: ExecuteDeps, runId: number, plan: Plan, token: number, from: number): Promise<RunResult> {
+  const startedAt = deps.journal.get(runId)!.startedAt;
+  for (const step of plan.steps.slice(from, SWITCH_INDEX + 1)) {
+    if (step.notBefore !== undefined) await sleep(deps.clock, step.notBefore - deps.clock.now(), deps.signal);
+    if (deps.signal?.aborted) return rollBack(deps, runId, `stopped before ${step.name}: the agent is stopping`);
+    // The guard comes last before acting: a wait above may have let a later run take over.
+    const commit = deps.coordinator.commit({ service: plan.service, runId, step: step.name, token });
+    if (!commit.ok) {
+      deps.journal.finish(runId, "fenced", commit.message, deps.clock.now());
+      return { runId, status: "fenced", summary: commit.message };
+    }
+    const outcome = await runStep(deps, runId, plan, step);
+    if (outcome.status === "failed" && step.required) return rollBack(deps, runId, `${step.name} failed (${outcome.reason}: ${outcome.output})`);
+  }
+  const now = deps.clock.now();
+  const verb = plan.kind === "failback" ? "failed back" : "failed over";
+  return finishRun(deps, runId, "done", `${plan.service} ${verb} from ${plan.from} to ${plan.to} in ${took(plan, now, startedAt)}`);
+}
+
+/** Starts a new run of the plan. */
+export async function startRun(deps: ExecuteDeps, plan: Plan): Promise<RunResult> {
+  const token = deps.coordinator.fencingToken(plan.service);
+  const runId = deps.journal.begin(plan, token, deps.clock.now());
+  return executeFrom(deps, runId, plan, token, 0);
+}

@@ -1,0 +1,129 @@
+// The failover library the agent and the CLI share: picks the target, builds the plan, checks the
+// guards, runs it with the journal (one run per service at a time in this process), resumes what a
+// crash left behind, and reads the active host and the history. Effects come in through `deps`.
+import type { Clock } from "../engine/clock.js";
+import type { HealthState } from "../engine/verdict.js";
+import type { Topology } from "../model/topology.js";
+import type { Store } from "../store/db.js";
+import { moveActiveHost, readActiveHost } from "./active-host.js";
+import { failoverSettings, type FailoverConfig, type FailoverDocument } from "./config.js";
+import type { Coordinator } from "./coordinator.js";
+import { startRun, type ExecuteDeps, type RunResult, type StepActions } from "./execute.js";
+import { checkGuards, type GuardRefusal } from "./guards.js";
+import { FailoverJournal } from "./journal.js";
+import { buildPlan, type Plan } from "./plan.js";
+import { resumeAll } from "./resume.js";
+
+export interface FailoversDeps {
+  store: Store;
+  clock: Clock;
+  topology(): Topology;
+  /** The `failover:` block of a service as written (undefined: defaults). */
+  block(service: string): FailoverDocument | undefined;
+  coordinator: Coordinator;
+  actions: StepActions;
+  /** The instance's state by the agent's verdicts ("unknown" when nobody watches, as in the CLI). */
+  instanceState(service: string, host: string): HealthState;
+  /** The maintenance window covering the service or host now, if any. */
+  maintenance(service: string, host: string): string | undefined;
+  afterStarted?: ExecuteDeps["afterStarted"];
+  signal?: AbortSignal;
+}
+
+export interface PlanRequest {
+  service: string;
+  kind: "failover" | "failback";
+  to?: string | undefined;
+  force: boolean;
+  reason: string;
+  detectedAt?: number | undefined;
+  lastSeenUp?: number | undefined;
+}
+
+export type Planned = { ok: true; plan: Plan; refusals: GuardRefusal[] } | { ok: false; message: string };
+
+export class Failovers {
+  readonly journal: FailoverJournal;
+  private readonly running = new Map<string, Promise<RunResult>>();
+
+  constructor(private readonly deps: FailoversDeps) {
+    this.journal = new FailoverJournal(deps.store);
+  }
+
+  settings(service: string): FailoverConfig {
+    return failoverSettings(this.deps.block(service));
+  }
+
+  activeHost(service: string): string | undefined {
+    const placement = this.deps.topology().services.get(service)?.placement;
+    if (placement?.kind !== "failover") return undefined;
+    const stored = readActiveHost(this.deps.store, service);
+    // A host removed from the config since cannot serve: fall back to the primary.
+    return stored !== undefined && [placement.primary, ...placement.standby].includes(stored) ? stored : placement.primary;
+  }
+
+  isRunning(service: string): boolean {
+    return this.running.has(service);
+  }
+
+  plan(request: PlanRequest): Planned {
+    const topology = this.deps.topology();
+    const service = topology.services.get(request.service);
+    if (!service) return { ok: false, message: `unknown service "${request.service}"` };
+    const placement = service.placement;
+    if (placement.kind !== "failover" || placement.standby.length === 0) return { ok: false, message: `${request.service} has no primary + standby to fail over between` };
+    const active = this.activeHost(request.service)!;
+    const hosts = [placement.primary, ...placement.standby];
+    let to = request.to;
+    if (request.kind === "failback") {
+      if (active === placement.primary) return { ok: false, message: `${request.service} already runs on its primary ${placement.primary}` };
+      to = placement.primary;
+    } else if (to === undefined) {
+      const candidates = hosts.filter((host) => host !== active);
+      to = candidates.find((host) => this.deps.instanceState(request.service, host) !== "down") ?? candidates[0];
+    }
+    if (to === undefined || !hosts.includes(to)) return { ok: false, message: `${to ?? "no host"} is not a host of ${request.service}; it runs on ${hosts.join(", ")}` };
+    if (to === active) return { ok: false, message: `${request.service} already runs on ${to}` };
+    const config = this.settings(request.service);
+    const now = this.deps.clock.now();
+    const plan = buildPlan({
+      topology, service, config, kind: request.kind, from: active, to, reason: request.reason, force: request.force, now,
+      detectedAt: request.detectedAt, lastSeenUp: request.lastSeenUp,
+    });
+    const refusals = checkGuards({
+      now, config, target: to, force: request.force, leader: this.deps.coordinator.isLeader(),
+      previousRuns: this.journal.list({ service: request.service, since: now - 3_600_000 }).map((run) => run.startedAt),
+      targetState: this.deps.instanceState(request.service, to),
+      maintenance: this.deps.maintenance(request.service, to) ?? this.deps.maintenance(request.service, active),
+    });
+    return { ok: true, plan, refusals };
+  }
+
+  /** Runs a plan whose guards passed; a second call for a service already running joins the first. */
+  run(plan: Plan): Promise<RunResult> {
+    const existing = this.running.get(plan.service);
+    if (existing) return existing;
+    const run = startRun(this.executeDeps(), plan).finally(() => this.running.delete(plan.service));
+    this.running.set(plan.service, run);
+    return run;
+  }
+
+  /** Brings every run a crash left unfinished to a consistent end (see resume.ts). */
+  resume(): Promise<RunResult[]> {
+    return resumeAll(this.executeDeps());
+  }
+
+  private executeDeps(): ExecuteDeps {
+    const { store, clock, coordinator, actions } = this.deps;
+    return {
+      journal: this.journal, clock, coordinator, actions,
+      moveActive: (plan) => {
+        const placement = this.deps.topology().services.get(plan.service)?.placement;
+        const primary = placement?.kind === "failover" ? placement.primary : plan.from;
+        return moveActiveHost(store, plan.service, { from: plan.from, to: plan.to, primary }, clock.now());
+      },
+      ...(this.deps.afterStarted ? { afterStarted: this.deps.afterStarted } : {}),
+      ...(this.deps.signal ? { signal: this.deps.signal } : {}),
+    };
+  }
+}

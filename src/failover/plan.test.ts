@@ -1,0 +1,46 @@
+// The plan as data: the fixed order, what each step will do, the self-fence wait on promote, and
+// the config rules a user meets when the failover block is wrong.
+import { describe, expect, test } from "vitest";
+import { parseConfig } from "../config/load.js";
+import { failoverSettings } from "./config.js";
+import { buildPlan, describePlan, STEP_NAMES } from "./plan.js";
+import { fixtureConfig } from "./test-fixture.js";
+
+describe("failover plan", () => {
+  const { topology, config } = fixtureConfig("{ mode: automatic, self_fence_after: 20s, promote: { command: [systemctl, start, hs] } }");
+  const service = topology.services.get("hs")!;
+  const settings = failoverSettings(config.services.hs!.failover);
+  const plan = buildPlan({ topology, service, config: settings, kind: "failover", from: "vps", to: "spare", reason: "vps down", force: false, now: 10_000, lastSeenUp: 5_000 });
+
+  test("fence → check-replica → promote → verify → switch → notify, traffic last", () => {
+    expect(plan.steps.map((step) => step.name)).toEqual([...STEP_NAMES]);
+    expect(plan.addresses).toEqual({ from: "10.0.0.1", to: "10.0.0.2" });
+  });
+  test("the promote waits for the old primary's self-fence time", () => {
+    expect(plan.steps.find((step) => step.name === "promote")?.notBefore).toBe(25_000);
+    expect(describePlan(plan).join("\n")).toMatch(/promote +run locally: systemctl start hs — waits until/);
+  });
+  test("the replica check is required unless forced", () => {
+    expect(plan.steps.find((step) => step.name === "check-replica")?.required).toBe(true);
+    const forced = buildPlan({ topology, service, config: settings, kind: "failover", from: "vps", to: "spare", reason: "x", force: true, now: 0 });
+    expect(forced.steps.find((step) => step.name === "check-replica")?.required).toBe(false);
+  });
+});
+
+describe("failover config rules", () => {
+  const messages = (failover: string, hosts = "{ vps: { address: 10.0.0.1 }, spare: { address: 10.0.0.2 } }") => {
+    const loaded = parseConfig(`version: 1\nhosts: ${hosts}\nservices:\n  hs: { primary: vps, standby: [spare], checks: [{ on: spare, command: ['true'] }], failover: ${failover} }\n`, "c.yaml");
+    return (loaded.ok ? loaded.warnings : loaded.diagnostics).map((d) => d.message).join("\n");
+  };
+  test("an action names exactly one kind; ssh needs a pinned key on the host", () => {
+    expect(messages("{ promote: { command: [a], webhook: { url: \"http://x/\" } } }")).toMatch(/promote has command and webhook/);
+    expect(messages("{ fence: { ssh: { command: [systemctl, stop, hs] } } }")).toMatch(/hosts\.vps\.ssh with private_key and host_key/);
+  });
+  test("a required SSH fence is warned about: it cannot fence a dead host", () => {
+    const hosts = '{ vps: { address: 10.0.0.1, ssh: { private_key: "file:/k", host_key: "SHA256:abc" } }, spare: { address: 10.0.0.2 } }';
+    expect(messages("{ fence: { required: true, ssh: { command: [systemctl, stop, hs] } } }", hosts)).toMatch(/cannot fence a dead or unreachable host/);
+  });
+  test("the dns block needs exactly one provider", () => {
+    expect(messages("{ dns: { name: hs.example.org } }")).toMatch(/dns needs exactly one provider/);
+  });
+});

@@ -1,0 +1,44 @@
+// After a crash: every run the journal shows as still running is brought to a consistent end.
+//   - a rollback had begun → finish it (DNS back to the old address), then notify;
+//   - the switch completed → the service has moved (the active host moved in the same transaction):
+//     only the notification may be missing, so send it and close the run as done;
+//   - otherwise, within `resumeWindowMs` of its start, go on from the first step not completed; when
+//     the switch had begun, from verify, so traffic only moves to a standby seen serving *now*;
+//   - older than that, roll back: the world has moved on and a person should decide again.
+// Never is a DNS record left pointing at a host the run did not verify.
+import type { ExecuteDeps, RunResult } from "./execute.js";
+import { executeFrom, finishRun, rollBack } from "./execute.js";
+import { lastAttempts, type RunRecord } from "./journal.js";
+import { STEP_NAMES } from "./plan.js";
+
+export const DEFAULT_RESUME_WINDOW_MS = 5 * 60_000;
+
+export async function resumeRun(deps: ExecuteDeps, run: RunRecord, resumeWindowMs = DEFAULT_RESUME_WINDOW_MS): Promise<RunResult> {
+  const last = lastAttempts(run);
+  const finished = (name: string) => {
+    const record = last.get(name as never);
+    if (!record || record.status === "started") return false;
+    // A best-effort step that failed counts as passed: the run went on after it.
+    return record.status !== "failed" || run.plan.steps.find((step) => step.name === name)?.required === false;
+  };
+  if (last.has("rollback")) return rollBack(deps, run.id, `resumed after a crash during rollback (${run.summary ?? "interrupted"})`);
+  if (finished("switch")) {
+    return finishRun(deps, run.id, "done", `${run.service} ${run.kind === "failback" ? "failed back" : "failed over"} from ${run.from} to ${run.to} (the agent restarted before it could say so)`);
+  }
+  const interrupted = run.steps.find((record) => record.status === "started")?.step ?? "a step";
+  if (deps.clock.now() - run.startedAt > resumeWindowMs) {
+    return rollBack(deps, run.id, `interrupted at ${interrupted} and found ${Math.round((deps.clock.now() - run.startedAt) / 1000)} s later, too late to go on`);
+  }
+  let from = STEP_NAMES.findIndex((name) => !finished(name));
+  if (last.has("switch")) from = Math.min(from, STEP_NAMES.indexOf("verify"));
+  const token = deps.coordinator.fencingToken(run.service);
+  deps.journal.retoken(run.id, token);
+  return executeFrom(deps, run.id, run.plan, token, from);
+}
+
+/** Resumes every unfinished run, oldest first; one failing to resume does not stop the others. */
+export async function resumeAll(deps: ExecuteDeps, resumeWindowMs?: number): Promise<RunResult[]> {
+  const results: RunResult[] = [];
+  for (const run of deps.journal.unfinished()) results.push(await resumeRun(deps, run, resumeWindowMs));
+  return results;
+}

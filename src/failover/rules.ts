@@ -1,0 +1,68 @@
+// Cross-field rules of `failover:` blocks, called from src/config/rules.ts: a failover block needs a
+// primary and a standby; each action and the dns block name exactly one kind; an SSH action runs on a
+// host of the service that has an `ssh:` block with a key and a pinned host key; automatic failover
+// should have checks on every standby (the verify step runs them) and a TTL the target RTO can live with.
+import type { PathSegment } from "../config/diagnostics.js";
+import type { ConfigDocument } from "../config/schema.js";
+import { dnsProviderKinds } from "../dns/registry.js";
+import { ACTION_KINDS, failoverSettings, kindsOf, type ActionConfig } from "./config.js";
+
+type Report = (path: PathSegment[], message: string) => void;
+
+const DNS_KINDS = dnsProviderKinds.map((kind) => kind.kind);
+
+export function checkFailoverRules(doc: ConfigDocument, error: Report, warn: Report): void {
+  for (const [name, service] of Object.entries(doc.services)) {
+    const failover = service.failover;
+    if (!failover) continue;
+    const at = (...rest: PathSegment[]): PathSegment[] => ["services", name, "failover", ...rest];
+    const hosts = service.primary === undefined ? [] : [service.primary, ...(service.standby ?? [])];
+    if (service.primary === undefined || (service.standby ?? []).length === 0) {
+      // Automatic mode without a standby is already reported by the config's own rules.
+      if (failover.mode !== "automatic") error(at(), "failover needs primary: HOST and standby: [HOST] (a service on runs_on replicas needs no failover)");
+      continue;
+    }
+    const action = (block: ActionConfig | undefined, key: "fence" | "promote") => {
+      if (!block) return;
+      const kinds = kindsOf(block, ACTION_KINDS);
+      if (kinds.length !== 1) {
+        error(at(key), kinds.length === 0 ? `${key} needs exactly one of ${ACTION_KINDS.join(", ")}` : `${key} has ${kinds.join(" and ")}; an action is exactly one of them`);
+      }
+      if (!block.ssh) return;
+      const sshHosts = block.ssh.host === undefined ? (key === "fence" ? hosts : service.standby ?? []) : [block.ssh.host];
+      if (block.ssh.host !== undefined && !hosts.includes(block.ssh.host)) {
+        error(at(key, "ssh", "host"), `host "${block.ssh.host}" is not one of ${name}'s hosts (${hosts.join(", ")})`);
+        return;
+      }
+      for (const host of sshHosts) {
+        const ssh = doc.hosts[host]?.ssh;
+        if (!ssh?.private_key || !ssh.host_key) {
+          error(at(key, "ssh"), `${key} over SSH runs on ${host}, which needs hosts.${host}.ssh with private_key and host_key (a pinned key: Understudy never trusts an unknown one)`);
+        }
+      }
+    };
+    action(failover.fence, "fence");
+    action(failover.promote, "promote");
+    if (failover.fence?.required && failover.fence.ssh) {
+      warn(at("fence", "required"), "a required SSH fence cannot fence a dead or unreachable host, so failover from such a primary will stop at the fence; fence out of band (PDU, hypervisor or cloud API) through command or webhook if the primary may die outright");
+    }
+    if (failover.dns) {
+      const kinds = kindsOf(failover.dns, DNS_KINDS);
+      if (kinds.length !== 1) error(at("dns"), kinds.length === 0 ? `dns needs exactly one provider: one of ${DNS_KINDS.join(", ")}` : `dns has ${kinds.join(" and ")}; use exactly one provider`);
+      const rto = service.target?.rto;
+      if (rto !== undefined && failover.dns.ttl * 1000 > rto) {
+        warn(at("dns", "ttl"), `ttl ${failover.dns.ttl} s exceeds the target RTO (${Math.round(rto / 1000)} s): resolvers keep the old answer that long`);
+      }
+    }
+    const checked = new Set(service.checks.map((check) => check.on ?? service.primary));
+    for (const standby of service.standby ?? []) {
+      if (checked.has(standby)) continue;
+      const message = `no check watches standby ${standby}: the verify step runs the service's own checks on the standby before traffic moves; add a check with on: ${standby}`;
+      warn(at(), message);
+    }
+    const settings = failoverSettings(failover);
+    if (settings.self_fence_after > 0 && settings.self_fence_after >= settings.min_interval) {
+      warn(at("self_fence_after"), "self_fence_after is as long as min_interval: the anti-flap window passes while the promote is still waiting");
+    }
+  }
+}

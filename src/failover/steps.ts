@@ -1,0 +1,101 @@
+// The real steps: fence and promote run the configured actions, check-replica asks the ReplicaCheck
+// hook, verify runs the service's own checks on the new host through the probe registry, switch writes
+// the DNS record through the provider registry (the provider reads it back), notify goes through the
+// notification dispatcher. Each is idempotent: running it twice leaves the world as running it once.
+import type { Dispatcher } from "../notify/dispatcher.js";
+import type { Notification } from "../notify/notifier.js";
+import { findDnsProviderKind } from "../dns/registry.js";
+import type { DnsProvider } from "../dns/provider.js";
+import type { ProbeRunner } from "../engine/scheduler.js";
+import { runAction, type ActionEnv } from "./actions.js";
+import type { FailoverConfig } from "./config.js";
+import type { StepActions, StepOutcome } from "./execute.js";
+import type { RunRecord } from "./journal.js";
+import type { Plan } from "./plan.js";
+import type { ReplicaCheck } from "./replica-check.js";
+
+export interface StepDeps extends ActionEnv {
+  settings(service: string): FailoverConfig;
+  replicas: ReplicaCheck;
+  probe: ProbeRunner;
+  dispatcher(): Dispatcher | undefined;
+}
+
+function dnsOf(deps: StepDeps, plan: Plan, signal: AbortSignal): { provider: DnsProvider; name: string; type: NonNullable<FailoverConfig["dns"]>["type"]; ttl: number } | undefined {
+  const dns = deps.settings(plan.service).dns;
+  if (!dns) return undefined;
+  const entry = Object.entries(dns).find(([key, value]) => value !== undefined && findDnsProviderKind(key) !== undefined);
+  if (!entry) return undefined;
+  const kind = findDnsProviderKind(entry[0])!;
+  const rto = deps.topology().services.get(plan.service)?.target.rtoMs;
+  const provider = kind.create(entry[1], { secret: deps.secret, signal, ...(rto === undefined ? {} : { targetRtoMs: rto }) });
+  return { provider, name: dns.name, type: dns.type, ttl: dns.ttl };
+}
+
+async function writeDns(deps: StepDeps, plan: Plan, address: string, signal: AbortSignal): Promise<StepOutcome> {
+  const dns = dnsOf(deps, plan, signal);
+  if (!dns) return { status: "skipped", output: "no dns configured" };
+  const result = await dns.provider.write(dns.name, dns.type, [address], dns.ttl);
+  if (!result.ok) return { status: "failed", reason: result.reason, output: result.message };
+  const seen = `${dns.name} ${dns.type} reads ${result.record.values.join(", ")} (TTL ${result.record.ttl ?? "?"})`;
+  return { status: "done", output: `${result.changed ? "written" : "already set"}: ${seen}${result.warnings.map((w) => `; warning: ${w}`).join("")}` };
+}
+
+export function realSteps(deps: StepDeps): StepActions {
+  return {
+    async run(step, ctx) {
+      const { plan, signal } = ctx;
+      const service = deps.topology().services.get(plan.service);
+      if (!service) return { status: "failed", reason: "invalid", output: `${plan.service} is no longer in the config` };
+      const settings = deps.settings(plan.service);
+      const target = { service: plan.service, from: plan.from, to: plan.to, step: step.name };
+      switch (step.name) {
+        case "fence":
+          return settings.fence ? runAction(settings.fence, { ...target, defaultHost: plan.from }, deps, signal, step.timeoutMs) : { status: "skipped", output: "no fence configured" };
+        case "promote":
+          return settings.promote ? runAction(settings.promote, { ...target, defaultHost: plan.to }, deps, signal, step.timeoutMs) : { status: "skipped", output: "no promote configured: a hot standby" };
+        case "check-replica": {
+          if (service.data.length === 0) return { status: "skipped", output: "the service declares no data" };
+          const age = await deps.replicas.ageMs(plan.service, plan.to, deps.now());
+          const rpo = service.target.rpoMs;
+          const forced = plan.forced || settings.force_stale_replica;
+          const seen = age === undefined ? `no replica was ever recorded on ${plan.to}` : `the replica on ${plan.to} is ${Math.round(age / 1000)} s old`;
+          if (rpo === undefined) return { status: "done", output: `${seen}; no target.rpo to judge it by` };
+          if (age !== undefined && age <= rpo) return { status: "done", output: `${seen}, within the RPO of ${Math.round(rpo / 1000)} s` };
+          return forced ? { status: "done", output: `${seen}, beyond the RPO of ${Math.round(rpo / 1000)} s: promoted anyway (forced)` }
+            : { status: "failed", reason: "stale", output: `${seen}, beyond the RPO of ${Math.round(rpo / 1000)} s; --force (or force_stale_replica) promotes it anyway` };
+        }
+        case "verify": {
+          const checks = service.checks.filter((check) => check.host === plan.to);
+          if (checks.length === 0) {
+            return plan.forced ? { status: "skipped", output: `no check watches ${plan.to}: not verified (forced)` } : { status: "failed", reason: "no-checks", output: `no check watches ${plan.to}` };
+          }
+          const results = await Promise.all(checks.map(async (check) => ({ check, result: await deps.probe(check, AbortSignal.any([signal, AbortSignal.timeout(check.timeoutMs)])) })));
+          const failed = results.filter(({ result }) => !result.ok);
+          const lines = results.map(({ check, result }) => `${check.name}: ${result.ok ? "ok" : `failed (${result.reason ?? "error"})`} ${result.message}`).join("; ");
+          return failed.length === 0 ? { status: "done", output: lines } : { status: "failed", reason: "verify", output: lines };
+        }
+        case "switch":
+          return writeDns(deps, plan, plan.addresses.to, signal);
+        case "notify":
+          return { status: "skipped", output: "notify runs at the end of the run" };
+      }
+    },
+    rollbackSwitch: (plan, signal) => writeDns(deps, plan, plan.addresses.from, signal),
+    async notify(run: RunRecord, status, summary) {
+      const dispatcher = deps.dispatcher();
+      if (!dispatcher) return { status: "skipped", output: "no notifiers configured" };
+      const service = deps.topology().services.get(run.service);
+      const n: Notification = {
+        key: `failover:${run.service}:${run.id}`,
+        event: "action",
+        severity: service?.criticality ?? "normal",
+        at: deps.now(),
+        title: status === "done" ? `${summary}` : `${run.kind === "failback" ? "Failback" : "Failover"} of ${run.service} ${status}: ${summary}`,
+        body: [summary, ...run.steps.map((record) => `${record.step}: ${record.status}${record.finishedAt === undefined ? "" : ` in ${record.finishedAt - record.startedAt} ms`}${record.output ? ` (${record.output.slice(0, 200)})` : ""}`)].join("\n"),
+        fields: { run_id: run.id, service: run.service, from: run.from, to: run.to, status, kind: run.kind, took_ms: deps.now() - (run.detectedAt ?? run.startedAt) },
+      };
+      return dispatcher.dispatch(n) ? { status: "done", output: "notification queued" } : { status: "skipped", output: "deduplicated or dispatcher stopped" };
+    },
+  };
+}

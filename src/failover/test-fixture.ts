@@ -1,0 +1,86 @@
+// Test fixture (imported by the failover unit tests only): a two-host service, an in-memory store,
+// and fake steps that record what they did to a pretend DNS record, so a test can crash a run at any
+// step and check the world it leaves.
+import { parseConfig } from "../config/load.js";
+import type { ConfigDocument } from "../config/schema.js";
+import { FakeClock } from "../engine/clock.js";
+import { buildTopology, type Topology } from "../model/topology.js";
+import { openStore, type Store } from "../store/db.js";
+import { LocalCoordinator } from "./coordinator.js";
+import type { StepActions, StepOutcome } from "./execute.js";
+import { Failovers } from "./failovers.js";
+import type { StepName } from "./plan.js";
+
+export function fixtureConfig(failover = "{ mode: automatic, min_interval: 10m, max_per_hour: 3 }"): { config: ConfigDocument; topology: Topology } {
+  const loaded = parseConfig(`version: 1
+hosts: { vps: { address: 10.0.0.1 }, spare: { address: 10.0.0.2 } }
+services:
+  hs:
+    primary: vps
+    standby: [spare]
+    target: { rpo: 5m }
+    data: [{ sqlite: /var/lib/hs/db.sqlite }]
+    checks: [{ on: vps, command: ["true"] }, { on: spare, command: ["true"] }]
+    failover: ${failover}
+`, "fixture.yaml");
+  if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join("\n"));
+  return { config: loaded.config, topology: buildTopology(loaded.config) };
+}
+
+/** The world fake steps act on: a DNS record and what was run. */
+export interface FakeWorld {
+  dns: string;
+  log: string[];
+  /** Steps that fail (every attempt) with this reason. */
+  failing: Map<StepName, string>;
+  /** Whether the standby serves (verify). */
+  standbyServes: boolean;
+}
+
+export function fakeActions(world: FakeWorld): StepActions {
+  const outcome = (name: StepName): StepOutcome => {
+    const reason = world.failing.get(name);
+    return reason === undefined ? { status: "done", output: `${name} ok` } : { status: "failed", reason, output: `${name} failed` };
+  };
+  return {
+    async run(step, { plan }) {
+      world.log.push(step.name);
+      if (step.name === "verify" && !world.standbyServes) return { status: "failed", reason: "verify", output: `${plan.to} does not serve` };
+      const result = outcome(step.name);
+      if (step.name === "switch" && result.status === "done") world.dns = plan.addresses.to;
+      return result;
+    },
+    async rollbackSwitch(plan) {
+      world.log.push("rollback");
+      world.dns = plan.addresses.from;
+      return { status: "done", output: `dns back to ${plan.addresses.from}` };
+    },
+    async notify(_run, status, summary) {
+      world.log.push(`notify:${status}:${summary}`);
+      return { status: "done", output: "sent" };
+    },
+  };
+}
+
+export interface Harness {
+  clock: FakeClock;
+  store: Store;
+  world: FakeWorld;
+  failovers(options?: { afterStarted?: (step: string) => void }): Failovers;
+}
+
+export function harness(failover?: string): Harness {
+  const { config, topology } = fixtureConfig(failover);
+  const clock = new FakeClock();
+  const store = openStore(":memory:");
+  const world: FakeWorld = { dns: "10.0.0.1", log: [], failing: new Map(), standbyServes: true };
+  return {
+    clock, store, world,
+    failovers: (options = {}) => new Failovers({
+      store, clock, topology: () => topology, block: (name) => config.services[name]?.failover,
+      coordinator: new LocalCoordinator(store, () => clock.now()), actions: fakeActions(world),
+      instanceState: () => "up", maintenance: () => undefined,
+      ...(options.afterStarted ? { afterStarted: options.afterStarted } : {}),
+    }),
+  };
+}
