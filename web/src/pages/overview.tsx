@@ -1,0 +1,97 @@
+// Overview: the infrastructure as the seed draws it, colored live by health (reloaded on every status
+// or failover event), with the SPOFs outlined and a table of the same facts for reading and for
+// assistive technology.
+import type { Topology, TopologyService } from "../api/types.js";
+import { useResource } from "../api/use-resource.js";
+import { HealthBadge } from "../components/health.js";
+import { TopologyGraph } from "../components/topology-graph.js";
+import { ErrorNote, Loading } from "../components/states.js";
+import { DemoPanel } from "./demo-panel.js";
+
+function where(service: TopologyService): string {
+  const placement = service.placement;
+  if (placement.kind === "logical") return "logical (no host)";
+  if (placement.kind === "replicas") return `replicas on ${placement.hosts.join(", ")}`;
+  const active = service.active_host ?? placement.primary;
+  const standby = [placement.primary, ...placement.standby].filter((host) => host !== active);
+  return `active on ${active}${standby.length > 0 ? `, standby ${standby.join(", ")}` : ", no standby"}`;
+}
+
+function Counts({ topology }: { topology: Topology }) {
+  const count = (health: string) => topology.services.filter((service) => service.health === health).length;
+  return (
+    <ul class="counts" aria-label="Summary">
+      <li class="health-up">
+        <strong>{count("up")}</strong> up
+      </li>
+      <li class="health-degraded">
+        <strong>{count("degraded")}</strong> degraded
+      </li>
+      <li class="health-down">
+        <strong>{count("down")}</strong> down
+      </li>
+      <li class="spof-count">
+        <strong>{topology.spofs.length}</strong> single points of failure
+      </li>
+    </ul>
+  );
+}
+
+export function OverviewPage() {
+  const topology = useResource<Topology>("/api/topology", ["status", "failover"]);
+  const data = topology.data;
+  return (
+    <section>
+      <h1>Overview</h1>
+      {topology.error && <ErrorNote message={topology.error} retry={topology.reload} />}
+      {!data && !topology.error && <Loading what="the topology" />}
+      {data && (
+        <>
+          <Counts topology={data} />
+          <DemoPanel />
+          <div class="graph-scroll">
+            <TopologyGraph topology={data} />
+          </div>
+          <ul class="legend" aria-label="Legend">
+            <li><span class="swatch health-up" /> up</li>
+            <li><span class="swatch health-degraded" /> degraded</li>
+            <li><span class="swatch health-down" /> down</li>
+            <li><span class="swatch health-unknown" /> unknown</li>
+            <li><span class="swatch standby" /> standby</li>
+            <li><span class="swatch spof" /> single point of failure</li>
+            <li><span class="line" /> needs</li>
+            <li><span class="line soft" /> degrades without</li>
+          </ul>
+          <h2>Services</h2>
+          <div class="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Service</th>
+                  <th scope="col">Health</th>
+                  <th scope="col">Criticality</th>
+                  <th scope="col">Where</th>
+                  <th scope="col">Needs</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.services.map((service) => (
+                  <tr key={service.name} data-service={service.name} class={data.spofs.includes(service.name) ? "spof-row" : ""}>
+                    <th scope="row">
+                      <a href={`/services/${encodeURIComponent(service.name)}`}>{service.name}</a>
+                      {data.spofs.includes(service.name) && <span class="spof-tag-inline">SPOF</span>}
+                    </th>
+                    <td><HealthBadge health={service.health} /></td>
+                    <td>{service.criticality}</td>
+                    <td class="where">{where(service)}</td>
+                    <td>{service.needs.map((need) => need.any_of.join(" or ") + (need.mode === "degrades" ? " (soft)" : "")).join(", ") || "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
