@@ -11,7 +11,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { checks: { type: "string", default: "10000" }, seconds: { type: "string", default: "120" }, servers: { type: "string", default: "4" }, interval: { type: "string", default: "10s" } } });
+const { values } = parseArgs({ options: { checks: { type: "string", default: "10000" }, seconds: { type: "string", default: "120" }, servers: { type: "string", default: "4" }, interval: { type: "string", default: "10s" }, "node-args": { type: "string", default: "" } } });
 const CHECKS = Number(values.checks);
 const SECONDS = Number(values.seconds);
 const PER_SERVICE = 10;
@@ -87,7 +87,8 @@ const ports = JSON.parse(await firstLine(targets));
 const port = 18470 + Math.floor(Math.random() * 1000);
 const configFile = join(dir, "bench.json");
 writeFileSync(configFile, JSON.stringify(config(ports, `127.0.0.1:${port}`)));
-const agent = start(0, [process.execPath, "bin/understudy.js", "agent", "--config", configFile]);
+const nodeArgs = values["node-args"].split(" ").filter(Boolean); // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+const agent = start(0, [process.execPath, ...nodeArgs, "bin/understudy.js", "agent", "--config", configFile]);
 let agentLog = "";
 agent.stderr.on("data", (chunk) => { agentLog += chunk; });
 agent.stdout.resume();
