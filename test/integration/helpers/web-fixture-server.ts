@@ -58,6 +58,8 @@ export async function startWebFixture(distDir: string): Promise<WebFixture> {
   const sessions = new Map<string, Session>();
   const health = new Map<string, Health>([...topology.services.keys()].map((name) => [name, name === "jellyfin" ? "degraded" : "up"]));
   const active = new Map<string, string>();
+  /** Instances the demo killed ("service@host"): they stay down after the standby takes over. */
+  const killed = new Set<string>();
   const streams = new Set<ServerResponse>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const failovers: unknown[] = [];
@@ -83,7 +85,7 @@ export async function startWebFixture(distDir: string): Promise<WebFixture> {
     source: "agent", agent: { name: "fixture", version: "0.0.0", started_at: new Date(started).toISOString(), uptime_s: Math.round((Date.now() - started) / 1000) },
     services: [...topology.services.values()].map((service) => ({
       name: service.name, criticality: service.criticality, health: health.get(service.name)!,
-      instances: (service.placement.kind === "logical" ? ["*"] : hostsOf(service.placement)).map((host) => ({ host, state: host === activeHost(service.name) || activeHost(service.name) === null ? health.get(service.name)! : "up" })),
+      instances: (service.placement.kind === "logical" ? ["*"] : hostsOf(service.placement)).map((host) => ({ host, state: killed.has(`${service.name}@${host}`) ? "down" : host === activeHost(service.name) || activeHost(service.name) === null ? health.get(service.name)! : "unknown" })),
       checks: service.checks.map((check, i) => ({ name: check.name, kind: check.kind, host: check.host ?? null, interval_s: check.intervalMs / 1000, last: i === 1 ? null : { at: new Date(Date.now() - 20_000).toISOString(), ok: health.get(service.name) !== "down", reason: health.get(service.name) === "down" ? "refused" : null, message: health.get(service.name) === "down" ? "connection refused" : "200 OK", latency_ms: 42 } })),
     })).sort((a, b) => a.name.localeCompare(b.name)),
     incidents: incidents.filter((incident) => incident.resolved_at === null),
@@ -203,24 +205,25 @@ export async function startWebFixture(distDir: string): Promise<WebFixture> {
       if (body.dry_run === true) return send(res, 200, { dry_run: true, plan: failoverPlan(failing, to) });
       return send(res, 200, { dry_run: false, failover: failOver(failing, to, `asked by ${session.name}`) });
     }
-    const killed = method === "POST" ? named("/api/demo/kill/") : undefined;
-    if (killed !== undefined && topology.services.has(killed)) {
-      const host = activeHost(killed) ?? hostsOf(topology.services.get(killed)!.placement)[0]!;
-      health.set(killed, "down");
-      const incident: Incident = { id: incidents.length + 1, title: `${killed} is down on ${host}`, severity: topology.services.get(killed)!.criticality, root: { kind: "service", name: killed }, children: (topology.neededBy.get(killed) ?? []).map((name) => ({ kind: "service", name })), opened_at: new Date().toISOString(), resolved_at: null, silenced: false };
+    const victim = method === "POST" ? named("/api/demo/kill/") : undefined;
+    if (victim !== undefined && topology.services.has(victim)) {
+      const host = activeHost(victim) ?? hostsOf(topology.services.get(victim)!.placement)[0]!;
+      health.set(victim, "down");
+      killed.add(`${victim}@${host}`);
+      const incident: Incident = { id: incidents.length + 1, title: `${victim} is down on ${host}`, severity: topology.services.get(victim)!.criticality, root: { kind: "service", name: victim }, children: (topology.neededBy.get(victim) ?? []).map((name) => ({ kind: "service", name })), opened_at: new Date().toISOString(), resolved_at: null, silenced: false };
       incidents.push(incident);
       emit("status", statusJson());
       emit("incident", { kind: "opened", incident });
       // The agent needs a moment to reach a verdict: the graph shows "down" before the standby takes over.
       const timer = setTimeout(() => {
         timers.delete(timer);
-        const to = standbyOf(killed);
-        if (to !== undefined) failOver(killed, to, `${killed} down on ${host}`);
+        const to = standbyOf(victim);
+        if (to !== undefined) failOver(victim, to, `${victim} down on ${host}`);
         incident.resolved_at = new Date().toISOString();
         emit("incident", { kind: "resolved", incident });
       }, 1_500);
       timers.add(timer);
-      return send(res, 200, { killed, host });
+      return send(res, 200, { killed: victim, host });
     }
     return send(res, 404, { error: `no route ${method} ${path}` });
   }

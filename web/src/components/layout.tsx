@@ -3,7 +3,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import { logout, useSession } from "../api/session.js";
-import { useLiveConnected } from "../api/events.js";
+import { subscribe, useLiveConnected } from "../api/events.js";
 
 const PAGES: Array<{ path: string; label: string }> = [
   { path: "/", label: "Overview" },
@@ -22,6 +22,8 @@ export function Layout({ path, children }: { path: string; children: ComponentCh
   const live = useLiveConnected();
   const main = useRef<HTMLElement>(null);
   const current = PAGES.find((page) => isCurrent(page.path, path));
+  // Keep the event stream open on every page, so that "Live" means the agent is reachable.
+  useEffect(() => subscribe(["status"], () => {}), []);
   useEffect(() => {
     document.title = `${current?.label ?? "Not found"} · Understudy`;
   }, [current]);

@@ -3,7 +3,7 @@
 // by keyboard and screen reader; the same facts are in the table under it.
 import type { Topology } from "../api/types.js";
 import { healthLabel } from "./health.js";
-import { layoutTopology, type InstanceNode, type LogicalNode } from "./topology-layout.js";
+import { layoutTopology, type InstanceNode, type InstanceStates, type LogicalNode } from "./topology-layout.js";
 
 function spoken(service: string, health: string, where: string, role: string, spof: boolean): string {
   return `${service}${where}: ${healthLabel(health)}${role ? `, ${role}` : ""}${spof ? ", single point of failure" : ""}`;
@@ -46,8 +46,8 @@ function Logical({ node }: { node: LogicalNode }) {
   );
 }
 
-export function TopologyGraph({ topology }: { topology: Topology }) {
-  const layout = layoutTopology(topology);
+export function TopologyGraph({ topology, states }: { topology: Topology; states: InstanceStates }) {
+  const layout = layoutTopology(topology, states);
   const internet = layout.internet;
   return (
     <svg class="topology" viewBox={`0 0 ${layout.width} ${layout.height}`} width={layout.width} role="group" aria-label="Topology: hosts, the services on them and what depends on what">

@@ -69,6 +69,17 @@ export interface Layout {
   labels: RowLabel[];
 }
 
+/** Each instance's own health when the agent knows it (GET /api/status), keyed "service@host". */
+export type InstanceStates = ReadonlyMap<string, string>;
+
+const STATE_HEALTH: Record<string, Health> = { up: "up", down: "down", suspect: "degraded", recovering: "degraded" };
+
+/** An instance is colored by its own state; without one, the active or a replica shows the service's
+ * health and a standby shows unknown (the service being up says nothing about its standby). */
+function instanceHealth(service: TopologyService, host: string, role: InstanceRole, states: InstanceStates): Health {
+  return STATE_HEALTH[states.get(`${service.name}@${host}`) ?? ""] ?? (role === "standby" ? "unknown" : service.health);
+}
+
 function roleOn(service: TopologyService, host: string): InstanceRole {
   if (service.placement.kind !== "failover") return "replica";
   const active = service.active_host ?? service.placement.primary;
@@ -124,7 +135,7 @@ function boxCurve(box: Rect, to: Rect, slot: number, slots: number): string {
   return `M${startX},${startY} C${startX},${startY + (up ? -bend : bend)} ${endX + (tx > startX ? -bend / 2 : bend / 2)},${ty} ${endX},${ty}`;
 }
 
-export function layoutTopology(topology: Topology): Layout {
+export function layoutTopology(topology: Topology, states: InstanceStates = new Map()): Layout {
   const spofs = new Set(topology.spofs);
   const services = new Map(topology.services.map((service) => [service.name, service]));
   const onHost = new Map<string, TopologyService[]>(topology.hosts.map((host) => [host.name, []]));
@@ -181,7 +192,8 @@ export function layoutTopology(topology: Topology): Layout {
         const list = onHost.get(name) ?? [];
         const box: HostBox = { name, site: host.site, public: host.public, spof: spofs.has(name), x, y, w: BOX_W, h: HEADER_H + Math.max(1, list.length) * (ROW_H + ROW_GAP) + 4, instances: [] };
         list.forEach((service, index) => {
-          const instance: InstanceNode = { service: service.name, host: name, role: roleOn(service, name), health: service.health, spof: spofs.has(service.name), x: x + 8, y: y + HEADER_H + index * (ROW_H + ROW_GAP), w: BOX_W - 16, h: ROW_H };
+          const role = roleOn(service, name);
+          const instance: InstanceNode = { service: service.name, host: name, role, health: instanceHealth(service, name, role, states), spof: spofs.has(service.name), x: x + 8, y: y + HEADER_H + index * (ROW_H + ROW_GAP), w: BOX_W - 16, h: ROW_H };
           box.instances.push(instance);
           if (anchorHost(service) === name) instanceAt.set(service.name, { rect: instance, host: name });
         });

@@ -1,7 +1,7 @@
 // Overview: the infrastructure as the seed draws it, colored live by health (reloaded on every status
 // or failover event), with the SPOFs outlined and a table of the same facts for reading and for
 // assistive technology.
-import type { Topology, TopologyService } from "../api/types.js";
+import type { AgentStatus, Topology, TopologyService } from "../api/types.js";
 import { useResource } from "../api/use-resource.js";
 import { HealthBadge } from "../components/health.js";
 import { TopologyGraph } from "../components/topology-graph.js";
@@ -39,6 +39,9 @@ function Counts({ topology }: { topology: Topology }) {
 
 export function OverviewPage() {
   const topology = useResource<Topology>("/api/topology", ["status", "failover"]);
+  // Instance states color each box on its own (a killed primary stays red after its standby took over).
+  const status = useResource<AgentStatus>("/api/status", ["status"]);
+  const states = new Map((status.data?.services ?? []).flatMap((service) => service.instances.map((instance) => [`${service.name}@${instance.host}`, instance.state] as const)));
   const data = topology.data;
   return (
     <section>
@@ -50,7 +53,7 @@ export function OverviewPage() {
           <Counts topology={data} />
           <DemoPanel />
           <div class="graph-scroll">
-            <TopologyGraph topology={data} />
+            <TopologyGraph topology={data} states={states} />
           </div>
           <ul class="legend" aria-label="Legend">
             <li><span class="swatch health-up" /> up</li>

@@ -35,7 +35,7 @@ export function StatusPage() {
   }, []);
 
   const open = status?.incidents.filter((incident) => !incident.resolved_at) ?? [];
-  const past = status?.incidents.filter((incident) => incident.resolved_at) ?? [];
+  const past = (status?.incidents.filter((incident) => incident.resolved_at) ?? []).sort((a, b) => b.opened_at.localeCompare(a.opened_at));
   const summary = status ? headline(status) : null;
   return (
     <main class="public" id="main">
