@@ -7,11 +7,15 @@ import type { Block } from "./document.js";
 import { list, text } from "./document.js";
 import type { RunbookContext } from "./context.js";
 import { serviceDoc } from "./context.js";
+import { link, servicePage } from "./links.js";
 
 export function automationBlocks(context: RunbookContext, name: string): Block[] {
   const service = context.topology.services.get(name)!;
   const placement = service.placement;
-  if (placement.kind === "logical") return [text(`Nothing: ${name} has no host of its own. Understudy acts on what it needs.`)];
+  if (placement.kind === "logical") {
+    const needs = service.needs.flatMap((need) => need.anyOf.map((dep) => link(dep, servicePage(dep))));
+    return [text(`Nothing of its own: ${name} has no host. What Understudy does for what it needs is on their pages: ${needs.join(", ")}.`)];
+  }
   if (placement.kind === "replicas") {
     return placement.hosts.length > 1
       ? [text(`Nothing needs moving: ${name} runs on ${placement.hosts.join(", ")} and any one of them serves. Understudy alerts when one is down.`)]

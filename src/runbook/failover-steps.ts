@@ -3,7 +3,8 @@
 // (fence, promote, verify, DNS). Commands are quoted for a shell; secrets are never printed.
 import { failoverSettings, kindsOf, type ActionConfig, type DnsSwitchConfig } from "../failover/config.js";
 import { dnsProviderKinds } from "../dns/registry.js";
-import type { Step } from "./document.js";
+import type { Block, Section, Step } from "./document.js";
+import { steps, text } from "./document.js";
 import type { RunbookContext } from "./context.js";
 import { serviceDoc } from "./context.js";
 import { quote, shellLine } from "./shell.js";
@@ -61,21 +62,40 @@ function dnsStep(context: RunbookContext, service: string, to: string): Step {
   };
 }
 
+export interface FailoverSteps {
+  /** Confirm, dry run, run `understudy failover`, check from a client. */
+  readonly run: readonly Step[];
+  /** The same steps by hand, for when the command stopped partway. */
+  readonly byHand: readonly Step[];
+}
+
 /** The steps to move `service` from `from` to `to` when the primary is gone. */
-export function failoverSteps(context: RunbookContext, service: string, from: string, to: string): Step[] {
+export function failoverSteps(context: RunbookContext, service: string, from: string, to: string): FailoverSteps {
   const checks = context.topology.services.get(service)!.checks;
   const onStandby = checks.filter((check) => check.host === to);
   const command = `understudy failover ${service} --to ${to}`;
-  return [
+  const run: Step[] = [
     { do: `Confirm ${service} is down on ${from}, not just the path from one agent.`, command: "understudy status", check: `${service} shows down with an open incident; its checks on ${from} fail.` },
     { do: "Dry run the failover: it prints the plan and any guard that refuses it, and changes nothing.", command: `${command} --dry-run`, check: "the plan lists fence, promote, verify and switch; no guard refuses (a stale replica, anti-flap)." },
-    { do: "Run it.", command, check: `it ends serving from ${to}. If it did, skip to the last step. If it stopped partway, do the remaining steps below by hand.` },
+    { do: "Run it.", command, check: `it ends serving from ${to}. If it stopped partway, do the steps by hand (next section), then come back to the last step here.` },
+    { do: `Check ${service} from a client, then keep it on ${to} until ${from} is repaired. Fail back later the same way.`, command: `understudy failover ${service} --to ${from} --dry-run` },
+  ];
+  const byHand: Step[] = [
     ...fenceSteps(context, service, from, to),
     promoteStep(context, service, from, to),
     onStandby.length > 0
       ? { do: `Verify ${to} with ${service}'s own checks.`, command: onStandby.map((check) => `understudy check ${quote(check.name)}`).join("\n"), check: "every check passes." }
       : { do: `Verify ${to} by hand: no check watches ${service} on ${to} (add one with \`on: ${to}\`).` },
     dnsStep(context, service, to),
-    { do: `Check ${service} from a client, then keep it on ${to} until ${from} is repaired. Fail back later with the same command.`, command: `understudy failover ${service} --to ${from} --dry-run` },
+  ];
+  return { run, byHand };
+}
+
+/** The two sections of a failover: run the command, and the same by hand. */
+export function failoverSections(context: RunbookContext, service: string, from: string, to: string, lead: readonly Block[] = []): Section[] {
+  const { run, byHand } = failoverSteps(context, service, from, to);
+  return [
+    { heading: `What to do: move ${service} to ${to}`, blocks: [...lead, steps(run)] },
+    { heading: `If \`understudy failover\` stopped partway: move ${service} by hand`, blocks: [text("Do only the steps it did not finish (its output says which)."), steps(byHand)] },
   ];
 }

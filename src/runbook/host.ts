@@ -10,7 +10,7 @@ import { serviceDoc } from "./context.js";
 import { impactBlocks } from "./impact.js";
 import { hostDetection } from "./detect.js";
 import { automationBlocks } from "./automation.js";
-import { failoverSteps } from "./failover-steps.js";
+import { failoverSections } from "./failover-steps.js";
 import { hostStep, recoveryIntro, recoverySteps } from "./recovery-steps.js";
 import { wholeRestoreReasons } from "./restore-steps.js";
 import { drillBlocks } from "./drill.js";
@@ -47,10 +47,10 @@ function todo(context: RunbookContext, host: string): Section[] {
   for (const move of report.fails_over) {
     const placement = context.topology.services.get(move.service)!.placement;
     const from = placement.kind === "failover" ? placement.primary : host;
-    sections.push({ heading: `What to do: move ${move.service} to ${move.to}`, blocks: [steps(failoverSteps(context, move.service, from, move.to))] });
+    sections.push(...failoverSections(context, move.service, from, move.to));
   }
-  // What cannot move: the services down at the root here (placed on this host), worst first as the report orders them.
-  const roots = report.unavailable.filter((name) => hostsOf(context.topology.services.get(name)!.placement).includes(host));
+  // In dependency order: what the others need comes back first.
+  const roots = context.topology.order.filter((name) => report.unavailable.includes(name) && hostsOf(context.topology.services.get(name)!.placement).includes(host));
   if (roots.length > 0) {
     sections.push({ heading: `What to do: get ${host} back`, blocks: [
       text(`Nothing can take over ${roots.map(serviceLink).join(", ")}: ${roots.length === 1 ? "it comes" : "they come"} back with ${host} or a replacement.`),
@@ -61,8 +61,8 @@ function todo(context: RunbookContext, host: string): Section[] {
     const reasons = wholeRestoreReasons(serviceDoc(context, name).data);
     sections.push({ heading: `What to do: bring ${name} back`, blocks: [
       text(recoveryIntro(context, name)),
-      steps(recoverySteps(context, name, host, false)),
       ...(reasons.length > 0 ? [text("Why the data goes back whole:"), list(reasons)] : []),
+      steps(recoverySteps(context, name, host, false)),
     ] });
   }
   const knockOn = report.unavailable.filter((name) => !roots.includes(name));
@@ -94,7 +94,7 @@ export function hostRunbook(context: RunbookContext, host: string): Runbook {
   return {
     slug: hostPage(host),
     title: `Host ${host}${description ? ` — ${description}` : ""}`,
-    summary: `Address ${h.address}${h.site ? `, site ${h.site}` : ""}${h.public ? ", public" : ""}. Severity if it dies: ${report.severity}${isSpof ? " (a single point of failure)" : ""}. When it dies, it ${report.reason}.`,
+    summary: `Address ${h.address}${h.site ? `, site ${h.site}` : ""}${h.public ? ", public" : ""}. Severity if it dies: ${report.severity}${isSpof ? " (a single point of failure)" : ""}. When it dies: ${report.reason}.`,
     sections,
   };
 }

@@ -21,8 +21,9 @@ export function strategyText(strategy: string | null): string {
 
 export function recoveryLine(report: FailureReport): string {
   if (report.recovery === null) return "Recovery today: nothing to recover.";
+  if (report.recovery.strategy === null && report.recovery.rto_s === null) return "Recovery today: not declared (no `recovery:` in the config), so its time is unknown.";
   const time = report.recovery.rto_s === null ? "unknown (no `recovery.rto` in the config)" : formatDuration(report.recovery.rto_s * 1000);
-  const verdict = report.meets_target === null ? "" : report.meets_target ? " — meets the target." : " — misses the target RTO.";
+  const verdict = report.meets_target === null ? "." : report.meets_target ? " — meets the target." : " — misses the target RTO.";
   return `Recovery today: ${strategyText(report.recovery.strategy)}, about ${time}${verdict}`;
 }
 

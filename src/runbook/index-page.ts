@@ -8,7 +8,7 @@ import { recoveryLine } from "./impact.js";
 import { hostPage, INDEX_PAGE, link, servicePage } from "./links.js";
 
 const pageOf = (report: FailureReport) => (report.kind === "host" ? hostPage(report.component) : servicePage(report.component));
-const row = (report: FailureReport) => [link(report.component, pageOf(report)), report.kind, report.severity, recoveryLine(report).replace("Recovery today: ", ""), report.reason];
+const row = (report: FailureReport) => [link(report.component, pageOf(report)), report.kind, report.severity, recoveryLine(report).replace("Recovery today: ", "").replace(/\.$/, ""), report.reason];
 const HEADERS = ["Runbook", "Kind", "Severity", "Recovery today", "When it fails"];
 
 export function indexRunbook(context: RunbookContext): Runbook {

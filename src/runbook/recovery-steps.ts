@@ -6,6 +6,7 @@ import type { RunbookContext } from "./context.js";
 import { restoreSteps } from "./restore-steps.js";
 import { strategyText } from "./impact.js";
 import { quote } from "./shell.js";
+import { link, servicePage } from "./links.js";
 
 export function recoveryIntro(context: RunbookContext, service: string): string {
   const s = context.topology.services.get(service)!;
@@ -20,7 +21,7 @@ export function hostStep(context: RunbookContext, service: string, host: string)
   const h = context.topology.hosts.get(host);
   const where = h?.site ? ` (at ${h.site})` : "";
   return {
-    do: `Get a host for ${service}: bring ${host}${where} back if you can (reboot it from the console), or build a replacement from the same setup. A replacement has a new address: point clients (DNS, the mesh) at it.`,
+    do: `Get a host for ${service}: bring ${host}${where} back if you can (power-cycle it, or reboot it from the provider's console), or build a replacement from the same setup. A replacement has a new address: point clients (DNS, the mesh) at it.`,
     check: `you can log in to the host that will run ${service}.`,
   };
 }
@@ -28,10 +29,13 @@ export function hostStep(context: RunbookContext, service: string, host: string)
 /** Steps to bring `service` back on `host` (or its replacement); `withHost: false` when a host page already said how to get the host back. */
 export function recoverySteps(context: RunbookContext, service: string, host: string | undefined, withHost = true): Step[] {
   const s = context.topology.services.get(service)!;
-  if (host === undefined) return [{ do: `${service} has no host of its own: bring back what it needs (see the list above); it recovers with them.` }];
+  if (host === undefined) {
+    const needs = s.needs.flatMap((need) => need.anyOf.map((dep) => link(dep, servicePage(dep))));
+    return [{ do: `${service} has no host of its own: bring back what it needs (${needs.join(", ")}); it recovers with them.` }];
+  }
   const checks = s.checks;
   const start: Step = {
-    do: `Start ${service} on ${host} (or the replacement).`,
+    do: `Start ${service} on ${host} (or the replacement). The command assumes its systemd unit is called ${service}; use the real name if not.`,
     command: `systemctl start ${quote(service)}`,
     check: checks.length > 0 ? `\`understudy check ${service}\` passes (${checks.length} check${checks.length === 1 ? "" : "s"}).` : `${service} answers its users (no check watches it).`,
   };

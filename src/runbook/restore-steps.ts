@@ -29,7 +29,7 @@ export function wholeRestoreReasons(items: readonly DataItem[]): string[] {
     const known = path === undefined ? undefined : KNOWN_FILES[basename(path)];
     if (known) reasons.push(`\`${basename(path!)}\` is ${known}`);
   }
-  if (items.length > 1) reasons.push("Restore every path from the same snapshot: the database and its keys belong together, and mixing moments leaves clients that no longer match the server.");
+  if (items.length > 1) reasons.push("Restore every path from the same moment (one snapshot): the database and its keys belong together, and mixing moments leaves clients that no longer match the server.");
   return reasons;
 }
 
@@ -53,7 +53,7 @@ export function restoreSteps(context: RunbookContext, service: string, host: str
   const placed = items.map((item) => placeCommand(item, dir)).filter((command) => command !== undefined);
   const dumps = items.flatMap((item) => ("command" in item ? [item.command] : []));
   const put: Step[] = [
-    { do: `Put each path in place, all from this one snapshot: ${paths.map((path) => `\`${path}\``).join(", ")}.`, command: placed.join("\n"), check: "the files are there with their owner and mode (`ls -l`)." },
+    { do: `Put each path in place, all from the same ${doc.backup ? "snapshot" : "copy"}: ${paths.map((path) => `\`${path}\``).join(", ")}.`, command: placed.join("\n"), check: "the files are there with their owner and mode (`ls -l`)." },
     ...(dumps.length > 0 ? [{ do: `Load the dump output${dumps.length > 1 ? "s" : ""} from \`${dir}/understudy-dumps/\` with the service's own tool (the reverse of ${dumps.map((argv) => `\`${argv.join(" ")}\``).join(", ")}).` }] : []),
   ];
   if (!doc.backup) {

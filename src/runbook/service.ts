@@ -10,7 +10,7 @@ import { serviceDoc, serviceFailure } from "./context.js";
 import { impactBlocks } from "./impact.js";
 import { serviceDetection } from "./detect.js";
 import { automationBlocks } from "./automation.js";
-import { failoverSteps } from "./failover-steps.js";
+import { failoverSections } from "./failover-steps.js";
 import { recoveryIntro, recoverySteps } from "./recovery-steps.js";
 import { wholeRestoreReasons } from "./restore-steps.js";
 import { drillBlocks } from "./drill.js";
@@ -56,11 +56,9 @@ function whatToDo(context: RunbookContext, name: string): Section[] {
   const why: Block[] = reasons.length > 0 ? [text("Why the data goes back whole:"), list(reasons)] : [];
   if (placement.kind === "failover" && placement.standby.length > 0) {
     const [to, ...others] = placement.standby;
-    const sections: Section[] = [{ heading: `What to do: move ${name} to ${to}`, blocks: [
-      ...(others.length > 0 ? [text(`If ${to} cannot serve, use the next standby instead (${others.join(", ")}): the same steps with \`--to\` changed.`)] : []),
-      steps(failoverSteps(context, name, placement.primary, to!)),
-    ] }];
-    sections.push({ heading: `If no standby can serve: bring ${name} back`, blocks: [text(recoveryIntro(context, name)), steps(recoverySteps(context, name, placement.primary)), ...why] });
+    const lead = others.length > 0 ? [text(`If ${to} cannot serve, use the next standby instead (${others.join(", ")}): the same steps with \`--to\` changed.`)] : [];
+    const sections = failoverSections(context, name, placement.primary, to!, lead);
+    sections.push({ heading: `If no standby can serve: bring ${name} back`, blocks: [text(`If ${placement.standby.join(" and ")} cannot serve either, bring ${name} back on ${placement.primary} or a new host${serviceDoc(context, name).data.length > 0 ? ", with its data" : ""}.`), ...why, steps(recoverySteps(context, name, placement.primary))] });
     return sections;
   }
   const hosts = hostsOf(placement);
@@ -68,7 +66,7 @@ function whatToDo(context: RunbookContext, name: string): Section[] {
     ? text(`The other replicas keep serving; bring the dead one back on its host. ${recoveryIntro(context, name)}`)
     : text(recoveryIntro(context, name));
   const host = placement.kind === "replicas" && hosts.length > 1 ? "its host" : hosts[0];
-  return [{ heading: `What to do: bring ${name} back`, blocks: [intro, steps(recoverySteps(context, name, host)), ...why] }];
+  return [{ heading: `What to do: bring ${name} back`, blocks: [intro, ...why, steps(recoverySteps(context, name, host))] }];
 }
 
 export function serviceRunbook(context: RunbookContext, name: string): Runbook {
@@ -88,7 +86,7 @@ export function serviceRunbook(context: RunbookContext, name: string): Runbook {
   return {
     slug: servicePage(name),
     title: `Service ${name}${role === name ? "" : ` — ${role.replace(` (${name})`, "")}`}`,
-    summary: `Criticality ${service.criticality}${isSpof ? ", a single point of failure" : ""}. When it fails, it ${report.reason}.`,
+    summary: `Criticality ${service.criticality}${isSpof ? ", a single point of failure" : ""}. When it fails: ${report.reason}.`,
     sections,
   };
 }
