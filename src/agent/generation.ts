@@ -4,7 +4,7 @@
 // the dispatcher's history and the push heartbeats outlive them.
 import type { Clock, TimerHandle } from "../engine/clock.js";
 import type { AgentEmitter } from "../engine/events.js";
-import { detectionSpread, startWatching, type Watcher } from "../engine/watch.js";
+import { detectionSpread, startWatching, type Watcher, type WatchOptions } from "../engine/watch.js";
 import type { ProbeRunner } from "../engine/scheduler.js";
 import type { Topology } from "../model/topology.js";
 import { hostsOf } from "../model/topology.js";
@@ -36,11 +36,13 @@ export interface GenerationOptions {
   journal: IncidentJournal;
   vantage: string;
   run: ProbeRunner;
+  /** The host serving each primary/standby service (the failover controller persists it). */
+  activeHost?: WatchOptions["activeHost"];
 }
 
 export function startGeneration(options: GenerationOptions): Generation {
   const { topology, clock, events, journal } = options;
-  const watcher = startWatching({ topology, clock, events, vantage: options.vantage, run: options.run });
+  const watcher = startWatching({ topology, clock, events, vantage: options.vantage, run: options.run, ...(options.activeHost ? { activeHost: options.activeHost } : {}) });
   const detach = journal.attach(events);
 
   // A carried incident is over once its root is seen up again: a host when one of its instances is,

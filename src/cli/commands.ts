@@ -13,6 +13,9 @@ import * as agentCommand from "./agent.js";
 import * as statusCommand from "./status.js";
 import * as checkCommand from "./check.js";
 import * as runbookCommand from "./runbook.js";
+import * as failoverCommand from "./failover.js";
+import * as failbackCommand from "./failback.js";
+import * as historyCommand from "./history.js";
 
 export interface Command {
   summary: string;
@@ -34,4 +37,7 @@ export const commands: Record<string, Command> = {
   status: { summary: "services, last results and open incidents, from the running agent or its store", usage: statusCommand.usage, run: statusCommand.status },
   check: { summary: "run one check (or a service's checks) now and print what it found", usage: checkCommand.usage, run: checkCommand.check },
   runbook: { summary: "runbooks for every host and service from the config; --check DIR for CI", usage: runbookCommand.usage, run: runbookCommand.runbook },
+  failover: { summary: "move a service to its standby: fence, check replica, promote, verify, switch DNS, notify", usage: failoverCommand.usage, run: failoverCommand.failover },
+  failback: { summary: "move a service back to its primary", usage: failbackCommand.usage, run: failbackCommand.failback },
+  history: { summary: "failovers and failbacks with each step's timing and output", usage: historyCommand.usage, run: historyCommand.history },
 };

@@ -1,0 +1,16 @@
+// `understudy failback SERVICE [--dry-run] [--force]`: moves a service back to its primary with the
+// same plan, journal and guards as a failover (src/cli/failover.ts).
+import type { Io } from "./io.js";
+import { runMove } from "./failover.js";
+
+export const usage = `Usage: understudy failback SERVICE [--dry-run] [--force] [--config FILE]
+
+  Moves SERVICE from the standby serving it back to its primary, with the same steps as a failover
+  (fence, replica check, promote, verify, DNS switch, notify). The agent does this by itself only
+  with failover.failback.after set, once the primary has been up that long.
+  --dry-run   print the plan; change nothing
+  --force     go ahead despite the guards`;
+
+export function failback(argv: string[], io: Io): Promise<number> {
+  return runMove("failback", argv, io, usage);
+}

@@ -1,0 +1,48 @@
+// `understudy history [SERVICE] [--format table|json|markdown]`: failovers and failbacks from the
+// journal in the data directory, newest first, each with its steps' timings and outputs.
+import { dirname, resolve } from "node:path";
+import { FailoverJournal } from "../failover/journal.js";
+import { historyView } from "../failover/history-view.js";
+import { resolveDataDir, storePathIn } from "../store/data-dir.js";
+import { openStore } from "../store/db.js";
+import { UsageError, writeLine, type Io } from "./io.js";
+import { CONFIG_OPTION, configPath, loadTopology, parseFlags, parseFormat } from "./options.js";
+import { markdownTable, textTable } from "./table.js";
+
+export const usage = `Usage: understudy history [SERVICE] [--format table|json|markdown] [--config FILE]
+
+  Failovers and failbacks, newest first: why, from and to, how they ended, and every step with its
+  duration and output. JSON adds decide_ms (failure confirmed → plan started) and act_ms (plan
+  started → DNS switched).`;
+
+export async function history(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseFlags(argv, { ...CONFIG_OPTION, format: { type: "string", short: "f" } }, usage, true);
+  if (positionals.length > 1) throw new UsageError("history takes at most one SERVICE", usage);
+  const format = parseFormat(values.format, usage);
+  const file = configPath(values.config, io.env);
+  const { topology } = loadTopology(file);
+  const service = positionals[0];
+  if (service !== undefined && !topology.services.has(service)) throw new UsageError(`unknown service "${service}"`, usage);
+  const store = openStore(storePathIn(resolveDataDir(topology.agents.data_dir, io.env, dirname(resolve(file)))));
+  try {
+    const runs = new FailoverJournal(store).list({ service }).map(historyView);
+    if (format === "json") {
+      writeLine(io.stdout, JSON.stringify({ failovers: runs }, null, 2));
+      return 0;
+    }
+    if (runs.length === 0) {
+      writeLine(io.stdout, `No failovers${service === undefined ? "" : ` of ${service}`} yet.`);
+      return 0;
+    }
+    const table = format === "markdown" ? markdownTable : textTable;
+    for (const run of runs) {
+      writeLine(io.stdout, `#${run.id} ${run.started_at} ${run.kind} of ${run.service} ${run.from} → ${run.to}: ${run.status}${run.forced ? " (forced)" : ""}`);
+      writeLine(io.stdout, `  ${run.summary ?? run.reason}`);
+      writeLine(io.stdout, table(["Step", "Try", "Status", "ms", "Output"], run.steps.map((step) => [step.step, String(step.attempt), step.status, step.duration_ms === null ? "—" : String(step.duration_ms), (step.output ?? step.reason ?? "").split("\n")[0]!.slice(0, 100)])));
+      writeLine(io.stdout);
+    }
+    return 0;
+  } finally {
+    store.close();
+  }
+}
