@@ -8,6 +8,7 @@
 // or ListenError at start is thrown to the caller with nothing left running.
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
+import type { ApiWiring } from "../api/deps.js";
 import { ConfigError, formatDiagnostic } from "../config/diagnostics.js";
 import { loadConfig } from "../config/load.js";
 import { readSecret } from "../config/secret.js";
@@ -24,8 +25,7 @@ import { createDispatcher, notifyChanged } from "./dispatcher.js";
 import { startGeneration, type Generation } from "./generation.js";
 import { createHandler, listenHttp } from "./http.js";
 import { IncidentJournal } from "./incident-journal.js";
-import { startFailoverController, type FailoverController } from "./failover-controller.js";
-import { withFailoverHints } from "./failover-hints.js";
+import { dispatchingSink } from "./incident-notifier.js";
 import { createLogger, type Logger } from "./log.js";
 import { createAgentMetrics } from "./metrics.js";
 import { agentProbeRunner } from "./probe-runner.js";
@@ -42,6 +42,8 @@ export interface AgentOptions {
   watchConfig?: boolean;
   /** How long stop() lets queued notifications go out (default 5s). */
   drainMs?: number;
+  /** Extra API wiring: the demo's controls, another dashboard build. */
+  api?: Pick<ApiWiring, "demo" | "webRoot" | "failover" | "backups">;
 }
 
 export interface ReloadOutcome {
@@ -97,8 +99,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     const push = new PushReceiver();
     const lastResults = new Map<string, LastResult>();
     let dispatcher: Dispatcher = createDispatcher(topology, clock, options.env, log);
-    let failover: FailoverController | undefined;
-    const journal = new IncidentJournal(store, withFailoverHints(() => dispatcher, () => clock.now(), (incident) => failover?.hint(incident)), log);
+    const journal = new IncidentJournal(store, dispatchingSink(() => dispatcher, () => clock.now()), log);
     let generation: Generation | undefined;
 
     const instances = () => [...topology.services.values()].flatMap((service) =>
@@ -120,13 +121,22 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     });
 
     // Listening comes first after the store: a taken port should stop the start before any probe runs.
-    const http = await listenHttp(createHandler({
+    const handler = createHandler({
       version: AGENT_VERSION,
       uptime: () => (clock.now() - startedAt) / 1000,
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.render() }),
       status,
       push: (token) => push.beat(token, clock.now()),
-    }), topology.agents.listen);
+    }, {
+      ...options.api,
+      clock, store, events, configDir: dirname(configFile),
+      topology: () => topology,
+      config: () => config,
+      health: (service) => generation?.watcher.health.health(service) ?? "unknown",
+      warn: (message) => log.warn({ event: "api" }, message),
+    });
+    disposers.push({ name: "live events", run: () => handler.close() });
+    const http = await listenHttp(handler, topology.agents.listen);
     disposers.push({ name: "http server", run: () => http.close() });
 
     const writer = new ResultWriter(store, { onError: (error) => log.error({ event: "store.write", err: error }, "writing check results failed; will retry") });
@@ -151,15 +161,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
     const begin = async (next: Topology) => {
       for (const problem of await push.useTopology(next, secret)) log.error({ event: "push.token", check: problem.check }, `push check ${problem.check}: ${problem.error}`);
-      generation = startGeneration({ topology: next, clock, events, journal, vantage, run: agentProbeRunner(clock, secret, push), activeHost: (service) => failover?.activeHost(service.name) });
+      generation = startGeneration({ topology: next, clock, events, journal, vantage, run: agentProbeRunner(clock, secret, push) });
     };
     await begin(topology);
     disposers.push({ name: "watcher", run: () => generation?.stop() });
-    failover = startFailoverController({
-      store, clock, log, dataDir, events, secret, topology: () => topology, config: () => config, dispatcher: () => dispatcher,
-      verdicts: () => generation?.watcher.verdicts, refreshHealth: (at, reason) => void generation?.watcher.health.update({ at, reason }), probe: agentProbeRunner(clock, secret),
-    });
-    disposers.push({ name: "failover", run: () => failover?.stop() });
 
     let prune: TimerHandle | undefined;
     const schedulePrune = () => {

@@ -1,84 +1,22 @@
-// The agent's HTTP surface on `agents.listen` (loopback unless configured otherwise):
-//   GET  /healthz        200 "ok" and { version, uptime_s } as JSON when asked for JSON
-//   GET  /metrics        Prometheus exposition
-//   GET|POST /push/:tok  records a heartbeat for a push check; 404 for a token no check uses
-//   GET  /api/status     services, instances, checks' last results, open incidents (status.ts)
-// The handler is plain node:http so the routes are tested without a socket; `listen` turns the common
-// failure (the port is taken) into a sentence a person can act on.
+// The agent's HTTP server on `agents.listen` (loopback unless configured otherwise). The routes are the
+// Hono app of src/api/ (app.ts): /healthz, /metrics, /push/:tok and /api/status as always, and with a
+// `dashboard` config the authenticated dashboard API, live events and pages (src/api/CONTRACT.md).
+// `listen` turns the common failure (the port is taken) into a sentence a person can act on.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { AgentStatus } from "./status.js";
+import { getRequestListener } from "@hono/node-server";
+import { buildApp } from "../api/app.js";
+import type { ApiWiring, CoreDeps } from "../api/deps.js";
 
-export interface HttpDeps {
-  version: string;
-  /** Seconds since the agent started. */
-  uptime(): number;
-  metrics(): Promise<{ contentType: string; body: string }>;
-  status(): AgentStatus;
-  /** Records a beat; false when no push check uses this token. */
-  push(token: string): boolean;
-}
+export type HttpDeps = CoreDeps;
 
-function send(res: ServerResponse, status: number, body: string, type = "text/plain; charset=utf-8"): void {
-  res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
-  res.end(body);
-}
+export type Handler = ((req: IncomingMessage, res: ServerResponse) => void) & { close(): void };
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  send(res, status, `${JSON.stringify(value, null, 2)}\n`, "application/json");
-}
-
-export function createHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    // Bodies are never needed (a push body is ignored); drain them so keep-alive connections stay usable.
-    req.resume();
-    const method = req.method ?? "GET";
-    const path = new URL(req.url ?? "/", "http://agent").pathname;
-    const readOnly = method === "GET" || method === "HEAD";
-    void route(deps, method, path, readOnly, req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, 500, `internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-      else res.destroy();
-    });
-  };
-}
-
-async function route(deps: HttpDeps, method: string, path: string, readOnly: boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (path.startsWith("/push/") && (readOnly || method === "POST")) {
-    let token: string;
-    try {
-      token = decodeURIComponent(path.slice("/push/".length));
-    } catch {
-      token = "";
-    }
-    // Unknown and malformed tokens get the same answer as any unknown path: nothing to learn from it.
-    if (token === "" || token.includes("/") || !deps.push(token)) send(res, 404, "not found\n");
-    else send(res, 200, "ok\n");
-    return;
-  }
-  if (!readOnly) {
-    res.setHeader("allow", "GET, HEAD");
-    send(res, 405, "method not allowed\n");
-    return;
-  }
-  switch (path) {
-    case "/healthz": {
-      const wantsJson = String(req.headers.accept ?? "").includes("application/json");
-      const body = { status: "ok", version: deps.version, uptime_s: Math.round(deps.uptime()) };
-      if (wantsJson) sendJson(res, 200, body);
-      else send(res, 200, `ok\n${JSON.stringify(body)}\n`);
-      return;
-    }
-    case "/metrics": {
-      const { contentType, body } = await deps.metrics();
-      send(res, 200, body, contentType);
-      return;
-    }
-    case "/api/status":
-      sendJson(res, 200, deps.status());
-      return;
-    default:
-      send(res, 404, "not found\n");
-  }
+/** The request handler; without `api` only the agent's original routes exist (as in tests of them). */
+export function createHandler(deps: HttpDeps, api?: ApiWiring): Handler {
+  const built = buildApp(deps, api);
+  const listener = getRequestListener((request, env) => built.current().fetch(request, env));
+  return Object.assign((req: IncomingMessage, res: ServerResponse) => void listener(req, res), { close: () => built.close() });
 }
 
 /** The agent's listen address could not be bound: printed as is, exit status 2. */

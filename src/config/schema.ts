@@ -7,6 +7,7 @@ import { probeKinds } from "../probes/registry.js";
 import { notifierKinds } from "../notify/registry.js";
 import { notifierFilterKeys, notifyPolicySchema } from "../notify/policy.js";
 import { backupTargetsSchema, serviceBackupShape } from "../backup/config.js";
+import { dashboardSchema } from "../api/config.js";
 import { failoverSchema } from "../failover/config.js";
 
 /** Host and service names: what users type on the command line and what appears in DNS-ish places. */
@@ -172,6 +173,7 @@ export const configSchema = z
     notify_policy: notifyPolicySchema.prefault({}),
     maintenance: z.array(maintenanceSchema).default([]),
     backup_targets: backupTargetsSchema,
+    dashboard: dashboardSchema.optional(),
   })
   .describe("Understudy configuration: hosts, services, what depends on what and what stands in for what.");
 

@@ -1,0 +1,67 @@
+// What the API needs from the running agent, injected so the app is built and tested without one.
+// Getters, not values: a config reload swaps the topology and config, and the next request sees them.
+import type { AgentStatus } from "../agent/status.js";
+import type { ConfigDocument } from "../config/schema.js";
+import type { Clock } from "../engine/clock.js";
+import type { AgentEmitter } from "../engine/events.js";
+import type { Topology } from "../model/topology.js";
+import type { Store } from "../store/db.js";
+
+/** The agent's original surface (/healthz, /metrics, /push, /api/status). */
+export interface CoreDeps {
+  version: string;
+  /** Seconds since the agent started. */
+  uptime(): number;
+  metrics(): Promise<{ contentType: string; body: string }>;
+  status(): AgentStatus;
+  /** Records a beat; false when no push check uses this token. */
+  push(token: string): boolean;
+}
+
+/** The failover engine's surface, when this build has one. */
+export interface FailoverApi {
+  history(): Promise<unknown[]> | unknown[];
+  /** The plan for failing `service` over (to `to`, or the first eligible standby), not run. */
+  plan(service: string, to: string | undefined): Promise<unknown> | unknown;
+  /** Starts a failover; resolves with what was started (progress follows as `failover` events). */
+  start(service: string, to: string | undefined, by: string): Promise<unknown>;
+  /** Step progress, forwarded to the SSE `failover` event; returns the unsubscribe function. */
+  onProgress(listener: (event: unknown) => void): () => void;
+  /** The host serving a failover service now; undefined when it never moved. */
+  activeHost?(service: string): string | undefined;
+}
+
+export interface BackupsView {
+  snapshots: Array<{ id: string; service: string; host: string; created_at: string; bytes: number; target: string }>;
+  replicas: Array<{ service: string; host: string; snapshot_id: string; data_time: string; shipped_at: string; age_ms: number; rpo_ms: number | null }>;
+  note?: string;
+}
+
+/** `understudy demo`'s controls: present only in the demo, and then the demo routes exist. */
+export interface DemoControl {
+  services(): string[];
+  kill(service: string): Promise<{ killed: string; host: string }>;
+  restore(service: string): Promise<{ started: string; host: string }>;
+}
+
+export interface ApiDeps extends CoreDeps {
+  clock: Pick<Clock, "now" | "setTimeout" | "clearTimeout">;
+  topology(): Topology;
+  config(): ConfigDocument;
+  /** The config file's folder: relative password_hash_file paths start there. */
+  configDir: string;
+  store: Store;
+  /** The agent's events: verdicts, health changes and incidents drive the SSE stream. */
+  events: AgentEmitter;
+  health(service: string): string;
+  failover?: FailoverApi;
+  backups?(): Promise<BackupsView>;
+  demo?: DemoControl;
+  /** The built dashboard (default: web/dist beside the package). */
+  webRoot?: string;
+  /** Problems worth a log line (never with a secret in it). */
+  warn(message: string): void;
+}
+
+/** What the agent adds to its original routes' dependencies to serve the dashboard API. */
+export type ApiWiring = Omit<ApiDeps, keyof CoreDeps>;

@@ -1,0 +1,28 @@
+// Failover history and the "Fail over" action, backups and drills. What this build cannot do yet
+// answers 501 with a sentence, never a fake success.
+import type { ApiDeps } from "../deps.js";
+import type { Router } from "../router.js";
+import { sendError, sendJson } from "../respond.js";
+import { backupsResponse, drillsResponse, failoverBody, failoverResponse, failoversResponse } from "../schemas.js";
+
+const NO_FAILOVER = "this build of the agent has no failover engine yet; use `understudy failover` when it lands";
+
+export function actionRoutes(router: Router, deps: ApiDeps): void {
+  router.add({ method: "get", path: "/api/failovers", access: "viewer", summary: "Failover history, newest first", response: failoversResponse }, async (c) =>
+    sendJson(c, { failovers: deps.failover ? await deps.failover.history() : [] }));
+
+  router.add({ method: "post", path: "/api/failover/:service", access: "operator", summary: "Fail a service over to a standby, or show the plan (dry_run)", body: failoverBody, response: failoverResponse, errors: { 404: "no such service", 501: "no failover engine in this build" } }, async (c, { body }) => {
+    const service = c.req.param("service") ?? "";
+    const found = deps.topology().services.get(service);
+    if (!found) return sendError(c, 404, `no service named "${service}"`);
+    if (found.placement.kind !== "failover") return sendError(c, 400, `${service} has no primary and standby to fail over between`);
+    if (!deps.failover) return sendError(c, 501, NO_FAILOVER);
+    if (body.dry_run) return sendJson(c, { dry_run: true, plan: await deps.failover.plan(service, body.to) });
+    return sendJson(c, { dry_run: false, failover: await deps.failover.start(service, body.to, c.get("identity")!.name) });
+  });
+
+  router.add({ method: "get", path: "/api/backups", access: "viewer", summary: "Snapshots on the backup targets and the standbys' replica ages", response: backupsResponse }, async (c) =>
+    sendJson(c, deps.backups ? await deps.backups() : { snapshots: [], replicas: [], note: "no backup catalogue in this agent" }));
+
+  router.add({ method: "get", path: "/api/drills", access: "viewer", summary: "Drill results (none yet: drills are not built)", response: drillsResponse }, (c) => sendJson(c, { drills: [] }));
+}

@@ -1,0 +1,34 @@
+// The agent's original routes: /healthz (public), /push/:token (public: the token is the credential),
+// /metrics and /api/status (authenticated when the dashboard is on; open when it is off, as before).
+import type { CoreDeps } from "../deps.js";
+import type { Access, Router } from "../router.js";
+import { sendJson, sendText } from "../respond.js";
+import { statusResponse } from "../schemas.js";
+
+export function coreRoutes(router: Router, deps: CoreDeps, readAccess: Access): void {
+  router.add({ method: "get", path: "/healthz", access: "public", summary: "Liveness: ok, the version and the uptime", produces: "text/plain" }, (c) => {
+    const body = { status: "ok", version: deps.version, uptime_s: Math.round(deps.uptime()) };
+    if ((c.req.header("accept") ?? "").includes("application/json")) return sendJson(c, body);
+    return sendText(c, `ok\n${JSON.stringify(body)}\n`);
+  });
+
+  const push = (c: Parameters<Parameters<Router["add"]>[1]>[0]) => {
+    let token: string;
+    try {
+      token = decodeURIComponent(c.req.path.slice("/push/".length));
+    } catch {
+      token = "";
+    }
+    // Unknown and malformed tokens get the same answer as any unknown path: nothing to learn from it.
+    if (token === "" || token.includes("/") || !deps.push(token)) return sendText(c, "not found\n", 404);
+    return sendText(c, "ok\n");
+  };
+  router.add({ method: "get", path: "/push/:token", access: "public", summary: "A push check's heartbeat", produces: "text/plain", errors: { 404: "no push check uses this token" } }, push);
+  router.add({ method: "post", path: "/push/:token", access: "public", summary: "A push check's heartbeat (the body is ignored)", produces: "text/plain", errors: { 404: "no push check uses this token" } }, push);
+
+  router.add({ method: "get", path: "/metrics", access: readAccess, summary: "Prometheus metrics", produces: "text/plain; version=0.0.4" }, async (c) => {
+    const { contentType, body } = await deps.metrics();
+    return sendText(c, body, 200, contentType);
+  });
+  router.add({ method: "get", path: "/api/status", access: readAccess, summary: "Services, instances, checks' last results and open incidents", response: statusResponse }, (c) => sendJson(c, deps.status()));
+}

@@ -1,0 +1,95 @@
+// The API's request and response shapes as zod schemas: the handlers validate input with them and
+// /api/openapi.json is generated from them. CONTRACT.md describes the same shapes for people.
+import { z } from "zod";
+import { ROLES } from "./config.js";
+
+const iso = z.string().describe("ISO 8601 time");
+const component = z.object({ kind: z.string(), name: z.string() });
+
+export const loginBody = z.strictObject({ name: z.string().min(1).max(200), password: z.string().min(1).max(1024) });
+export const sessionResponse = z.object({ name: z.string(), role: z.enum(ROLES), csrf: z.string().describe("Send as x-csrf-token on every write.") });
+
+export const statusResponse = z.object({
+  source: z.enum(["agent", "store"]),
+  agent: z.object({ name: z.string(), version: z.string(), started_at: iso.nullable(), uptime_s: z.number().nullable() }),
+  services: z.array(z.object({
+    name: z.string(),
+    criticality: z.string(),
+    health: z.string(),
+    instances: z.array(z.object({ host: z.string(), state: z.string() })),
+    checks: z.array(z.object({
+      name: z.string(),
+      kind: z.string(),
+      host: z.string().nullable(),
+      interval_s: z.number(),
+      last: z.object({ at: iso, ok: z.boolean(), reason: z.string().nullable(), message: z.string(), latency_ms: z.number() }).nullable(),
+    })),
+  })),
+  incidents: z.array(z.object({ id: z.number(), title: z.string(), severity: z.string(), root: component, children: z.array(component), opened_at: iso, silenced: z.boolean() })),
+});
+
+export const topologyResponse = z.object({
+  hosts: z.array(z.object({ name: z.string(), site: z.string().nullable(), public: z.boolean() })),
+  services: z.array(z.object({
+    name: z.string(),
+    role: z.string().nullable(),
+    criticality: z.string(),
+    placement: z.object({ kind: z.enum(["replicas", "failover", "logical"]), hosts: z.array(z.string()).optional(), primary: z.string().optional(), standby: z.array(z.string()).optional() }),
+    needs: z.array(z.object({ any_of: z.array(z.string()), mode: z.enum(["requires", "degrades"]), after_s: z.number().nullable(), via: z.enum(["depends_on", "exposed_via"]) })),
+    active_host: z.string().nullable(),
+    health: z.string(),
+  })),
+  spofs: z.array(z.string()),
+});
+
+export const analysisResponse = z.looseObject({ failures: z.array(z.unknown()), spofs: z.array(z.unknown()), score: z.unknown() });
+export const planResponse = z.looseObject({ phases: z.array(z.unknown()), alternatives: z.array(z.unknown()), score: z.unknown(), spofs: z.array(z.unknown()) });
+
+const flag = z.enum(["true", "false"]).transform((value) => value === "true");
+export const incidentsQuery = z.object({
+  open: flag.optional().describe("true: only open; false: only resolved"),
+  since: z.string().optional().describe('Incidents open at or after this time: ISO 8601, or a duration back from now ("24h").'),
+});
+export const incidentView = z.object({
+  id: z.number(),
+  title: z.string(),
+  severity: z.string(),
+  root: component,
+  children: z.array(component),
+  opened_at: iso,
+  updated_at: iso,
+  resolved_at: iso.nullable(),
+  duration_s: z.number().describe("To now while open."),
+  silenced: z.boolean(),
+});
+export const incidentsResponse = z.object({ incidents: z.array(incidentView) });
+
+export const WINDOWS = ["24h", "7d", "30d"] as const;
+export const uptimeQuery = z.object({ window: z.enum(WINDOWS).default("24h") });
+export const uptimeResponse = z.object({
+  service: z.string(),
+  window: z.enum(WINDOWS),
+  uptime: z.number().nullable().describe("0..1; null when nothing was recorded"),
+  latency: z.object({ p50_ms: z.number().nullable(), p99_ms: z.number().nullable() }),
+  series: z.array(z.object({ t: iso, uptime: z.number().nullable(), p50_ms: z.number().nullable() })),
+});
+
+export const failoverBody = z.strictObject({ to: z.string().optional().describe("The standby to promote; default the first eligible."), dry_run: z.boolean().default(false) });
+export const failoversResponse = z.object({ failovers: z.array(z.unknown()) });
+export const failoverResponse = z.object({ dry_run: z.boolean(), plan: z.unknown().optional(), failover: z.unknown().optional() });
+
+export const backupsResponse = z.object({
+  snapshots: z.array(z.object({ id: z.string(), service: z.string(), host: z.string(), created_at: iso, bytes: z.number(), target: z.string() })),
+  replicas: z.array(z.object({ service: z.string(), host: z.string(), snapshot_id: z.string(), data_time: iso, shipped_at: iso, age_ms: z.number(), rpo_ms: z.number().nullable() })),
+  note: z.string().optional(),
+});
+export const drillsResponse = z.object({ drills: z.array(z.unknown()) });
+
+export const publicStatusResponse = z.object({
+  services: z.array(z.object({ name: z.string(), health: z.string() })),
+  incidents: z.array(z.object({ title: z.string(), opened_at: iso, resolved_at: iso.nullable() })),
+});
+
+export const demoResponse = z.object({ demo: z.literal(true), services: z.array(z.string()) });
+export const demoKillResponse = z.object({ killed: z.string(), host: z.string() });
+export const demoRestoreResponse = z.object({ started: z.string(), host: z.string() });

@@ -1,0 +1,32 @@
+// GET /api/services/:name/uptime: a service's uptime and latency over 24h, 7d or 30d, and a series of
+// buckets for the chart, read from the store's results and rollups (src/store/history.ts).
+import type { Store } from "../store/db.js";
+import { latencyPercentiles, uptime } from "../store/history.js";
+import type { z } from "zod";
+import type { uptimeResponse, WINDOWS } from "./schemas.js";
+
+const HOUR = 3_600_000;
+const BUCKETS: Record<(typeof WINDOWS)[number], { count: number; size: number }> = {
+  "24h": { count: 24, size: HOUR },
+  "7d": { count: 28, size: 6 * HOUR },
+  "30d": { count: 30, size: 24 * HOUR },
+};
+
+const round = (value: number | undefined, digits: number) => (value === undefined ? null : Number(value.toFixed(digits)));
+
+export function uptimeView(store: Store, service: string, window: (typeof WINDOWS)[number], now: number): z.output<typeof uptimeResponse> {
+  const { count, size } = BUCKETS[window];
+  // Buckets end at the next whole bucket boundary so that they line up with hour rollups.
+  const end = Math.ceil(now / HOUR) * HOUR;
+  const from = end - count * size;
+  const selector = { service };
+  const total = uptime(store, selector, from, end);
+  const [p50, p99] = latencyPercentiles(store, selector, from, end, [0.5, 0.99])?.values ?? [];
+  const series = Array.from({ length: count }, (_, index) => {
+    const start = from + index * size;
+    const part = uptime(store, selector, start, start + size);
+    const [median] = latencyPercentiles(store, selector, start, start + size, [0.5])?.values ?? [];
+    return { t: new Date(start).toISOString(), uptime: round(part.ratio, 6), p50_ms: round(median, 3) };
+  });
+  return { service, window, uptime: round(total.ratio, 6), latency: { p50_ms: round(p50, 3), p99_ms: round(p99, 3) }, series };
+}
