@@ -25,7 +25,8 @@ import { createDispatcher, notifyChanged } from "./dispatcher.js";
 import { startGeneration, type Generation } from "./generation.js";
 import { createHandler, listenHttp } from "./http.js";
 import { IncidentJournal } from "./incident-journal.js";
-import { dispatchingSink } from "./incident-notifier.js";
+import { startFailoverController, type FailoverController } from "./failover-controller.js";
+import { withFailoverHints } from "./failover-hints.js";
 import { createLogger, type Logger } from "./log.js";
 import { createAgentMetrics } from "./metrics.js";
 import { agentProbeRunner } from "./probe-runner.js";
@@ -99,7 +100,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     const push = new PushReceiver();
     const lastResults = new Map<string, LastResult>();
     let dispatcher: Dispatcher = createDispatcher(topology, clock, options.env, log);
-    const journal = new IncidentJournal(store, dispatchingSink(() => dispatcher, () => clock.now()), log);
+    let failover: FailoverController | undefined;
+    const journal = new IncidentJournal(store, withFailoverHints(() => dispatcher, () => clock.now(), (incident) => failover?.hint(incident)), log);
     let generation: Generation | undefined;
 
     const instances = () => [...topology.services.values()].flatMap((service) =>
@@ -161,10 +163,15 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
     const begin = async (next: Topology) => {
       for (const problem of await push.useTopology(next, secret)) log.error({ event: "push.token", check: problem.check }, `push check ${problem.check}: ${problem.error}`);
-      generation = startGeneration({ topology: next, clock, events, journal, vantage, run: agentProbeRunner(clock, secret, push) });
+      generation = startGeneration({ topology: next, clock, events, journal, vantage, run: agentProbeRunner(clock, secret, push), activeHost: (service) => failover?.activeHost(service.name) });
     };
     await begin(topology);
     disposers.push({ name: "watcher", run: () => generation?.stop() });
+    failover = startFailoverController({
+      store, clock, log, dataDir, events, secret, topology: () => topology, config: () => config, dispatcher: () => dispatcher,
+      verdicts: () => generation?.watcher.verdicts, refreshHealth: (at, reason) => void generation?.watcher.health.update({ at, reason }), probe: agentProbeRunner(clock, secret),
+    });
+    disposers.push({ name: "failover", run: () => failover?.stop() });
 
     let prune: TimerHandle | undefined;
     const schedulePrune = () => {
