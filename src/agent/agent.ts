@@ -9,6 +9,7 @@
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import type { ApiWiring } from "../api/deps.js";
+import { linkFailover } from "../api/failover-link.js";
 import { ConfigError, formatDiagnostic } from "../config/diagnostics.js";
 import { loadConfig } from "../config/load.js";
 import { readSecret } from "../config/secret.js";
@@ -130,6 +131,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       status,
       push: (token) => push.beat(token, clock.now()),
     }, {
+      failover: linkFailover(() => failover?.api),
       ...options.api,
       clock, store, events, configDir: dirname(configFile),
       topology: () => topology,

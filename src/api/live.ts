@@ -26,6 +26,7 @@ export class LiveFeed {
   private offs: Array<() => void> = [];
   private timer: unknown;
   private lastStatusAt = -Infinity;
+  private followingFailovers = false;
 
   constructor(private readonly deps: Pick<ApiDeps, "clock" | "status" | "store" | "failover">, events: AgentEmitter) {
     const changed = () => this.statusChanged();
@@ -36,10 +37,14 @@ export class LiveFeed {
       events.on("incident.updated", ({ incident }) => this.incident("updated", incident)),
       events.on("incident.resolved", ({ incident }) => this.incident("resolved", incident)),
     ];
-    if (deps.failover) this.offs.push(deps.failover.onProgress((data) => this.send({ event: "failover", data })));
   }
 
   subscribe(subscriber: Subscriber): () => void {
+    // Failover progress is followed from the first stream on: the engine starts after the server.
+    if (!this.followingFailovers && this.deps.failover) {
+      this.followingFailovers = true;
+      this.offs.push(this.deps.failover.onProgress((data) => this.send({ event: "failover", data })));
+    }
     this.subscribers.add(subscriber);
     return () => this.subscribers.delete(subscriber);
   }

@@ -16,6 +16,8 @@ import * as runbookCommand from "./runbook.js";
 import * as failoverCommand from "./failover.js";
 import * as failbackCommand from "./failback.js";
 import * as historyCommand from "./history.js";
+import * as passwdCommand from "./passwd.js";
+import * as tokenCommand from "./token.js";
 
 export interface Command {
   summary: string;
@@ -40,4 +42,6 @@ export const commands: Record<string, Command> = {
   failover: { summary: "move a service to its standby: fence, check replica, promote, verify, switch DNS, notify", usage: failoverCommand.usage, run: failoverCommand.failover },
   failback: { summary: "move a service back to its primary", usage: failbackCommand.usage, run: failbackCommand.failback },
   history: { summary: "failovers and failbacks with each step's timing and output", usage: historyCommand.usage, run: historyCommand.history },
+  passwd: { summary: "hash a dashboard password for the config (scrypt)", usage: passwdCommand.usage, run: (argv, io) => passwdCommand.passwd(argv, io) },
+  token: { summary: "make an API token for scripts and the CLI (the config keeps its hash)", usage: tokenCommand.usage, run: tokenCommand.token },
 };
