@@ -29,6 +29,7 @@ import { IncidentJournal } from "./incident-journal.js";
 import { startFailoverController, type FailoverController } from "./failover-controller.js";
 import { withFailoverHints } from "./failover-hints.js";
 import { createLogger, type Logger } from "./log.js";
+import { startAgentBackups } from "./backup-agent.js";
 import { createAgentMetrics } from "./metrics.js";
 import { agentProbeRunner } from "./probe-runner.js";
 import { PushReceiver } from "./push-receiver.js";
@@ -169,6 +170,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     };
     await begin(topology);
     disposers.push({ name: "watcher", run: () => generation?.stop() });
+    const backups = startAgentBackups({ clock, store, config: () => config, dispatcher: () => dispatcher, registry: metrics.registry, dataDir, env: options.env, secret, beat: (token) => push.beat(token, clock.now()), log });
+    disposers.push({ name: "backups", run: () => backups.stop() });
     failover = startFailoverController({
       store, clock, log, dataDir, events, secret, topology: () => topology, config: () => config, dispatcher: () => dispatcher,
       verdicts: () => generation?.watcher.verdicts, refreshHealth: (at, reason) => void generation?.watcher.health.update({ at, reason }), probe: agentProbeRunner(clock, secret),

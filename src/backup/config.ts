@@ -27,6 +27,9 @@ export const backupSchema = z
     schedule: z.string().default("0 3 * * *").describe('When the agent backs up, as cron ("0 3 * * *": daily at 03:00).'),
     keep: keepSchema.prefault({ last: 7, daily: 7, weekly: 4, monthly: 6 }),
     max_age: durationSchema.optional().describe("Alert when the newest complete snapshot is older than this."),
+    restore_test: z.string().optional().describe('When the agent restores the newest snapshot into a temporary folder and verifies it, as cron ("0 4 * * 0").'),
+    timezone: z.string().optional().describe("IANA time zone of schedule and restore_test; default the agent host's own."),
+    push: z.string().optional().describe("A push check's token the agent beats after each successful backup (a plain id or a secret reference)."),
   })
   .describe("Backups of the service's data.");
 
