@@ -61,7 +61,15 @@ export function hostDetection(context: RunbookContext, host: string): Block[] {
     .flatMap((name) => context.topology.services.get(name)!.checks)
     .filter((check) => check.host === host);
   if (checks.length === 0) {
-    return [warning(`No check watches anything on ${host}: Understudy will not notice it is down. Add checks to the services that run here.`), ...quorumNote(context)];
+    // Nothing watches the host itself, but what breaks with it may be watched elsewhere (an NFS mount on a client).
+    const lost = context.failures.get(`host:${host}`)?.unavailable ?? [];
+    const indirect = lost.flatMap((name) => context.topology.services.get(name)!.checks);
+    if (indirect.length === 0) return [warning(`No check watches anything on ${host} or anything that breaks with it: Understudy will not notice it is down. Add checks to the services that run here.`), ...quorumNote(context)];
+    return [
+      warning(`No check watches anything on ${host} itself. Understudy notices only through what breaks with it, and reports that instead: look here when these fail.`),
+      table(indirect),
+      ...quorumNote(context),
+    ];
   }
   const soonest = Math.min(...checks.map(detectMs));
   return [

@@ -8,6 +8,7 @@ import { steps, text } from "./document.js";
 import type { RunbookContext } from "./context.js";
 import { serviceDoc } from "./context.js";
 import { quote, shellLine } from "./shell.js";
+import { formatDuration } from "../config/duration.js";
 
 const DNS_KINDS = dnsProviderKinds.map((kind) => kind.kind);
 
@@ -76,12 +77,17 @@ export function failoverSteps(context: RunbookContext, service: string, from: st
   const command = `understudy failover ${service} --to ${to}`;
   const run: Step[] = [
     { do: `Confirm ${service} is down on ${from}, not just the path from one agent.`, command: "understudy status", check: `${service} shows down with an open incident; its checks on ${from} fail.` },
-    { do: "Dry run the failover: it prints the plan and any guard that refuses it, and changes nothing.", command: `${command} --dry-run`, check: "the plan lists fence, promote, verify and switch; no guard refuses (a stale replica, anti-flap)." },
-    { do: "Run it.", command, check: `it ends serving from ${to}. If it stopped partway, do the steps by hand (next section), then come back to the last step here.` },
-    { do: `Check ${service} from a client, then keep it on ${to} until ${from} is repaired. Fail back later the same way.`, command: `understudy failover ${service} --to ${from} --dry-run` },
+    { do: "Dry run the failover: it prints the plan and any guard that refuses it, and changes nothing.", command: `${command} --dry-run`, check: "the plan lists fence, check-replica, promote, verify, switch and notify, and no guard refuses. A refusal names its reason (a replica older than the RPO: what was written since is lost; anti-flap): `--force` overrides it, so decide that first." },
+    { do: "Run it.", command, check: `it ends serving from ${to}. If it stopped partway, \`understudy history ${service}\` shows which steps finished: do the rest by hand (next section), then come back to the last step here.` },
+    { do: `Check ${service} from a client, then keep it on ${to} until ${from} is repaired. Fail back later, once ${from} is healthy again.`, command: `understudy failback ${service} --dry-run` },
   ];
+  const rpo = context.topology.services.get(service)!.target.rpoMs;
+  const replica: Step[] = serviceDoc(context, service).data.length === 0 ? [] : [{
+    do: `Check the replica on ${to} before promoting it: the dry run reported its age.${rpo === undefined ? "" : ` Older than the RPO (${formatDuration(rpo)}) means everything written since is lost: decide before going on.`}`,
+  }];
   const byHand: Step[] = [
     ...fenceSteps(context, service, from, to),
+    ...replica,
     promoteStep(context, service, from, to),
     onStandby.length > 0
       ? { do: `Verify ${to} with ${service}'s own checks.`, command: onStandby.map((check) => `understudy check ${quote(check.name)}`).join("\n"), check: "every check passes." }

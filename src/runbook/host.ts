@@ -1,7 +1,7 @@
 // One host's runbook page: what runs there, what breaks when it dies, how Understudy notices, what it
 // does on its own, then the work in order: move what can fail over, bring back what cannot (worst
 // first), and what comes back by itself once those are back.
-import { label } from "../analysis/report.js";
+import { compareNames, label, WEIGHT } from "../analysis/report.js";
 import { hostsOf } from "../model/topology.js";
 import type { Block, Runbook, Section } from "./document.js";
 import { list, steps, text } from "./document.js";
@@ -41,6 +41,20 @@ function onItsOwn(context: RunbookContext, host: string): Block[] {
   return report.fails_over.flatMap((move) => [text(`**${move.service}:**`), ...automationBlocks(context, move.service)]);
 }
 
+/** What the others need first; among those ready, the most critical first, then by name. */
+function bringBackOrder(context: RunbookContext, names: readonly string[]): string[] {
+  const left = new Set(names);
+  const order: string[] = [];
+  const needsLeft = (name: string) => context.topology.services.get(name)!.needs.some((need) => need.anyOf.some((dep) => dep !== name && left.has(dep)));
+  while (left.size > 0) {
+    const ready = [...left].filter((name) => !needsLeft(name));
+    const pick = (ready.length > 0 ? ready : [...left]).sort((a, b) => WEIGHT[context.topology.services.get(b)!.criticality] - WEIGHT[context.topology.services.get(a)!.criticality] || compareNames(a, b))[0]!;
+    order.push(pick);
+    left.delete(pick);
+  }
+  return order;
+}
+
 function todo(context: RunbookContext, host: string): Section[] {
   const report = context.failures.get(`host:${host}`)!;
   const sections: Section[] = [];
@@ -49,8 +63,7 @@ function todo(context: RunbookContext, host: string): Section[] {
     const from = placement.kind === "failover" ? placement.primary : host;
     sections.push(...failoverSections(context, move.service, from, move.to));
   }
-  // In dependency order: what the others need comes back first.
-  const roots = context.topology.order.filter((name) => report.unavailable.includes(name) && hostsOf(context.topology.services.get(name)!.placement).includes(host));
+  const roots = bringBackOrder(context, report.unavailable.filter((name) => hostsOf(context.topology.services.get(name)!.placement).includes(host)));
   if (roots.length > 0) {
     sections.push({ heading: `What to do: get ${host} back`, blocks: [
       text(`Nothing can take over ${roots.map(serviceLink).join(", ")}: ${roots.length === 1 ? "it comes" : "they come"} back with ${host} or a replacement.`),
