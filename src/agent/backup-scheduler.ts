@@ -90,6 +90,11 @@ export class BackupScheduler {
     return [...this.jobs.values()].map(({ service, kind, due }) => ({ service, kind, due }));
   }
 
+  /** Resolves once no run is in progress (tests drive real I/O on a fake clock with it). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running.values());
+  }
+
   /** Runs a job now, unless it is running already (then resolves false). */
   async runNow(service: string, kind: JobKind): Promise<boolean> {
     return this.execute(service, kind);

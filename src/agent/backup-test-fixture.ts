@@ -26,6 +26,8 @@ export interface BackupFixture {
   /** Every notification delivered, in order. */
   sent: Notification[];
   beats: string[];
+  /** Advances the clock `times` steps of `ms`, letting the runs each step started finish (real I/O). */
+  step(ms: number, times?: number): Promise<void>;
   /** Lets queued notifications go out, then returns the titles sent so far. */
   titles(): Promise<string[]>;
   /** Replaces the service part of the config (and the nas target's folder), as a reload would. */
@@ -95,6 +97,12 @@ export async function startBackupFixture(
   });
   return {
     dir, clock, store, registry, backups, sent, beats,
+    async step(ms, times = 1) {
+      for (let i = 0; i < times; i++) {
+        await clock.advance(ms);
+        await backups.scheduler.idle();
+      }
+    },
     async titles() {
       await dispatcher.idle();
       return sent.map((n) => n.title);
