@@ -2,7 +2,8 @@
 // local folder, notifying a local server that checks ntfy's documented API: a snapshot shows up in
 // `understudy backup list`, /metrics exports the last success, and a target that breaks (a file where
 // its folder was: root can write into a read-only folder, not under a file) gives exactly one failure
-// notification however many runs fail, then one recovery when the folder is back.
+// notification however many runs fail, then one recovery when the folder is back. The agent beats the
+// backup's push token after each good backup, which the service's push check sees.
 //
 // The schedule has a seconds field ("*/2 * * * * *", which cron-parser accepts) so the test takes seconds
 // rather than minutes; the agent goes through the same cron path as for "* * * * *".
@@ -10,7 +11,8 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, getText, runCli, startCli, stopAll, waitFor, type RunningCli } from "./agent-harness.js";
+import type { AgentStatus } from "../../src/agent/status.js";
+import { ensureBuilt, getJson, getText, runCli, startCli, stopAll, waitFor, type RunningCli } from "./agent-harness.js";
 import { ntfyContract, startFakeProvider, type FakeProvider } from "./helpers/fake-providers.js";
 import { freePort } from "./helpers/free-port.js";
 import { makeTempDir, type TempDir } from "./helpers/temp-dir.js";
@@ -49,10 +51,11 @@ services:
     runs_on: [H1]
     criticality: critical
     data: [{ sqlite: ${join(dir.path, "app.sqlite")} }]
-    backup: { to: [local], schedule: "*/2 * * * * *", keep: { last: 3 } }
+    backup: { to: [local], schedule: "*/2 * * * * *", keep: { last: 3 }, push: nightly-backup }
+    checks: [{ push: { token: nightly-backup, period: 1m }, interval: 1s }]
 backup_targets:
   local: { local: { path: ${store} } }
-agents: { listen: "127.0.0.1:${agentPort}", grace: 0s, data_dir: ./state }
+agents: { listen: "127.0.0.1:${agentPort}", grace: 5m, data_dir: ./state }
 notify:
   - ntfy: { url: "${ntfy.url}/alerts" }
 `);
@@ -69,6 +72,8 @@ notify:
     const last = /understudy_backup_last_success_timestamp_seconds\{service="headscale"\} (\d+(?:\.\d+)?)/.exec(metrics);
     expect(Number(last?.[1])).toBeGreaterThan(Date.now() / 1000 - 60);
     expect(metrics).toMatch(/understudy_backup_runs_total\{service="headscale",kind="backup",ok="true"\} [1-9]/);
+    // The agent beat its own push token after the backup, so the push check that watches it passes.
+    await waitFor("the push check to pass", async () => (await getJson<AgentStatus>(`${base}/api/status`)).services[0]?.checks[0]?.last?.ok === true, 10_000);
     expect(ntfy.requests).toHaveLength(0);
 
     // Break the target: a file where its folder was.
