@@ -16,6 +16,7 @@ import { parseArgs } from "node:util";
 import { readByQuery } from "../dist/dns/dns-read.js";
 import { findDnsProviderKind } from "../dist/dns/registry.js";
 
+const { AbortSignal } = globalThis;
 const { values } = parseArgs({ options: { trials: { type: "string", default: "20" } } });
 const TRIALS = Number(values.trials);
 const ROOT = resolve(import.meta.dirname, "..");
