@@ -50,7 +50,12 @@ export function parseCronSchedule(expression: string, timeZone: string): CronSch
   } catch {
     throw new Error(`unknown time zone "${timeZone}"; use an IANA name such as "Europe/Berlin" or "UTC"`);
   }
-  const parsed = CronExpressionParser.parse(expression, { tz: "UTC" });
+  let parsed: ReturnType<typeof CronExpressionParser.parse>;
+  try {
+    parsed = CronExpressionParser.parse(expression, { tz: "UTC" });
+  } catch (error) {
+    throw new Error(`cron "${expression}" is not valid (${(error as Error).message})`, { cause: error });
+  }
   const everyHour = parsed.fields.hour.values.length === 24;
 
   const next = (after: number): number => {

@@ -131,6 +131,31 @@ describe("backup scheduler", () => {
     expect(f.backups.scheduler.planned()).toEqual([]);
   });
 
+  it("runs a daily backup once when the wall clock is stepped back, and late (not never) when stepped forward", async () => {
+    const jobs = stubJobs();
+    const f = await start('backup: { to: nas, schedule: "0 3 * * *" }', jobs, { start: Date.parse("2026-01-05T02:00:00Z") });
+    await f.clock.advance(30 * MINUTE);
+    f.clock.jump(-HOUR); // 02:30 becomes 01:30
+    await f.clock.advance(HOUR);
+    expect(jobs.calls).toHaveLength(0);
+    await f.clock.advance(31 * MINUTE);
+    expect(jobs.calls.map((call) => new Date(call.at).toISOString())).toEqual(["2026-01-05T03:00:00.000Z"]);
+    await f.clock.advance(22 * HOUR); // 01:31 the next day
+    f.clock.jump(3 * HOUR); // 04:31: the 03:00 run was stepped over
+    await f.clock.advance(5 * MINUTE);
+    expect(jobs.calls).toHaveLength(2);
+    await f.clock.advance(20 * HOUR);
+    expect(jobs.calls).toHaveLength(2);
+  });
+
+  it("alerts once about a schedule it cannot read, instead of never backing up in silence", async () => {
+    const jobs = stubJobs();
+    const f = await start('backup: { to: nas, schedule: "0 27 * * *" }', jobs);
+    await f.clock.advance(3 * HOUR);
+    expect(await f.titles()).toEqual(['backup of headscale is not scheduled: cron "0 27 * * *" is not valid (Constraint error, got value 27 expected range 0-23)']);
+    expect(jobs.calls).toHaveLength(0);
+  });
+
   it("exports the last success and the runs by outcome", async () => {
     const jobs = stubJobs([{ ok: false, message: "boom" }]);
     const f = await start('backup: { to: nas, schedule: "0 * * * *" }', jobs);

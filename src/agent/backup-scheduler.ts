@@ -58,6 +58,8 @@ const severityOf = (criticality: string): Severity => (criticality === "critical
 export class BackupScheduler {
   private readonly jobs = new Map<string, Job>();
   private readonly running = new Map<string, Promise<void>>();
+  /** Definitions whose schedule could not be read, so the refusal is said once, not every minute. */
+  private readonly refused = new Map<string, string>();
   private watchTimer: TimerHandle | undefined;
   private startedAt = 0;
   private stopped = false;
@@ -158,9 +160,15 @@ export class BackupScheduler {
       try {
         nextAfter = want.make();
       } catch (error) {
-        this.options.log.error({ event: "backup.schedule", service: want.service, kind: want.kind, err: error }, `${want.kind} of ${want.service} is not scheduled: ${errorText(error)}`);
+        if (this.refused.get(key) === want.definition) continue;
+        this.refused.set(key, want.definition);
+        // A backup that never runs is a failing backup: said as loudly as one.
+        const title = `${want.kind} of ${want.service} is not scheduled: ${errorText(error)}`;
+        this.options.log.error({ event: "backup.schedule", service: want.service, kind: want.kind, err: error }, title);
+        this.options.alerts.raise({ service: want.service, kind: want.kind }, title, `${title}. Fix the cron expression or time zone in the config.`, severityOf(doc.services[want.service]?.criticality ?? "normal"));
         continue;
       }
+      this.refused.delete(key);
       const job: Job = { service: want.service, kind: want.kind, definition: want.definition, nextAfter, due: nextAfter(this.options.clock.now()) };
       this.jobs.set(key, job);
       this.arm(job);
