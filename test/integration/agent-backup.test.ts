@@ -5,15 +5,20 @@
 // notification however many runs fail, then one recovery when the folder is back. The agent beats the
 // backup's push token after each good backup, which the service's push check sees.
 //
+// A second agent replicates a database and its key to a standby over SSH (real sshd on loopback) and
+// exports the replica's age.
+//
 // The schedule has a seconds field ("*/2 * * * * *", which cron-parser accepts) so the test takes seconds
 // rather than minutes; the agent goes through the same cron path as for "* * * * *".
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentStatus } from "../../src/agent/status.js";
 import { ensureBuilt, getJson, getText, runCli, startCli, stopAll, waitFor, type RunningCli } from "./agent-harness.js";
+import { requireBinaries } from "./helpers/binaries.js";
 import { ntfyContract, startFakeProvider, type FakeProvider } from "./helpers/fake-providers.js";
+import { startSshd } from "./helpers/sshd.js";
 import { freePort } from "./helpers/free-port.js";
 import { makeTempDir, type TempDir } from "./helpers/temp-dir.js";
 
@@ -95,4 +100,48 @@ notify:
     expect(await agent.exited).toBe(0);
     expect(ntfy.requests).toHaveLength(2);
   }, 120_000);
+});
+
+describe.skipIf(!requireBinaries("openssh-server openssh-client", "sshd", "ssh-keygen"))("understudy agent, replication to a standby over SSH (real sshd on loopback)", () => {
+  it("ships the data to the standby every few seconds and exports the replica's age", async () => {
+    const sshd = await startSshd();
+    try {
+      const lib = join(dir.path, "replicated");
+      await mkdir(lib);
+      const db = new Database(join(lib, "db.sqlite"));
+      db.pragma("journal_mode = WAL");
+      db.exec("CREATE TABLE nodes (name TEXT); INSERT INTO nodes VALUES ('L001');");
+      db.close();
+      await writeFile(join(lib, "noise_private.key"), "privkey:standby-must-match");
+      const root = join(dir.path, "standby-root");
+      const agentPort = await freePort();
+      const config = join(dir.path, "replicate.yaml");
+      await writeFile(config, `version: 1
+hosts:
+  L001: { address: 127.0.0.1 }
+  L002: { address: ${sshd.host}, ssh: { port: ${sshd.port}, user: ${sshd.user}, private_key: "file:${sshd.clientKeyFile}", host_key: "${sshd.hostKeyFingerprint}" } }
+services:
+  headscale:
+    primary: L001
+    standby: [L002]
+    target: { rpo: 1m }
+    data: [{ sqlite: ${join(lib, "db.sqlite")} }, { path: ${join(lib, "noise_private.key")} }]
+    replicate: { to: standby, every: 2s, root: ${root} }
+agents: { listen: "127.0.0.1:${agentPort}", data_dir: ./state-replicate }
+`);
+      const agent = startCli(["agent", "--config", config]);
+      const shipped = join(root, lib, "noise_private.key");
+      expect(await waitFor("the key on the standby", () => readFile(shipped, "utf8").catch(() => undefined), 30_000)).toBe("privkey:standby-must-match");
+      const replica = new Database(join(root, lib, "db.sqlite"), { readonly: true });
+      expect(replica.prepare("SELECT name FROM nodes").pluck().all()).toEqual(["L001"]);
+      replica.close();
+      const age = await waitFor("the replica age metric", async () => /understudy_replica_age_seconds\{service="headscale",host="L002"\} (\d+(?:\.\d+)?)/.exec(await getText(`http://127.0.0.1:${agentPort}/metrics`))?.[1]);
+      expect(Number(age)).toBeLessThan(60);
+      expect(await getText(`http://127.0.0.1:${agentPort}/metrics`)).toMatch(/understudy_backup_runs_total\{service="headscale",kind="replicate",ok="true"\} [1-9]/);
+      agent.signal("SIGTERM");
+      expect(await agent.exited).toBe(0);
+    } finally {
+      await sshd.stop();
+    }
+  }, 60_000);
 });
