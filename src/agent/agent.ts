@@ -9,6 +9,7 @@
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import type { ApiWiring } from "../api/deps.js";
+import { backupsCatalogue } from "../api/backups-view.js";
 import { linkFailover } from "../api/failover-link.js";
 import { ConfigError, formatDiagnostic } from "../config/diagnostics.js";
 import { loadConfig } from "../config/load.js";
@@ -133,6 +134,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       push: (token) => push.beat(token, clock.now()),
     }, {
       failover: linkFailover(() => failover?.api),
+      backups: backupsCatalogue(() => config, dataDir, options.env as NodeJS.ProcessEnv, () => clock.now()),
       ...options.api,
       clock, store, events, configDir: dirname(configFile),
       topology: () => topology,
