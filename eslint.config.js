@@ -11,6 +11,8 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
+      // A `let` read by closures before its one assignment (wiring at start-up) cannot be a const.
+      "prefer-const": ["error", { ignoreReadBeforeAssign: true }],
       "no-restricted-syntax": ["error", { selector: "CallExpression[callee.object.name='process'][callee.property.name='exit']", message: "Only the entry point (src/cli/main.ts) ends the process." }],
     },
   },
