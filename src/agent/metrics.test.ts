@@ -33,8 +33,9 @@ describe("agent metrics", () => {
     const text = await metrics.render();
     expect(text).toContain('understudy_check_results_total{check="web/http",service="web",host="H1",ok="true"} 1');
     expect(text).toContain('understudy_check_results_total{check="web/http",service="web",host="H1",ok="false"} 2');
-    expect(text).toContain('understudy_probe_latency_seconds_bucket{le="0.025",check="web/http",service="web"} 2');
-    expect(text).toContain('understudy_probe_latency_seconds_count{check="web/http",service="web"} 3');
+    expect(text).toContain('understudy_check_latency_seconds{check="web/http",service="web"} 0.002');
+    expect(text).toContain('understudy_probe_latency_seconds_bucket{le="0.025",service="web"} 2');
+    expect(text).toContain('understudy_probe_latency_seconds_count{service="web"} 3');
     expect(text).toContain('understudy_check_overruns_total{check="web/http"} 1');
   });
 
@@ -69,6 +70,16 @@ describe("agent metrics", () => {
     expect(text).toContain('understudy_config_reloads_total{result="success"} 0');
     expect(text).toContain("understudy_config_last_reload_successful 0");
     expect(text).toContain("understudy_config_last_reload_timestamp_seconds 1700000000");
+  });
+
+  it("keeps the latency distribution per service, so series do not multiply by buckets per check", async () => {
+    const { metrics } = setup();
+    for (let i = 0; i < 50; i++) metrics.recordResult({ ...result(true, i), check: { ...check, name: `web/http-${i}` } });
+    const text = await metrics.render();
+    const series = (name: string) => text.split("\n").filter((line) => line.startsWith(name)).length;
+    expect(series("understudy_check_latency_seconds{")).toBe(50);
+    expect(series("understudy_probe_latency_seconds_bucket{")).toBe(13);
+    expect(text).toContain('understudy_probe_latency_seconds_count{service="web"} 50');
   });
 
   it("keeps each agent's metrics apart (its own registry)", async () => {
