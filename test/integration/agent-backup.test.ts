@@ -73,10 +73,13 @@ notify:
       return snapshots.length > 0 ? snapshots : undefined;
     }, 30_000);
     expect(listed[0]).toMatchObject({ service: "headscale", target: "local", id: expect.stringMatching(/^headscale-\d{8}T\d{6}Z-[0-9a-f]{6}$/) });
-    const metrics = await getText(`${base}/metrics`);
+    // The snapshot is listed once its manifest is written; the run is recorded after pruning: wait for it.
+    const metrics = await waitFor("the backup metrics", async () => {
+      const text = await getText(`${base}/metrics`);
+      return /understudy_backup_runs_total\{service="headscale",kind="backup",ok="true"\} [1-9]/.test(text) ? text : undefined;
+    });
     const last = /understudy_backup_last_success_timestamp_seconds\{service="headscale"\} (\d+(?:\.\d+)?)/.exec(metrics);
     expect(Number(last?.[1])).toBeGreaterThan(Date.now() / 1000 - 60);
-    expect(metrics).toMatch(/understudy_backup_runs_total\{service="headscale",kind="backup",ok="true"\} [1-9]/);
     // The agent beat its own push token after the backup, so the push check that watches it passes.
     await waitFor("the push check to pass", async () => (await getJson<AgentStatus>(`${base}/api/status`)).services[0]?.checks[0]?.last?.ok === true, 10_000);
     expect(ntfy.requests).toHaveLength(0);
@@ -135,9 +138,13 @@ agents: { listen: "127.0.0.1:${agentPort}", data_dir: ./state-replicate }
       const replica = new Database(join(root, lib, "db.sqlite"), { readonly: true });
       expect(replica.prepare("SELECT name FROM nodes").pluck().all()).toEqual(["L001"]);
       replica.close();
-      const age = await waitFor("the replica age metric", async () => /understudy_replica_age_seconds\{service="headscale",host="L002"\} (\d+(?:\.\d+)?)/.exec(await getText(`http://127.0.0.1:${agentPort}/metrics`))?.[1]);
+      // The replica's age is recorded as the shipment ends, the run a moment later: wait for both.
+      const metrics = await waitFor("the replica metrics", async () => {
+        const text = await getText(`http://127.0.0.1:${agentPort}/metrics`);
+        return /understudy_backup_runs_total\{service="headscale",kind="replicate",ok="true"\} [1-9]/.test(text) ? text : undefined;
+      });
+      const age = /understudy_replica_age_seconds\{service="headscale",host="L002"\} (\d+(?:\.\d+)?)/.exec(metrics)?.[1];
       expect(Number(age)).toBeLessThan(60);
-      expect(await getText(`http://127.0.0.1:${agentPort}/metrics`)).toMatch(/understudy_backup_runs_total\{service="headscale",kind="replicate",ok="true"\} [1-9]/);
       agent.signal("SIGTERM");
       expect(await agent.exited).toBe(0);
     } finally {
