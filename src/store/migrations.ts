@@ -6,11 +6,12 @@ import type { Migration } from "./migrations/migration.js";
 import { initial } from "./migrations/001-initial.js";
 import { failoverJournal } from "./migrations/002-failover.js";
 import { backupRuns } from "./migrations/003-backup-runs.js";
+import { drills } from "./migrations/004-drills.js";
 
 export type { Migration };
 
 /** Every migration this build knows, in order. Append only: never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initial, failoverJournal, backupRuns];
+export const MIGRATIONS: readonly Migration[] = [initial, failoverJournal, backupRuns, drills];
 
 /** Marks the file as ours, so another program's SQLite file is refused rather than migrated. */
 export const APPLICATION_ID = 0x55445354; // "UDST"
