@@ -7,7 +7,7 @@ import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { writeFileAtomic } from "./atomic-file.js";
+import { writeFileAtomic } from "../fs/atomic-file.js";
 import { BackupError } from "./errors.js";
 
 export const MANIFEST_FILE = "manifest.json";

@@ -3,7 +3,7 @@
 // failover promote step calls: it refuses a replica older than the service's RPO unless forced.
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "./atomic-file.js";
+import { writeFileAtomic } from "../fs/atomic-file.js";
 
 export const REPLICA_STATE_FILE = "replicas.json";
 

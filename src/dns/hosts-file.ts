@@ -4,11 +4,11 @@
 // fsync, rename) so the server never reads half a file. Read back from the file, or with a DNS query
 // to the server (`dns_server`), which also proves the reload took effect.
 import { execFile } from "node:child_process";
-import { open, readFile, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import { isAbsolute } from "node:path";
 import { isIPv4, isIPv6 } from "node:net";
 import { z } from "zod";
+import { writeFileAtomic } from "../fs/atomic-file.js";
 import { hostPortString } from "../probes/host-port.js";
 import { readByQuery } from "./dns-read.js";
 import { defineDnsProvider, failure } from "./provider.js";
@@ -55,25 +55,10 @@ async function readText(path: string): Promise<string> {
   }
 }
 
-/** Replaces `path` so that a reader sees the old file or the new one, never a mix, even after a crash. */
+/** Replaces `path` atomically (the old file or the new one, never a mix), keeping its mode. */
 async function writeAtomically(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.understudy-${randomBytes(4).toString("hex")}`);
   const mode = await stat(path).then((info) => info.mode & 0o777, () => 0o644);
-  const file = await open(temp, "wx", mode);
-  try {
-    await file.writeFile(text);
-    await file.sync();
-  } catch (error) {
-    await file.close();
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await file.close();
-  await rename(temp, path);
-  // The rename itself is durable only once the directory is synced.
-  const dir = await open(dirname(path), "r");
-  await dir.sync().catch(() => undefined);
-  await dir.close();
+  await writeFileAtomic(path, text, mode);
 }
 
 function runReload(argv: string[], signal: AbortSignal): Promise<{ ok: true } | DnsFailure> {

@@ -8,7 +8,7 @@ import { defineTarget, infoOf } from "../target.js";
 import type { BackupTarget, PutOptions, SnapshotInfo } from "../target.js";
 import { DATA_DIR, MANIFEST_FILE, parseManifest, readManifest, writeManifest } from "../manifest.js";
 import type { Manifest } from "../manifest.js";
-import { fsyncDir } from "../atomic-file.js";
+import { fsyncDir } from "../../fs/atomic-file.js";
 import { BackupError } from "../errors.js";
 import { isSnapshotId } from "../snapshot-id.js";
 

@@ -1,6 +1,6 @@
 // Writing a file so that readers see either the old content or the new one, never half: write a
 // temporary file beside it, fsync it, rename it over the name, fsync the directory (so the rename
-// itself survives a power cut). Manifests and replica records are written this way.
+// itself survives a power cut). Backup manifests, replica records and managed hosts files are written this way.
 import { open, rename, rm } from "node:fs/promises";
 import { dirname, join, basename } from "node:path";
 import { randomBytes } from "node:crypto";
