@@ -8,6 +8,8 @@ export interface FailoverStepView {
   attempt: number | null;
   startedAt: string | null;
   finishedAt: string | null;
+  /** The agent's journal gives a step's duration rather than its end. */
+  durationMs: number | null;
   reason: string | null;
   output: string | null;
 }
@@ -32,6 +34,8 @@ export interface FailoverPlanView {
   to: string | null;
   reason: string | null;
   steps: Array<{ name: string; description: string | null; required: boolean | null }>;
+  /** What the guards would refuse (anti-flap, maintenance, a down standby), as sentences. */
+  refusals: string[];
 }
 
 type Loose = Record<string, unknown>;
@@ -74,14 +78,20 @@ export function failoverView(raw: unknown): FailoverView {
       attempt: typeof step.attempt === "number" ? step.attempt : null,
       startedAt: time(step, "started_at"),
       finishedAt: time(step, "finished_at"),
+      durationMs: typeof field(step, "duration_ms") === "number" ? (field(step, "duration_ms") as number) : null,
       reason: text(step, "reason"),
       output: text(step, "output"),
     })),
   };
 }
 
+// The agent answers a dry run with an envelope `{ plan, steps: [lines], refusals }` around the plan
+// (src/api/CONTRACT.md); a bare plan is accepted too.
 export function failoverPlanView(raw: unknown): FailoverPlanView {
-  const record = (typeof raw === "object" && raw !== null ? raw : {}) as Loose;
+  const outer = (typeof raw === "object" && raw !== null ? raw : {}) as Loose;
+  const inner = outer.plan;
+  const record = typeof inner === "object" && inner !== null ? (inner as Loose) : outer;
+  const refusals = Array.isArray(outer.refusals) ? outer.refusals : [];
   return {
     service: text(record, "service") ?? "?",
     from: text(record, "from"),
@@ -92,5 +102,6 @@ export function failoverPlanView(raw: unknown): FailoverPlanView {
       description: text(step, "description"),
       required: typeof step.required === "boolean" ? step.required : null,
     })),
+    refusals: refusals.map((refusal) => (typeof refusal === "string" ? refusal : text((refusal ?? {}) as Loose, "message") ?? JSON.stringify(refusal))),
   };
 }

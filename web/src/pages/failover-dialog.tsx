@@ -61,6 +61,16 @@ export function FailoverDialog({ service, onClose }: Props) {
               </li>
             ))}
           </ol>
+          {plan.refusals.length > 0 && (
+            <div class="note warn refusals" role="alert">
+              The agent's guards would refuse this failover now:
+              <ul>
+                {plan.refusals.map((refusal) => (
+                  <li key={refusal}>{refusal}</li>
+                ))}
+              </ul>
+            </div>
+          )}
         </>
       )}
     </ConfirmDialog>

@@ -3,11 +3,12 @@
 // and output.
 import { useState } from "preact/hooks";
 import { failoverView, type FailoverStepView, type FailoverView } from "../api/failover-view.js";
-import type { Topology, TopologyService } from "../api/types.js";
+import type { AgentStatus, Topology, TopologyService } from "../api/types.js";
 import { isOperator, useSession } from "../api/session.js";
 import { useResource } from "../api/use-resource.js";
 import { HealthBadge } from "../components/health.js";
-import { dateTime, since } from "../components/format.js";
+import { healthReason } from "../components/health-reason.js";
+import { dateTime, duration, since } from "../components/format.js";
 import { Empty, ErrorNote, Loading } from "../components/states.js";
 import { FailoverDialog } from "./failover-dialog.js";
 
@@ -18,7 +19,9 @@ function standbysOf(service: TopologyService): string[] {
 }
 
 function stepDuration(step: FailoverStepView): string {
-  return step.startedAt && step.finishedAt ? since(step.startedAt, step.finishedAt) : step.startedAt ? "running" : "—";
+  if (step.durationMs !== null) return duration(step.durationMs / 1000);
+  if (step.startedAt && step.finishedAt) return since(step.startedAt, step.finishedAt);
+  return step.status === "running" || step.status === "started" ? "running" : "—";
 }
 
 function HistoryItem({ failover }: { failover: FailoverView }) {
@@ -76,6 +79,9 @@ export function FailoverPage() {
   const runs = (history.data?.failovers ?? []).map(failoverView);
   const [asking, setAsking] = useState<TopologyService | null>(null);
   const movable = (topology.data?.services ?? []).filter((service) => service.placement.kind === "failover");
+  // Instance states say why a service that moved is degraded (its old primary is still down).
+  const status = useResource<AgentStatus>("/api/status", ["status"]);
+  const states = new Map((status.data?.services ?? []).flatMap((service) => service.instances.map((instance) => [`${service.name}@${instance.host}`, instance.state] as const)));
 
   return (
     <section>
@@ -100,7 +106,10 @@ export function FailoverPage() {
               {movable.map((service) => (
                 <tr key={service.name} data-service={service.name}>
                   <th scope="row">{service.name}</th>
-                  <td><HealthBadge health={service.health} /></td>
+                  <td>
+                    <HealthBadge health={service.health} />
+                    {healthReason(service, states) && <div class="muted reason">{healthReason(service, states)}</div>}
+                  </td>
                   <td class="active-host">{service.active_host ?? (service.placement.kind === "failover" ? service.placement.primary : "—")}</td>
                   <td>{standbysOf(service).join(", ") || <span class="muted">none</span>}</td>
                   <td>

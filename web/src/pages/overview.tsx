@@ -4,6 +4,7 @@
 import type { AgentStatus, Topology, TopologyService } from "../api/types.js";
 import { useResource } from "../api/use-resource.js";
 import { HealthBadge } from "../components/health.js";
+import { healthReason } from "../components/health-reason.js";
 import { TopologyGraph } from "../components/topology-graph.js";
 import { ErrorNote, Loading } from "../components/states.js";
 import { DemoPanel } from "./demo-panel.js";
@@ -11,7 +12,7 @@ import { DemoPanel } from "./demo-panel.js";
 function where(service: TopologyService): string {
   const placement = service.placement;
   if (placement.kind === "logical") return "logical (no host)";
-  if (placement.kind === "replicas") return `replicas on ${placement.hosts.join(", ")}`;
+  if (placement.kind === "replicas") return placement.hosts.length === 1 ? `on ${placement.hosts[0]} only` : `replicas on ${placement.hosts.join(", ")}`;
   const active = service.active_host ?? placement.primary;
   const standby = [placement.primary, ...placement.standby].filter((host) => host !== active);
   return `active on ${active}${standby.length > 0 ? `, standby ${standby.join(", ")}` : ", no standby"}`;
@@ -43,6 +44,8 @@ export function OverviewPage() {
   const status = useResource<AgentStatus>("/api/status", ["status"]);
   const states = new Map((status.data?.services ?? []).flatMap((service) => service.instances.map((instance) => [`${service.name}@${instance.host}`, instance.state] as const)));
   const data = topology.data;
+  const healthOf = (name: string) => data?.services.find((service) => service.name === name)?.health;
+  const reasons = new Map((data?.services ?? []).map((service) => [service.name, healthReason(service, states, healthOf)]));
   return (
     <section>
       <h1>Overview</h1>
@@ -84,7 +87,10 @@ export function OverviewPage() {
                       <a href={`/services/${encodeURIComponent(service.name)}`}>{service.name}</a>
                       {data.spofs.includes(service.name) && <span class="spof-tag-inline">SPOF</span>}
                     </th>
-                    <td><HealthBadge health={service.health} /></td>
+                    <td>
+                      <HealthBadge health={service.health} />
+                      {reasons.get(service.name) && <div class="muted reason">{reasons.get(service.name)}</div>}
+                    </td>
                     <td>{service.criticality}</td>
                     <td class="where">{where(service)}</td>
                     <td>{service.needs.map((need) => need.any_of.join(" or ") + (need.mode === "degrades" ? " (soft)" : "")).join(", ") || "—"}</td>
