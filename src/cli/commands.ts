@@ -19,6 +19,7 @@ import * as historyCommand from "./history.js";
 import * as passwdCommand from "./passwd.js";
 import * as tokenCommand from "./token.js";
 import * as demoCommand from "./demo.js";
+import * as drillCommand from "./drill.js";
 
 export interface Command {
   summary: string;
@@ -45,5 +46,6 @@ export const commands: Record<string, Command> = {
   history: { summary: "failovers and failbacks with each step's timing and output", usage: historyCommand.usage, run: historyCommand.history },
   passwd: { summary: "hash a dashboard password for the config (scrypt)", usage: passwdCommand.usage, run: (argv, io) => passwdCommand.passwd(argv, io) },
   token: { summary: "make an API token for scripts and the CLI (the config keeps its hash)", usage: tokenCommand.usage, run: tokenCommand.token },
+  drill: { summary: "cause a failure, measure the failover against the target, check the data, restore; --list", usage: drillCommand.usage, run: drillCommand.drill },
   demo: { summary: "a simulated homelab on loopback with the agent and dashboard: kill a primary, watch the failover", usage: demoCommand.usage, run: (argv, io) => demoCommand.demo(argv, io) },
 };

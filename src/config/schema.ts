@@ -9,6 +9,7 @@ import { notifierFilterKeys, notifyPolicySchema } from "../notify/policy.js";
 import { backupTargetsSchema, serviceBackupShape } from "../backup/config.js";
 import { dashboardSchema } from "../api/config.js";
 import { failoverSchema } from "../failover/config.js";
+import { drillSchema } from "../drill/config.js";
 
 /** Host and service names: what users type on the command line and what appears in DNS-ish places. */
 export const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -105,6 +106,7 @@ export const serviceSchema = z
     checks: z.array(checkSchema).default([]),
     data: z.array(dataSchema).default([]).describe("What must travel with the service to a standby or a backup."),
     failover: failoverSchema.optional(),
+    drill: drillSchema.optional(),
     public: z.boolean().default(false).describe("Shown on the public status page (its name and health only)."),
     ...serviceBackupShape,
   })
