@@ -9,7 +9,9 @@ for (let i = 0; i < count; i++) {
     response.writeHead(200, { "content-type": "text/plain", "content-length": "2" });
     response.end("ok");
   });
-  server.keepAliveTimeout = 1000;
+  // Node's default (5 s), as most services keep connections (nginx 75 s, Caddy and Traefik minutes); 1 s was
+  // shorter than the agent's idle pooling allows, so every run would pay a new connection.
+  server.keepAliveTimeout = 5000;
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   servers.push(server);
 }

@@ -19,6 +19,7 @@
 import type { Check, Topology } from "../model/topology.js";
 import type { ProbeResult } from "../probes/probe.js";
 import { findProbeKind } from "../probes/registry.js";
+import { closeIdleConnections } from "../probes/http-request.js";
 import { readSecret } from "../config/secret.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import type { EventSink } from "./emitter.js";
@@ -125,6 +126,8 @@ export class Scheduler {
     }
     this.inFlight.clear();
     await Promise.all(flights.filter((flight) => !flight.abandoned).map((flight) => flight.done));
+    // Kept-alive probe connections would close by themselves after a few seconds idle; a stop releases them now.
+    closeIdleConnections();
   }
 
   stats(): SchedulerStats {

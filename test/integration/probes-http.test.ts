@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { http } from "../../src/probes/http.js";
+import { closeIdleConnections, idleConnections, MAX_IDLE_PER_ORIGIN } from "../../src/probes/http-request.js";
 import type { ProbeResult } from "../../src/probes/probe.js";
 import { startHttpServer } from "./helpers/http-server.js";
 import type { TestHttpServer } from "./helpers/http-server.js";
@@ -165,6 +166,47 @@ describe("http probe against a local HTTP server", () => {
     const result = await probe(`http://127.0.0.1:${port}/`);
     expect(result).toMatchObject({ ok: false, reason: "refused" });
     expect(result.message).toBe(`GET http://127.0.0.1:${port}/ failed: connection refused.`);
+  });
+});
+
+describe("http probe connections", () => {
+  const idleTo = (port: number) => Object.entries(idleConnections()).filter(([name]) => name.includes(`:${port}:`)).reduce((sum, [, n]) => sum + n, 0);
+
+  it("reuses a kept-alive connection for the next run to the same origin", async () => {
+    const server = await startHttpServer((_request, response) => response.end("ok"));
+    stops.push(server.stop);
+    expect(await probe(`${server.url}/a`)).toMatchObject({ ok: true });
+    expect(await probe(`${server.url}/b`)).toMatchObject({ ok: true });
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[1]!.socket).toBe(server.requests[0]!.socket);
+  });
+
+  it("keeps a bounded number of idle connections per origin and closes them on demand", async () => {
+    const server = await startHttpServer((_request, response) => void setTimeout(() => response.end("ok"), 100));
+    stops.push(server.stop);
+    const results = await Promise.all(Array.from({ length: 3 * MAX_IDLE_PER_ORIGIN }, () => probe(`${server.url}/`)));
+    expect(results.every((result) => result.ok)).toBe(true);
+    expect(new Set(server.requests.map((request) => request.socket)).size).toBe(3 * MAX_IDLE_PER_ORIGIN);
+    expect(idleTo(server.port)).toBe(MAX_IDLE_PER_ORIGIN);
+    const closed = server.requests.map((request) => new Promise((resolve) => (request.socket.destroyed ? resolve(undefined) : request.socket.once("close", resolve))));
+    closeIdleConnections();
+    await Promise.all(closed);
+    expect(idleTo(server.port)).toBe(0);
+  });
+
+  it("asks again on a fresh connection when the server drops a kept-alive one, and reports no failure", async () => {
+    const seen = new Map<unknown, number>();
+    const server = await startHttpServer((request, response) => {
+      const count = (seen.get(request.socket) ?? 0) + 1;
+      seen.set(request.socket, count);
+      // The keep-alive race, made certain: a second request on a connection finds it closed.
+      if (count > 1) request.socket.destroy();
+      else response.end("ok");
+    });
+    stops.push(server.stop);
+    expect(await probe(`${server.url}/`)).toMatchObject({ ok: true });
+    expect(await probe(`${server.url}/`)).toMatchObject({ ok: true });
+    expect(seen.size).toBe(2);
   });
 });
 
