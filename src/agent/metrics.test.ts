@@ -82,6 +82,27 @@ describe("agent metrics", () => {
     expect(text).toContain('understudy_probe_latency_seconds_count{service="web"} 50');
   });
 
+  it("renders well-formed exposition text: each family typed once before its samples, label values escaped", async () => {
+    const { metrics } = setup();
+    metrics.recordResult({ ...result(false, 30), check: { ...check, name: 'web/say "hi"\\now' } });
+    metrics.recordOverrun({ check, scheduledAt: 0, overruns: 1 });
+    const text = await metrics.render();
+    expect(text).toContain('understudy_check_results_total{check="web/say \\"hi\\"\\\\now",service="web",host="H1",ok="false"} 1');
+    const typed = new Set<string>();
+    for (const line of text.split("\n")) {
+      if (line === "" || line.startsWith("# HELP ")) continue;
+      const type = /^# TYPE (\w+) (counter|gauge|histogram|summary)$/.exec(line);
+      if (type) {
+        expect(typed.has(type[1]!), `${type[1]} typed twice`).toBe(false);
+        typed.add(type[1]!);
+        continue;
+      }
+      const sample = /^(\w+?)(_bucket|_sum|_count)?(\{(\w+="(\\.|[^"\\])*",?)*\})? -?[\d.e+-]+$/.exec(line);
+      expect(sample, line).not.toBeNull();
+      expect(typed.has(sample![1]!) || typed.has(`${sample![1]}${sample![2] ?? ""}`), `${line} before its TYPE`).toBe(true);
+    }
+  });
+
   it("keeps each agent's metrics apart (its own registry)", async () => {
     const a = setup().metrics;
     const b = setup().metrics;

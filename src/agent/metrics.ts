@@ -2,12 +2,12 @@
 // in one process or a test never share counters). Results and overruns are counted as they happen; the
 // states (instances, services, scheduler lag, open incidents, notifier counters) are read from the running
 // agent when /metrics is scraped, through `MetricsSource`, so a reload that replaces the watcher needs no
-// re-wiring here. Series per check are kept to one per metric and outcome, so 10,000 checks scrape in a
-// few MB.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+// re-wiring here. The families with a series per check, service or instance are kept by metrics-series.ts.
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import type { CheckOverrunEvent, CheckResultEvent } from "../engine/events.js";
 import type { SchedulerStats } from "../engine/scheduler.js";
 import type { LaneCounters } from "../notify/dispatcher.js";
+import { CheckSeriesBook, renderStates } from "./metrics-series.js";
 
 export interface MetricsSource {
   instances(): ReadonlyArray<{ service: string; host: string; state: string }>;
@@ -51,35 +51,12 @@ export function createAgentMetrics(source: MetricsSource, options: { processMetr
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "understudy_" });
 
-  const results = new Counter({ name: "understudy_check_results_total", help: "Check results by check, service, host and outcome.", labelNames: ["check", "service", "host", "ok"], registers: [registry] });
-  // Per check, one series each (bounded by the config, like a blackbox exporter's targets): the last latency.
-  // The distribution is per service: a histogram per check would be 15 series a check, 150,000 at 10,000
-  // checks, a 14 MB scrape that stalled the agent and its schedule; Prometheus' own advice is to keep
-  // histograms off high-cardinality labels.
-  const lastLatency = new Gauge({ name: "understudy_check_latency_seconds", help: "How long the check's last probe took, successful or not.", labelNames: ["check", "service"], registers: [registry] });
-  const latency = new Histogram({
-    name: "understudy_probe_latency_seconds", help: "How long the service's probes took, successful or not.", labelNames: ["service"],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry],
-  });
-  const overruns = new Counter({ name: "understudy_check_overruns_total", help: "Runs skipped because the previous run of the check had not finished.", labelNames: ["check"], registers: [registry] });
-  new Gauge({
-    name: "understudy_instance_state", help: "1 for the state each instance (service on host) is judged to be in.", labelNames: ["service", "host", "state"], registers: [registry],
-    collect() {
-      this.reset();
-      for (const { service, host, state } of source.instances()) {
-        for (const candidate of INSTANCE_STATES) this.set({ service, host, state: candidate }, candidate === state ? 1 : 0);
-      }
-    },
-  });
-  new Gauge({
-    name: "understudy_service_health", help: "1 for the health each service is judged to be in.", labelNames: ["service", "health"], registers: [registry],
-    collect() {
-      this.reset();
-      for (const { service, health } of source.services()) {
-        for (const candidate of SERVICE_HEALTHS) this.set({ service, health: candidate }, candidate === health ? 1 : 0);
-      }
-    },
-  });
+  // Per check and per instance: kept and rendered in metrics-series.ts, not on the registry (see there).
+  // One series per check and outcome, and its last latency as a gauge (bounded by the config, like a blackbox
+  // exporter's targets); the latency distribution is per service, because a histogram per check would be
+  // 13 series a check, 130,000 at 10,000 checks, and Prometheus' advice is to keep histograms off
+  // high-cardinality labels.
+  const book = new CheckSeriesBook();
   new Gauge({
     name: "understudy_scheduler_lag_seconds", help: "Delay between a run being due and starting, over the last 15 minutes.", labelNames: ["quantile"], registers: [registry],
     collect() {
@@ -119,18 +96,16 @@ export function createAgentMetrics(source: MetricsSource, options: { processMetr
   return {
     registry,
     recordResult({ check, result }) {
-      results.inc({ check: check.name, service: check.service, host: check.host ?? "", ok: String(result.ok) });
-      lastLatency.set({ check: check.name, service: check.service }, result.latencyMs / 1000);
-      latency.observe({ service: check.service }, result.latencyMs / 1000);
+      book.recordResult(check, result.ok, result.latencyMs);
     },
     recordOverrun({ check }) {
-      overruns.inc({ check: check.name });
+      book.recordOverrun(check);
     },
     recordReload(ok, at) {
       reloads.inc({ result: ok ? "success" : "failure" });
       lastReload.set(ok ? 1 : 0);
       lastReloadAt.set(at / 1000);
     },
-    render: () => registry.metrics(),
+    render: async () => `${await registry.metrics()}\n${book.render()}\n\n${renderStates(source.instances(), source.services(), INSTANCE_STATES, SERVICE_HEALTHS)}\n`,
   };
 }
