@@ -5,13 +5,14 @@
 //
 //   npm run build && node bench/probes.js                    # 10,000 checks, 120 s
 //   node bench/probes.js --checks 2000 --seconds 60          # a smaller run
+//   node bench/probes.js "--node-args=--cpu-prof --cpu-prof-dir=/tmp/p"   # profile the agent (or --trace-gc with --agent-log FILE)
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { checks: { type: "string", default: "10000" }, seconds: { type: "string", default: "120" }, servers: { type: "string", default: "4" }, interval: { type: "string", default: "10s" }, "node-args": { type: "string", default: "" } } });
+const { values } = parseArgs({ options: { checks: { type: "string", default: "10000" }, seconds: { type: "string", default: "120" }, servers: { type: "string", default: "4" }, interval: { type: "string", default: "10s" }, "node-args": { type: "string", default: "" }, "agent-log": { type: "string" } } });
 const CHECKS = Number(values.checks);
 const SECONDS = Number(values.seconds);
 const PER_SERVICE = 10;
@@ -91,7 +92,9 @@ const nodeArgs = values["node-args"].split(" ").filter(Boolean); // e.g. "--cpu-
 const agent = start(0, [process.execPath, ...nodeArgs, "bin/understudy.js", "agent", "--config", configFile]);
 let agentLog = "";
 agent.stderr.on("data", (chunk) => { agentLog += chunk; });
-agent.stdout.resume();
+// --agent-log FILE keeps what the agent prints (its log, and --trace-gc and the like from --node-args).
+if (values["agent-log"]) agent.stdout.pipe(createWriteStream(values["agent-log"]));
+else agent.stdout.resume();
 const url = `http://127.0.0.1:${port}`;
 try {
   for (let i = 0; ; i++) {
