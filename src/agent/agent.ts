@@ -31,6 +31,7 @@ import { startFailoverController, type FailoverController } from "./failover-con
 import { withFailoverHints } from "./failover-hints.js";
 import { createLogger, type Logger } from "./log.js";
 import { startAgentBackups } from "./backup-agent.js";
+import { startDrillScheduler } from "./drill-scheduler.js";
 import { createAgentMetrics } from "./metrics.js";
 import { agentProbeRunner } from "./probe-runner.js";
 import { PushReceiver } from "./push-receiver.js";
@@ -179,6 +180,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       verdicts: () => generation?.watcher.verdicts, refreshHealth: (at, reason) => void generation?.watcher.health.update({ at, reason }), probe: agentProbeRunner(clock, secret),
     });
     disposers.push({ name: "failover", run: () => failover?.stop() });
+    const drills = startDrillScheduler({ configFile, env: options.env, clock, store, config: () => config, log });
+    disposers.push({ name: "drills", run: () => drills.stop() });
 
     let prune: TimerHandle | undefined;
     const schedulePrune = () => {

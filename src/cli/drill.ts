@@ -89,7 +89,7 @@ export async function drill(argv: string[], io: Io): Promise<number> {
   const drills = await openDrills(file, io.env);
   try {
     if (!values["dry-run"]) {
-      for (const settled of await drills.settle(progress(io))) writeLine(io.stderr, `restored drill #${settled.id} a crash left unfinished: ${settled.summary}`);
+      for (const settled of await drills.settle({ onChange: progress(io) })) writeLine(io.stderr, `restored drill #${settled.id} a crash left unfinished: ${settled.summary}`);
       if (values.recover) return 0;
     }
     const prepared = await drills.prepare({ service: service!, scenario, onChange: progress(io) });

@@ -28,7 +28,7 @@ export interface DrillRequest {
 export interface OpenedDrills {
   journal: DrillJournal;
   /** Restores every drill whose process is gone (kill -9, reboot); returns them as settled. */
-  settle(onChange?: (drill: Drill) => void): Promise<Drill[]>;
+  settle(options?: { onChange?: (drill: Drill) => void; resumeFailovers?: boolean }): Promise<Drill[]>;
   /** Everything a dry run prints: who acts, the actions, and the preconditions' verdict now. */
   prepare(request: DrillRequest): Promise<{ drill: Drill; problems: string[]; describe: string[]; run(): Promise<Drill> }>;
   close(): Promise<void>;
@@ -64,9 +64,10 @@ export async function openDrills(file: string, env: NodeJS.ProcessEnv): Promise<
 
   return {
     journal,
-    async settle(onChange) {
+    async settle({ onChange, resumeFailovers = true } = {}) {
       // A failover run left unfinished comes first: the drill's failback must start from a settled journal.
-      await failovers.resume();
+      // In the agent its failover controller does that itself, and two resumes of one run must not race.
+      if (resumeFailovers) await failovers.resume();
       const settled: Drill[] = [];
       for (const drill of journal.unfinished()) {
         if (ownerAlive(drill.owner)) continue;
