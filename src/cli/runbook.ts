@@ -2,17 +2,20 @@
 // host and service plus an index (--output DIR), and `--check DIR` for the user's CI: exit 1 with the
 // stale, missing and extra files when the committed runbooks differ from what the config generates.
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { loadConfig } from "../config/load.js";
 import { ConfigError } from "../config/diagnostics.js";
 import { buildRunbookFor, buildRunbooks } from "../runbook/build.js";
 import type { RunbookFacts } from "../runbook/context.js";
 import { compareFiles, inStep, isRunbookPath, render, RUNBOOK_FORMATS, runbookFiles, type RunbookFormat } from "../runbook/files.js";
 import { latestSnapshots } from "../runbook/latest-snapshots.js";
+import { storedDrillFacts } from "../drill/facts.js";
+import { buildTopology } from "../model/topology.js";
+import { resolveDataDir, storePathIn } from "../store/data-dir.js";
 import { colors, UsageError, writeLine, type Io } from "./io.js";
 import { CONFIG_OPTION, configPath, parseFlags, parseFormat } from "./options.js";
 
-export const usage = `Usage: understudy runbook [SERVICE|HOST] [--config FILE] [--format markdown|html] [--output DIR] [--snapshots]
+export const usage = `Usage: understudy runbook [SERVICE|HOST] [--config FILE] [--format markdown|html] [--output DIR] [--snapshots] [--drills]
        understudy runbook --check DIR [--config FILE] [--format markdown|html]
 
   Runbooks for the on-call person, generated from the config: for each host and service what runs
@@ -23,7 +26,9 @@ export const usage = `Usage: understudy runbook [SERVICE|HOST] [--config FILE] [
                  services no longer in the config); without it, print to stdout
   --check DIR    exit 1 when the runbooks in DIR differ from what the config generates now (for CI)
   --snapshots    ask the backup targets for each service's newest snapshot and name it in the restore
-                 steps (the output then changes with every backup: not for committed runbooks)`;
+                 steps (the output then changes with every backup: not for committed runbooks)
+  --drills       show each service's last drill (\`understudy drill\`) with its measured numbers, from
+                 the data directory (changes with every drill: not for committed runbooks)`;
 
 async function readRunbookDir(dir: string, format: RunbookFormat): Promise<Map<string, string>> {
   const files = new Map<string, string>();
@@ -53,12 +58,12 @@ async function facts(doc: Parameters<typeof buildRunbooks>[0], wanted: boolean, 
 }
 
 export async function runbook(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { ...CONFIG_OPTION, format: { type: "string", short: "f" }, output: { type: "string", short: "o" }, check: { type: "string" }, snapshots: { type: "boolean" } }, usage, true);
+  const { values, positionals } = parseFlags(argv, { ...CONFIG_OPTION, format: { type: "string", short: "f" }, output: { type: "string", short: "o" }, check: { type: "string" }, snapshots: { type: "boolean" }, drills: { type: "boolean" } }, usage, true);
   const format = parseFormat(values.format ?? "markdown", usage, RUNBOOK_FORMATS) as RunbookFormat;
   const [name, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`one host or service at a time; unexpected ${extra.join(" ")}`, usage);
-  if (values.check !== undefined && (name !== undefined || values.output !== undefined || values.snapshots)) {
-    throw new UsageError("--check DIR compares the whole set as the config generates it: no name, --output or --snapshots with it", usage);
+  if (values.check !== undefined && (name !== undefined || values.output !== undefined || values.snapshots || values.drills)) {
+    throw new UsageError("--check DIR compares the whole set as the config generates it: no name, --output, --snapshots or --drills with it", usage);
   }
   const file = configPath(values.config, io.env);
   const loaded = loadConfig(file);
@@ -67,7 +72,9 @@ export async function runbook(argv: string[], io: Io): Promise<number> {
 
   if (values.check !== undefined) return check(values.check, buildRunbooks(doc), format, io);
 
-  const runbooks = name === undefined ? buildRunbooks(doc, await facts(doc, values.snapshots === true, io)) : buildRunbookFor(doc, name, await facts(doc, values.snapshots === true, io));
+  const known: RunbookFacts = await facts(doc, values.snapshots === true, io);
+  if (values.drills) known.drills = storedDrillFacts(storePathIn(resolveDataDir(buildTopology(doc).agents.data_dir, io.env, dirname(resolve(file)))));
+  const runbooks = name === undefined ? buildRunbooks(doc, known) : buildRunbookFor(doc, name, known);
   if (values.output === undefined) {
     if (format === "html" && runbooks.length > 1) throw new UsageError("HTML is one page per file: give --output DIR, or name one host or service", usage);
     writeLine(io.stdout, runbooks.map((page) => render(page, format)).join("\n---\n\n").trimEnd());

@@ -126,6 +126,9 @@ describe("understudy drill on the failover harness with the real agent and BIND 
     expect(await answer("good")).toEqual(["127.0.0.2"]);
     expect(primary.running()).toBe(true);
     expect((await fetch(`${primary.url}/health`)).status).toBe(200);
+    // The runbook names the last drill's measured numbers.
+    const runbook = await runCli(["runbook", "good", "--drills", "--config", config], { env });
+    expect(runbook.stdout).toMatch(/Passed on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC: detected in [^,]+, serving from the standby after [^,]+, data lost: 0/);
     console.log(`drill numbers: detect ${drill!.detect_ms} ms (first failed check ${drill!.first_failure_ms} ms), decide ${drill!.decide_ms} ms, switch ${drill!.switch_ms} ms, serve ${drill!.serve_ms} ms, RTO ${drill!.rto_ms} ms, data lost ${drill!.data!.lost_ms} ms`);
   }, 120_000);
 
