@@ -24,7 +24,7 @@ import { resolveDataDir, storePathIn } from "../store/data-dir.js";
 import { openStore } from "../store/db.js";
 import { UsageError, writeLine, type Io } from "./io.js";
 import { CONFIG_OPTION, configPath, parseFlags } from "./options.js";
-import { agentUrl } from "./status.js";
+import { agentHeaders, agentUrl } from "./status.js";
 
 export const usage = `Usage: understudy failover SERVICE [--to HOST] [--dry-run] [--force] [--config FILE]
 
@@ -40,10 +40,10 @@ export interface OpenedFailovers {
   close(): Promise<void>;
 }
 
-async function agentStates(listen: string): Promise<Map<string, HealthState>> {
+async function agentStates(listen: string, env: NodeJS.ProcessEnv): Promise<Map<string, HealthState>> {
   const states = new Map<string, HealthState>();
   try {
-    const response = await fetch(`${agentUrl(listen)}/api/status`, { signal: AbortSignal.timeout(2_000) });
+    const response = await fetch(`${agentUrl(listen)}/api/status`, { headers: agentHeaders(env), signal: AbortSignal.timeout(2_000) });
     if (!response.ok) return states;
     const body = (await response.json()) as { services?: Array<{ name: string; instances: Array<{ host: string; state: string }> }> };
     for (const service of body.services ?? []) for (const instance of service.instances) states.set(`${service.name}@${instance.host}`, instance.state as HealthState);
@@ -63,7 +63,7 @@ export async function openFailovers(file: string, env: NodeJS.ProcessEnv, extra:
   const clock = systemClock;
   const secret = (ref: string) => readSecret(ref, env);
   const dispatcher = createDispatcher(topology, clock, env, silentLogger());
-  const states = await agentStates(topology.agents.listen);
+  const states = await agentStates(topology.agents.listen, env);
   const maintenance = new MaintenanceSchedule(topology.maintenance);
   const failovers: Failovers = new Failovers({
     store, clock, topology: () => topology,

@@ -1,5 +1,8 @@
 // `understudy status`: what the running agent sees (GET /api/status on agents.listen); when no agent
 // answers, the last results and open incidents kept in the data directory, saying which it read.
+// With the dashboard on, the agent's API needs a login: the CLI sends the API token in
+// UNDERSTUDY_TOKEN as a bearer token (`agentHeaders`, also used by the other commands that ask the
+// agent), and on a 401 says how to get one before falling back to the store.
 import { dirname, resolve } from "node:path";
 import { parseListen } from "../agent/http.js";
 import type { AgentStatus, ServiceStatus } from "../agent/status.js";
@@ -14,7 +17,8 @@ export const usage = `Usage: understudy status [--config FILE] [--format table|j
 
   Services with their health, instances and last check results, and the open incidents, as the
   running agent (agents.listen) sees them. When no agent answers, reads the last results and open
-  incidents from the data directory (health is then unknown) and says so.`;
+  incidents from the data directory (health is then unknown) and says so.
+  With the dashboard on, set UNDERSTUDY_TOKEN to an API token (understudy token create NAME --role viewer).`;
 
 const ASK_TIMEOUT_MS = 2_000;
 
@@ -25,13 +29,32 @@ export function agentUrl(listen: string): string {
   return `http://${reach.includes(":") ? `[${reach}]` : reach}:${port}`;
 }
 
-async function askAgent(url: string): Promise<AgentStatus | undefined> {
+export const TOKEN_VARIABLE = "UNDERSTUDY_TOKEN";
+const CREATE_TOKEN = "create one with `understudy token create NAME --role viewer`";
+
+/** The headers that authenticate the CLI to the agent's API: the bearer token in UNDERSTUDY_TOKEN, if set. */
+export function agentHeaders(env: NodeJS.ProcessEnv): Record<string, string> {
+  const token = env[TOKEN_VARIABLE]?.trim();
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+/** What to tell a person whose request the agent answered with 401. */
+export function loginHint(env: NodeJS.ProcessEnv): string {
+  return agentHeaders(env).authorization
+    ? `the agent refused the token in ${TOKEN_VARIABLE} (revoked, or made for another agent); ${CREATE_TOKEN}`
+    : `the agent requires a login: set ${TOKEN_VARIABLE} (${CREATE_TOKEN})`;
+}
+
+type Asked = { kind: "live"; status: AgentStatus } | { kind: "login" } | { kind: "none" };
+
+async function askAgent(url: string, env: NodeJS.ProcessEnv): Promise<Asked> {
   try {
-    const response = await fetch(`${url}/api/status`, { signal: AbortSignal.timeout(ASK_TIMEOUT_MS) });
-    if (!response.ok) return undefined;
-    return (await response.json()) as AgentStatus;
+    const response = await fetch(`${url}/api/status`, { headers: agentHeaders(env), signal: AbortSignal.timeout(ASK_TIMEOUT_MS) });
+    if (response.status === 401) return { kind: "login" };
+    if (!response.ok) return { kind: "none" };
+    return { kind: "live", status: (await response.json()) as AgentStatus };
   } catch {
-    return undefined;
+    return { kind: "none" };
   }
 }
 
@@ -41,12 +64,15 @@ export async function status(argv: string[], io: Io): Promise<number> {
   const file = configPath(values.config, io.env);
   const { topology } = loadTopology(file);
   const url = agentUrl(topology.agents.listen);
-  const live = await askAgent(url);
+  const asked = await askAgent(url, io.env);
+  const live = asked.kind === "live" ? asked.status : undefined;
+  if (asked.kind === "login") writeLine(io.stderr, `understudy: ${loginHint(io.env)}; reading the store instead.`);
   const dataDir = resolveDataDir(topology.agents.data_dir, io.env, dirname(resolve(file)));
   const found = live ?? statusFromStore(topology, dataDir, Date.now());
-  const from = live ? `the agent at ${url}` : `the store in ${dataDir} (no agent answered at ${url}; health is unknown)`;
+  const why = asked.kind === "login" ? `the agent at ${url} requires a login` : `no agent answered at ${url}`;
+  const from = live ? `the agent at ${url}` : `the store in ${dataDir} (${why}; health is unknown)`;
   if (!found) {
-    writeLine(io.stderr, `understudy: no agent answered at ${url} and ${dataDir} holds no state yet; start one with \`understudy agent\``);
+    writeLine(io.stderr, `understudy: ${why} and ${dataDir} holds no state yet${asked.kind === "login" ? "" : "; start one with `understudy agent`"}`);
     return 1;
   }
   if (format === "json") {
