@@ -169,6 +169,24 @@ describe("incident grouping from verdicts", () => {
     expect(opened).toEqual([["O001 down: status", "low"], ["vaultwarden down", "high"]]);
   });
 
+  it("regroups only for changes that can alter what is failing", async () => {
+    const { tracker, set } = setup(homelab());
+    const change = (instance: string, from: HealthState, to: HealthState): InstanceChange => {
+      const [service, host] = instance.split("@") as [string, string];
+      return { service, host, from, to, at: 0, reason: "test" };
+    };
+    // The agent starting up, and blips that never reach down, leave the failing set as it was.
+    expect(tracker.concerns(change("forgejo@H001", "unknown", "up"))).toBe(false);
+    expect(tracker.concerns(change("forgejo@H001", "up", "suspect"))).toBe(false);
+    expect(tracker.concerns(change("forgejo@H001", "up", "unknown"))).toBe(false);
+    expect(tracker.concerns(change("forgejo@H001", "suspect", "down"))).toBe(true);
+    expect(tracker.concerns(change("forgejo@H001", "down", "recovering"))).toBe(true);
+    // With lan down on H003, the host's last serving instances decide whether the host itself is failing.
+    await set("lan@H003", "down");
+    expect(tracker.concerns(change("dhcp@H003", "up", "unknown"))).toBe(true);
+    expect(tracker.concerns(change("dhcp@H003", "up", "suspect"))).toBe(false);
+  });
+
   it("silences an incident on a host in maintenance, not one elsewhere", async () => {
     const maintenance = new MaintenanceSchedule([{ name: "nas", hosts: ["H002"], services: [], timezone: "UTC", start: "2026-01-01T00:00Z", duration: 3_600_000 }]);
     const { seen, set } = setup(homelab(), maintenance);

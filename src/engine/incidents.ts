@@ -18,8 +18,8 @@ import { CRITICALITIES } from "../config/schema.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import type { EventSink } from "./emitter.js";
 import type { MaintenanceSchedule } from "./maintenance.js";
-import type { VerdictSource } from "./verdict.js";
-import { blastRadius, findFailing, groupByRoot, type Failing, type PartRef } from "./root-cause.js";
+import type { InstanceChange, VerdictSource } from "./verdict.js";
+import { blastRadius, findFailing, groupByRoot, serves, type Failing, type PartRef } from "./root-cause.js";
 
 export type { PartRef } from "./root-cause.js";
 
@@ -87,6 +87,19 @@ export class IncidentTracker {
   /** The open incidents as the last announcement described them (unannounced ones included). */
   current(): Incident[] {
     return [...this.open.values()].map((incident) => this.snapshot(incident, "open", this.options.clock.now()));
+  }
+
+  /**
+   * Whether an instance change can alter what is failing (findFailing), and so needs a regrouping: one to or
+   * from down, or one that makes a host with a down instance start or stop having a serving one. The others
+   * (unknown → up for every instance as the agent starts, up ⇄ suspect blips) would regroup the whole
+   * topology for nothing: at 1,000 instances starting up, that was most of the agent's work.
+   */
+  concerns(change: InstanceChange): boolean {
+    if (change.from === "down" || change.to === "down") return true;
+    if (serves(change.from) === serves(change.to)) return false;
+    const { topology, source } = this.options;
+    return (topology.onHost.get(change.host) ?? []).some((service) => source.instanceState(service, change.host) === "down");
   }
 
   /** Regroups after a verdict change; `at` is the change's time. */

@@ -25,7 +25,7 @@ export interface PartRef {
 /** Failing parts by key ("host:H003", "service:lan"), hosts first, then services in dependency order. */
 export type Failing = ReadonlyMap<string, { readonly ref: PartRef; readonly hosts: readonly string[] }>;
 
-const serves = (state: string) => state === "up" || state === "suspect" || state === "recovering";
+export const serves = (state: string) => state === "up" || state === "suspect" || state === "recovering";
 
 export function findFailing(topology: Topology, source: VerdictSource): Failing {
   const failing = new Map<string, { ref: PartRef; hosts: string[] }>();

@@ -61,7 +61,7 @@ export function startWatching(options: WatchOptions): Watcher {
     verdicts.onChange((change) => {
       events.emit("instance.changed", change);
       health.update(change);
-      incidents.evaluate(change.at);
+      if (incidents.concerns(change)) incidents.evaluate(change.at);
     }),
     health.onChange((change) => events.emit("service.changed", change)),
     events.on("check.result", ({ check, result, finishedAt }) => {
