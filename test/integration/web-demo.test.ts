@@ -2,8 +2,9 @@
 // `understudy demo`, started as a child process the way a person starts it: read the printed address
 // and login, sign in, see every seed host and Headscale active on its primary, open the failover
 // dialog and read its dry-run plan, kill the primary from the demo panel and watch the graph turn it
-// red and then move Headscale to its standby, read the failover's steps, see the public status page
-// (no host names, no addresses), sign out, and stop the demo with nothing left running.
+// red and then move Headscale to its standby, read the failover's steps, restore the old primary as
+// the standby, see the public status page (no host names, no addresses), sign out, and stop the demo
+// with nothing left running.
 // Screenshots of every page go to test-output/screenshots/demo-*.png for a person to look at.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -150,6 +151,15 @@ describe.skipIf(!available)("dashboard in Chromium against `understudy demo`", (
     await expect(run.locator("tbody tr").first().textContent()).resolves.toMatch(/^fence.*\d+ ms/);
     await expect(page.locator('tr[data-service="headscale"] .active-host').textContent()).resolves.toBe("O001");
     await shot("failover");
+
+    // Restore the dead primary from the demo panel: it comes back as the standby, and Headscale is up
+    // again with its redundancy (still served by O001: failing back is a decision for a person).
+    await page.getByRole("link", { name: "Overview" }).click();
+    await panel.locator("li", { hasText: "headscale" }).getByRole("button", { name: "Restore" }).click();
+    await headscale("L001").and(page.locator('[data-role="standby"][data-health="up"]')).waitFor({ timeout: 30_000 });
+    await page.locator('tr[data-service="headscale"] [data-health="up"]').waitFor();
+    await expect(page.locator('tr[data-service="headscale"] td.where').textContent()).resolves.toBe("active on O001, standby L001");
+    await shot("overview-restored");
 
     // The other pages a user would open, each with its own content.
     await page.getByRole("link", { name: "Incidents" }).click();
