@@ -162,7 +162,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         metrics.recordOverrun(event);
         log.warn({ event: "check.overrun", check: event.check.name, overruns: event.overruns }, `check ${event.check.name} was still running when due again; this run is skipped`);
       }),
-      events.on("service.changed", (change) => log.info({ event: "service.changed", service: change.service, from: change.from, to: change.to, reason: change.reason }, `service ${change.service}: ${change.from} → ${change.to}`)),
+      // A service first seen up is routine (a thousand of them at start-up); every other change is news.
+      events.on("service.changed", (change) => log[change.from === "unknown" && change.to === "up" ? "debug" : "info"]({ event: "service.changed", service: change.service, from: change.from, to: change.to, reason: change.reason }, `service ${change.service}: ${change.from} → ${change.to}`)),
       events.on("error", ({ source, error }) => log.error({ event: "agent.error", source, err: error }, `${source} failed`)),
     ];
     disposers.push({ name: "listeners", run: () => offs.reverse().forEach((off) => off()) });

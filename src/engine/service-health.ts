@@ -46,8 +46,10 @@ export function computeServiceHealth(
   topology: Topology,
   source: VerdictSource,
   activeHost: (service: Service) => string | undefined = () => undefined,
+  /** Recompute only these services, keeping the others from `from` (an instance change touches few). */
+  partial?: { from: ReadonlyMap<string, ServiceHealth>; only: ReadonlySet<string> },
 ): Map<string, ServiceHealth> {
-  const health = new Map<string, ServiceHealth>();
+  const health = new Map<string, ServiceHealth>(partial?.from ?? []);
   const fromNeeds = (service: Service): ServiceHealth => {
     let result: ServiceHealth = service.needs.length > 0 ? ServiceHealth.up : ServiceHealth.unknown;
     for (const need of service.needs) {
@@ -60,6 +62,7 @@ export function computeServiceHealth(
     return result;
   };
   for (const name of topology.order) {
+    if (partial && !partial.only.has(name)) continue;
     const service = topology.services.get(name)!;
     const placement = service.placement;
     let own: ServiceHealth;
@@ -109,15 +112,33 @@ export class ServiceHealthTracker {
 
   /** Recomputes after an instance change (or a change of active host); returns what changed. */
   update(cause: InstanceChange | { at: number; reason: string }): ServiceChange[] {
-    const next = computeServiceHealth(this.topology, this.source, this.activeHost);
+    // An instance change can only move its service and what needs it; anything else recomputes all.
+    const only = "service" in cause ? this.affectedBy(cause.service) : undefined;
+    const next = computeServiceHealth(this.topology, this.source, this.activeHost, only && { from: this.current, only });
     const found: ServiceChange[] = [];
     const reason = "service" in cause ? `${cause.service}@${cause.host} ${cause.to}` : cause.reason;
-    for (const [service, to] of next) {
+    for (const service of only ?? next.keys()) {
+      const to = next.get(service) ?? ServiceHealth.unknown;
       const from = this.current.get(service) ?? ServiceHealth.unknown;
       if (from !== to) found.push({ service, from, to, at: cause.at, reason });
     }
     this.current = next;
     for (const change of found) this.changes.emit("change", change);
     return found;
+  }
+
+  /** The service and everything that needs it, transitively. */
+  private affectedBy(service: string): Set<string> {
+    const affected = new Set<string>([service]);
+    const pending = [service];
+    for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+      for (const user of this.topology.neededBy.get(name) ?? []) {
+        if (!affected.has(user)) {
+          affected.add(user);
+          pending.push(user);
+        }
+      }
+    }
+    return affected;
   }
 }

@@ -132,4 +132,22 @@ services:
     tracker.update({ at: T0 + 90_000, reason: "test" });
     expect(changes).toEqual(["app:up→down", "site:up→down"]);
   });
+
+  it("an instance change recomputes only its service and what needs it, with the same result as a full recompute", () => {
+    const verdicts = new LocalVerdicts({ startedAt: T0, graceMs: 0 });
+    const tracker = new ServiceHealthTracker(topo, verdicts);
+    const changes: string[] = [];
+    tracker.onChange((c) => void changes.push(`${c.service}:${c.from}→${c.to}`));
+    const steps: Array<[string, string, boolean[]]> = [["tunnel", "A", [true]], ["tunnel", "B", [true]], ["db", "A", [true]], ["db", "C", [true]], ["app", "B", [true]], ["db", "A", [false, false]], ["tunnel", "B", [false, false]], ["db", "A", [true]]];
+    steps.forEach(([service, host, outcomes], i) => {
+      let change: InstanceChange | undefined;
+      outcomes.forEach((ok, j) => {
+        change = verdicts.observe({ check: checkOf(service, host), vantage: "a", ok, reason: ok ? undefined : "refused", message: "x", at: T0 + (i * 10 + j) * 30_000 }) ?? change;
+      });
+      if (change) tracker.update(change);
+      for (const name of topo.order) expect(tracker.health(name), `${name} after step ${i}`).toBe(computeServiceHealth(topo, verdicts).get(name));
+    });
+    // app has checks of its own, so its health is what they see; site (logical) follows what it needs.
+    expect(changes).toEqual(["tunnel:unknown→up", "db:unknown→up", "app:unknown→up", "db:up→down", "tunnel:up→degraded", "site:up→degraded", "db:down→up"]);
+  });
 });
