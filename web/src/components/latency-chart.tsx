@@ -34,7 +34,8 @@ export function LatencyChart({ series, label }: { series: Uptime["series"]; labe
     pen = true;
   }
   const ticks = [0, max / 2, max];
-  const short = (t: number) => new Date(t).toLocaleString(undefined, t1 - t0 > 2 * 86_400_000 ? { month: "short", day: "numeric" } : { hour: "2-digit", minute: "2-digit" });
+  // The 24 h window's ends are the same hour on two days: the weekday tells them apart.
+  const short = (t: number) => new Date(t).toLocaleString(undefined, t1 - t0 > 2 * 86_400_000 ? { month: "short", day: "numeric" } : { weekday: "short", hour: "2-digit", minute: "2-digit" });
   return (
     <svg class="chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
       {ticks.map((tick) => (
