@@ -40,7 +40,10 @@ interface Failed {
   readonly instances: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
+const NO_INSTANCES: ReadonlyMap<string, ReadonlySet<string>> = new Map();
+
 function failedOf(scenario: Scenario): Failed {
+  if (scenario.instances.size === 0) return { hosts: scenario.hosts, services: scenario.services, instances: NO_INSTANCES };
   const instances = new Map<string, Set<string>>();
   for (const instance of scenario.instances) {
     const at = instance.lastIndexOf("@");

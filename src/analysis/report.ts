@@ -38,8 +38,10 @@ export const SEVERITY_ORDER: readonly Severity[] = ["critical", "high", "normal"
 export const WEIGHT: Record<Criticality, number> = { critical: 8, high: 4, normal: 2, low: 1 };
 const LOWER: Record<Severity, Severity> = { critical: "high", high: "normal", normal: "low", low: "none", none: "none" };
 
+const SEVERITY_RANK: Record<Severity, number> = { critical: 4, high: 3, normal: 2, low: 1, none: 0 };
+
 export function severityRank(severity: Severity): number {
-  return SEVERITY_ORDER.length - 1 - SEVERITY_ORDER.indexOf(severity);
+  return SEVERITY_RANK[severity];
 }
 
 function worse(a: Severity, b: Severity): Severity {
@@ -59,9 +61,10 @@ export function compareNames(a: string, b: string): number {
 }
 
 /** Orders service names worst-first by criticality, then name. */
-function byCriticality(topology: Topology, names: Iterable<string>): string[] {
+function byCriticality(topology: Topology, names: readonly string[]): string[] {
+  if (names.length < 2) return [...names];
   // Decorate once: looking the criticality up inside the comparator costs two Map lookups per comparison.
-  const keyed = [...names].map((name) => ({ name, weight: WEIGHT[topology.services.get(name)!.criticality] }));
+  const keyed = names.map((name) => ({ name, weight: WEIGHT[topology.services.get(name)!.criticality] }));
   keyed.sort((a, b) => b.weight - a.weight || compareNames(a.name, b.name));
   return keyed.map((entry) => entry.name);
 }
