@@ -4,7 +4,7 @@
 // UNDERSTUDY_TOKEN as a bearer token (`agentHeaders`, also used by the other commands that ask the
 // agent), and on a 401 says how to get one before falling back to the store.
 import { dirname, resolve } from "node:path";
-import { parseListen } from "../agent/http.js";
+import { agentHeaders, agentUrl, loginHint } from "../agent/client.js";
 import type { AgentStatus, ServiceStatus } from "../agent/status.js";
 import { statusFromStore } from "../agent/status-from-store.js";
 import { formatDuration } from "../config/duration.js";
@@ -21,29 +21,6 @@ export const usage = `Usage: understudy status [--config FILE] [--format table|j
   With the dashboard on, set UNDERSTUDY_TOKEN to an API token (understudy token create NAME --role viewer).`;
 
 const ASK_TIMEOUT_MS = 2_000;
-
-/** The URL to reach an agent listening on `listen`: a wildcard address is reached on loopback. */
-export function agentUrl(listen: string): string {
-  const { host, port } = parseListen(listen);
-  const reach = host === "0.0.0.0" || host === "" ? "127.0.0.1" : host === "::" ? "::1" : host;
-  return `http://${reach.includes(":") ? `[${reach}]` : reach}:${port}`;
-}
-
-export const TOKEN_VARIABLE = "UNDERSTUDY_TOKEN";
-const CREATE_TOKEN = "create one with `understudy token create NAME --role viewer`";
-
-/** The headers that authenticate the CLI to the agent's API: the bearer token in UNDERSTUDY_TOKEN, if set. */
-export function agentHeaders(env: NodeJS.ProcessEnv): Record<string, string> {
-  const token = env[TOKEN_VARIABLE]?.trim();
-  return token ? { authorization: `Bearer ${token}` } : {};
-}
-
-/** What to tell a person whose request the agent answered with 401. */
-export function loginHint(env: NodeJS.ProcessEnv): string {
-  return agentHeaders(env).authorization
-    ? `the agent refused the token in ${TOKEN_VARIABLE} (revoked, or made for another agent); ${CREATE_TOKEN}`
-    : `the agent requires a login: set ${TOKEN_VARIABLE} (${CREATE_TOKEN})`;
-}
 
 type Asked = { kind: "live"; status: AgentStatus } | { kind: "login" } | { kind: "none" };
 

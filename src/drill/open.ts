@@ -2,8 +2,8 @@
 // one answers, wired into a real world. What `understudy drill` and the agent's drill scheduler call.
 import { dirname, resolve } from "node:path";
 import { agentProbeRunner } from "../agent/probe-runner.js";
-import { openFailovers } from "../cli/failover.js";
-import { agentUrl } from "../cli/status.js";
+import { openFailovers } from "../failover/open.js";
+import { agentUrl } from "../agent/client.js";
 import { ConfigError } from "../config/diagnostics.js";
 import { loadConfig } from "../config/load.js";
 import { readSecret } from "../config/secret.js";

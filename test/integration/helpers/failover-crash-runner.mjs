@@ -2,7 +2,7 @@
 // in the config's data directory, exactly as `understudy failover` does, except that it kills itself
 // with SIGKILL right after the journal's "before" entry of the step named in UNDERSTUDY_TEST_CRASH_AT.
 // Plain JS against dist/, so the process dies as a real one would: no finally, no flush, no goodbye.
-import { openFailovers } from "../../../dist/cli/failover.js";
+import { openFailovers } from "../../../dist/failover/open.js";
 
 const [config, service, to] = process.argv.slice(2);
 const crashAt = process.env.UNDERSTUDY_TEST_CRASH_AT;
