@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openIncident, resolveIncident } from "../store/incidents.js";
 import { seriesId } from "../store/series.js";
 import { fixtureApp, TOKENS, type Fixture } from "./app-fixture.js";
+import { DrillJournal } from "../drill/journal.js";
+import { beginInjecting, beginRestoring, detected, finished, injected, newDrill, sawFailure, serving, switched } from "../drill/machine.js";
 
 let fixture: Fixture;
 afterEach(() => fixture?.close());
@@ -13,6 +15,19 @@ const get = async (path: string) => {
 };
 
 describe("read views", () => {
+  it("/api/drills lists stored drills newest first with measured times against the target", async () => {
+    fixture = await fixtureApp();
+    const t = fixture.clock.now() - 60_000;
+    const journal = new DrillJournal(fixture.store);
+    let drill = journal.begin(newDrill({ service: "headscale", scenario: "stop", mode: "agent", primary: "L001", standby: "O001", owner: { host: "test", pid: 1 }, targetRtoMs: 60_000, startedAt: t }));
+    drill = injected(beginInjecting(drill, t + 10, 120_000), t + 20, "stopped");
+    drill = serving(switched(detected(sawFailure(drill, t + 1_000), t + 2_020, t + 2_030), t + 2_100, "dns"), t + 2_120, { marker: "present", lostMs: 0, note: "marker found" });
+    journal.save(finished(beginRestoring(drill, undefined), t + 5_000, true, "passed", "served from O001 in 2.1 s"));
+    const { status, body } = await get("/api/drills");
+    expect(status).toBe(200);
+    expect(body.drills).toEqual([expect.objectContaining({ service: "headscale", scenario: "stop", outcome: "passed", detect_ms: 2_000, rto_ms: 2_100, target_rto_ms: 60_000, data: { marker: "present", lost_ms: 0, note: "marker found" } })]);
+  });
+
   it("/api/topology draws hosts, placements, needs, active hosts, live health and SPOFs", async () => {
     fixture = await fixtureApp();
     fixture.health.set("lan", "down");

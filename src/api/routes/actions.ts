@@ -1,6 +1,8 @@
 // Failover history and the "Fail over" action, backups and drills. What this build cannot do yet
 // answers 501 with a sentence, never a fake success.
 import type { ApiDeps } from "../deps.js";
+import { DrillJournal } from "../../drill/journal.js";
+import { drillJson } from "../../drill/report.js";
 import type { Router } from "../router.js";
 import { sendError, sendJson } from "../respond.js";
 import { backupsResponse, drillsResponse, failoverBody, failoverResponse, failoversResponse } from "../schemas.js";
@@ -35,5 +37,6 @@ export function actionRoutes(router: Router, deps: ApiDeps): void {
   router.add({ method: "get", path: "/api/backups", access: "viewer", summary: "Snapshots on the backup targets and the standbys' replica ages", response: backupsResponse }, async (c) =>
     sendJson(c, deps.backups ? await deps.backups() : { snapshots: [], replicas: [], note: "no backup catalogue in this agent" }));
 
-  router.add({ method: "get", path: "/api/drills", access: "viewer", summary: "Drill results (none yet: drills are not built)", response: drillsResponse }, (c) => sendJson(c, { drills: [] }));
+  router.add({ method: "get", path: "/api/drills", access: "viewer", summary: "Drill results, newest first: measured detection and RTO against the target", response: drillsResponse }, (c) =>
+    sendJson(c, { drills: new DrillJournal(deps.store).list({ limit: 200 }).map(drillJson) }));
 }

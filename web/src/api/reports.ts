@@ -71,14 +71,17 @@ export interface Backups {
   note?: string;
 }
 
+/** A drill as the agent's /api/drills gives it: the JSON of `understudy drill --list --format json`. */
 export interface Drill {
-  id: number | string;
+  id: number;
   service: string;
-  kind?: string;
-  at: string;
-  ok: boolean;
-  detection_s: number | null;
-  failover_s: number | null;
-  target_rto_s: number | null;
-  data_ok?: boolean | null;
+  scenario: string;
+  started_at: string;
+  state: string;
+  outcome: "passed" | "failed" | "aborted" | "refused" | "interrupted" | null;
+  detect_ms: number | null;
+  rto_ms: number | null;
+  target_rto_ms: number | null;
+  data: { lost_ms: number | null; note: string } | null;
+  summary: string | null;
 }

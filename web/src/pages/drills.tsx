@@ -6,10 +6,12 @@ import { dateTime, duration } from "../components/format.js";
 import { Empty, ErrorNote, Loading } from "../components/states.js";
 
 function verdict(drill: Drill): string {
-  if (!drill.ok) return "failed";
-  if (drill.target_rto_s === null || drill.failover_s === null) return "passed";
-  return drill.failover_s <= drill.target_rto_s ? "met target" : "missed target";
+  if (drill.outcome !== "passed") return drill.outcome ?? drill.state;
+  if (drill.target_rto_ms === null || drill.rto_ms === null) return "passed";
+  return drill.rto_ms <= drill.target_rto_ms ? "met target" : "missed target";
 }
+
+const seconds = (ms: number | null) => (ms === null ? null : ms / 1000);
 
 export function DrillsPage() {
   const drills = useResource<{ drills: Drill[] }>("/api/drills", ["failover"]);
@@ -34,7 +36,7 @@ export function DrillsPage() {
                 <th scope="col">When</th>
                 <th scope="col">Service</th>
                 <th scope="col">Detection</th>
-                <th scope="col">Failover</th>
+                <th scope="col">Serving again (RTO)</th>
                 <th scope="col">Target</th>
                 <th scope="col">Data</th>
                 <th scope="col">Result</th>
@@ -43,12 +45,12 @@ export function DrillsPage() {
             <tbody>
               {list.map((drill) => (
                 <tr key={drill.id}>
-                  <td>{dateTime(drill.at)}</td>
-                  <th scope="row">{drill.service}</th>
-                  <td>{duration(drill.detection_s)}</td>
-                  <td>{duration(drill.failover_s)}</td>
-                  <td>{duration(drill.target_rto_s)}</td>
-                  <td>{drill.data_ok === undefined || drill.data_ok === null ? "—" : drill.data_ok ? "intact" : "lost data"}</td>
+                  <td>{dateTime(drill.started_at)}</td>
+                  <th scope="row">{drill.service} <span class="muted">({drill.scenario})</span></th>
+                  <td>{duration(seconds(drill.detect_ms))}</td>
+                  <td>{duration(seconds(drill.rto_ms))}</td>
+                  <td>{duration(seconds(drill.target_rto_ms))}</td>
+                  <td>{drill.data === null || drill.data.lost_ms === null ? "—" : drill.data.lost_ms === 0 ? "intact" : `lost ${duration(drill.data.lost_ms / 1000)}`}</td>
                   <td class={verdict(drill) === "met target" || verdict(drill) === "passed" ? "ok" : "fail"}>{verdict(drill)}</td>
                 </tr>
               ))}
