@@ -21,7 +21,7 @@ describe("read views", () => {
     const journal = new DrillJournal(fixture.store);
     let drill = journal.begin(newDrill({ service: "headscale", scenario: "stop", mode: "agent", primary: "L001", standby: "O001", owner: { host: "test", pid: 1 }, targetRtoMs: 60_000, startedAt: t }));
     drill = injected(beginInjecting(drill, t + 10, 120_000), t + 20, "stopped");
-    drill = serving(switched(detected(sawFailure(drill, t + 1_000), t + 2_020, t + 2_030), t + 2_100, "dns"), t + 2_120, { marker: "present", lostMs: 0, note: "marker found" });
+    drill = serving(switched(detected(sawFailure(drill, t + 1_000), t + 2_020, t + 2_030, undefined), t + 2_100, "dns"), t + 2_120, { marker: "present", lostMs: 0, note: "marker found" });
     journal.save(finished(beginRestoring(drill, undefined), t + 5_000, true, "passed", "served from O001 in 2.1 s"));
     const { status, body } = await get("/api/drills");
     expect(status).toBe(200);
