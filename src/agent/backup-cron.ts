@@ -7,9 +7,9 @@
 //     runs every hour ("*/15 * * * *") runs through both passes, so it never pauses for an hour.
 // Pure: no clock, no timers.
 import { CronExpressionParser } from "cron-parser";
+import { instantsOf, wallOf, zoneFormatter } from "../engine/wall-time.js";
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 
 export interface CronSchedule {
   readonly expression: string;
@@ -18,35 +18,13 @@ export interface CronSchedule {
   next(after: number): number;
 }
 
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  return new Intl.DateTimeFormat("en-US", {
-    timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
-  });
-}
-
-/** The wall time in the zone at an instant, as if it were UTC (so arithmetic stays plain). */
-function wallOf(at: number, zone: Intl.DateTimeFormat): number {
-  const parts = Object.fromEntries(zone.formatToParts(new Date(at)).map((part) => [part.type, part.value]));
-  return Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second)) + (at % 1000 + 1000) % 1000;
-}
-
 const offsetAt = (at: number, zone: Intl.DateTimeFormat) => wallOf(at, zone) - at;
-
-/** Every instant showing this wall time: one, two in a repeated hour, none in a gap (then the one just past it). */
-function instantsOf(wall: number, zone: Intl.DateTimeFormat): { instants: number[]; gap: boolean } {
-  // The zone's offsets a day either side bracket any single DST change.
-  const offsets = [offsetAt(wall - DAY, zone), offsetAt(wall + DAY, zone)];
-  const valid = [...new Set(offsets.map((offset) => wall - offset))].filter((at) => wallOf(at, zone) === wall).sort((a, b) => a - b);
-  if (valid.length > 0) return { instants: valid, gap: false };
-  // In the gap: the offset from before the change lands as far past the gap as the time was into it.
-  return { instants: [wall - offsets[0]!], gap: true };
-}
 
 /** Throws with cron-parser's reason for an expression it cannot read, or a zone Intl does not know. */
 export function parseCronSchedule(expression: string, timeZone: string): CronSchedule {
   let zone: Intl.DateTimeFormat;
   try {
-    zone = formatter(timeZone);
+    zone = zoneFormatter(timeZone);
   } catch {
     throw new Error(`unknown time zone "${timeZone}"; use an IANA name such as "Europe/Berlin" or "UTC"`);
   }

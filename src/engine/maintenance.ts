@@ -11,6 +11,7 @@
 // Durations are real elapsed time: a 2h window across a DST change lasts two hours.
 import { CronExpressionParser } from "cron-parser";
 import type { Topology } from "../model/topology.js";
+import { instantsOf, wallOf, zoneFormatter } from "./wall-time.js";
 
 type WindowDocument = Topology["maintenance"][number];
 
@@ -25,30 +26,11 @@ interface CompiledWindow {
   readonly activeAt: (at: number) => boolean;
 }
 
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  return new Intl.DateTimeFormat("en-US", {
-    timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
-  });
-}
-
-/** The wall time in the zone at an instant, expressed as if it were UTC (so arithmetic stays plain). */
-function wallOf(at: number, zone: Intl.DateTimeFormat): number {
-  const parts = Object.fromEntries(zone.formatToParts(new Date(at)).map((part) => [part.type, part.value]));
-  return Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
-}
-
-/** The instant a wall time (as-if-UTC milliseconds) happens in the zone; see the header for gaps and repeats. */
+/** The instant a wall time (as-if-UTC milliseconds) happens in the zone: the first, or just past a gap. */
 export function instantOfWall(wall: number, zone: Intl.DateTimeFormat): number {
-  // The zone's offset a day either side brackets any single DST change.
-  const offsets = [wall - DAY, wall + DAY].map((probe) => wallOf(probe, zone) - probe);
-  const valid = offsets.map((offset) => wall - offset).filter((at) => wallOf(at, zone) === wall);
-  if (valid.length > 0) return Math.min(...valid);
-  // In the gap: use the offset from before the change, which lands as far past the gap as the time was into it.
-  return wall - offsets[0]!;
+  return instantsOf(wall, zone).instants[0]!;
 }
 
 function localInstant(text: string, timeZone: string, zone: Intl.DateTimeFormat, what: string): number {
@@ -67,7 +49,7 @@ function compile(window: WindowDocument): CompiledWindow {
   const where = `maintenance window "${window.name}"`;
   let zone: Intl.DateTimeFormat;
   try {
-    zone = formatter(window.timezone);
+    zone = zoneFormatter(window.timezone);
   } catch {
     throw new Error(`${where}: unknown time zone "${window.timezone}"; use an IANA name such as "Europe/Berlin" or "UTC"`);
   }
