@@ -57,7 +57,9 @@ describe.skipIf(!available)("dashboard in Chromium (fixture API)", () => {
 
   it("asks for a sign-in before anything, refuses a wrong password, and signs out", async () => {
     await page.goto(`${fixture.url}/incidents`);
-    await expect(page.getByRole("heading", { name: "Understudy" }).isVisible()).resolves.toBe(true);
+    // waitFor fails the test if the sign-in page never shows (isVisible alone would race the first render).
+    await page.getByRole("heading", { name: "Understudy" }).waitFor();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
     await shot("login");
     await page.getByLabel("Name").fill(USERS.operator.name);
     await page.getByLabel("Password").fill("not the password");
@@ -74,7 +76,8 @@ describe.skipIf(!available)("dashboard in Chromium (fixture API)", () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("button", { name: "Sign in" }).waitFor();
     await page.reload();
-    await expect(page.getByRole("button", { name: "Sign in" }).isVisible()).resolves.toBe(true);
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await expect(page.getByRole("heading", { name: "Incidents", level: 1 }).count()).resolves.toBe(0);
   });
 
   it("draws the topology: hosts with their services, the mesh outside, SPOFs outlined, active and standby marked", async () => {
@@ -170,7 +173,7 @@ describe.skipIf(!available)("dashboard in Chromium (fixture API)", () => {
     const button = page.getByRole("button", { name: "Fail over headscale" });
     await button.waitFor();
     await expect(button.isDisabled()).resolves.toBe(true);
-    await expect(page.getByText("only operators can start a failover").isVisible()).resolves.toBe(true);
+    await page.getByText("only operators can start a failover").waitFor();
   });
 
   it("updates the graph live when the demo kills a primary: down first, then served by the standby", async () => {
