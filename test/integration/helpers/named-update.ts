@@ -9,6 +9,7 @@ import { findBinary } from "./binaries.js";
 import { freePort } from "./free-port.js";
 import { querySerial } from "./named.js";
 import { makeTempDir } from "./temp-dir.js";
+import { namedOptions } from "./named.js";
 
 export interface UpdatableNamed {
   port: number;
@@ -38,18 +39,7 @@ export async function startUpdatableNamed(options: { zone: string; records: stri
   await writeFile(
     join(dir, "named.conf"),
     `key "${key.name}" { algorithm ${algorithm}; secret "${key.secret}"; };
-options {
-  directory "${dir}";
-  pid-file "${dir}/named.pid";
-  session-keyfile "${dir}/session.key";
-  managed-keys-directory "${dir}";
-  listen-on port ${port} { 127.0.0.1; };
-  listen-on-v6 { none; };
-  recursion no;
-  dnssec-validation no;
-  allow-query { any; };
-};
-zone "${zone}" { type primary; file "${zoneFile}"; allow-update { key "${key.name}"; }; };
+${namedOptions(dir, port)}zone "${zone}" { type primary; file "${zoneFile}"; allow-update { key "${key.name}"; }; };
 `,
   );
   try {

@@ -11,6 +11,22 @@ import { findBinary } from "./binaries.js";
 import { freePort } from "./free-port.js";
 import { makeTempDir } from "./temp-dir.js";
 
+/** The options block every test named uses: loopback only, authoritative only, state in `dir`. */
+export function namedOptions(dir: string, port: number): string {
+  return `options {
+  directory "${dir}";
+  pid-file "${dir}/named.pid";
+  session-keyfile "${dir}/session.key";
+  managed-keys-directory "${dir}";
+  listen-on port ${port} { 127.0.0.1; };
+  listen-on-v6 { none; };
+  recursion no;
+  dnssec-validation no;
+  allow-query { any; };
+};
+`;
+}
+
 export interface ZoneSpec {
   /** The zone's origin, e.g. "example.test". */
   origin: string;
@@ -70,18 +86,7 @@ export async function startNamed(zone: ZoneSpec): Promise<Named> {
   await writeFile(zoneFile, zoneText(zone, serial));
   await writeFile(
     join(dir, "named.conf"),
-    `options {
-  directory "${dir}";
-  pid-file "${dir}/named.pid";
-  session-keyfile "${dir}/session.key";
-  managed-keys-directory "${dir}";
-  listen-on port ${port} { 127.0.0.1; };
-  listen-on-v6 { none; };
-  recursion no;
-  dnssec-validation no;
-  allow-query { any; };
-};
-zone "${zone.origin}" { type primary; file "${zoneFile}"; };
+    `${namedOptions(dir, port)}zone "${zone.origin}" { type primary; file "${zoneFile}"; };
 `,
   );
   // -g: foreground, logs to stderr; -4: IPv4 only; -n 1: one worker is plenty; runs as the current user.
