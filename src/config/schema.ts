@@ -113,14 +113,15 @@ export const serviceSchema = z
   .describe("A service: runs_on (replicas) or primary + standby, or neither for a logical service (a mesh, a LAN).");
 
 const etcdSchema = z.strictObject({
-  endpoints: z.array(z.string().url()).min(1),
-  ca_file: z.string().optional(),
-  cert_file: z.string().optional(),
-  key_file: z.string().optional(),
-  username: z.string().optional(),
+  endpoints: z.array(z.string().url()).min(1).describe('Client URLs of the members ("https://10.0.0.1:2379").'),
+  ca_file: z.string().optional().describe("CA certificate (PEM) the members' certificates chain to."),
+  cert_file: z.string().optional().describe("Client certificate (PEM) for mutual TLS."),
+  key_file: z.string().optional().describe("Client key (PEM) for mutual TLS."),
+  username: z.string().optional().describe("etcd user (with password) when etcd auth is on."),
   password: z.string().optional().describe('Secret reference: "env:NAME" or "file:/path".'),
-  prefix: z.string().default("/understudy"),
-});
+  prefix: z.string().default("/understudy").describe("Key prefix: several Understudy clusters can share one etcd."),
+  ttl: durationSchema.prefault("10s").describe("Lease TTL: an agent that stops renewing is gone after this long; the leader demotes itself well before."),
+}).describe("An etcd cluster (3 or 5 members) holding leadership, shared observations, active hosts and the failover journal.");
 
 const agentsSchema = z.strictObject({
   coordination: z
