@@ -28,4 +28,16 @@ describe("GET /api/public/status", () => {
     });
     for (const secret of ["O001", "L001", "H003", "100.64", "10.12.14.1", "vaultwarden", "adguard", "lan", "linode", "oracle"]) expect(text).not.toContain(secret);
   });
+
+  it("says a public service is served again while its incident stays open after a failover", async () => {
+    fixture = await fixtureApp();
+    const now = fixture.clock.now();
+    openIncident(fixture.store, { root: { kind: "host", name: "L001" }, title: "L001 down: headscale", severity: "critical", at: now - 60_000, children: [{ kind: "service", name: "headscale" }] });
+    fixture.health.set("headscale", "down");
+    const before = await (await fixture.app.request("/api/public/status")).json() as { incidents: Array<{ title: string }> };
+    expect(before.incidents.map((incident) => incident.title)).toEqual(["headscale unavailable"]);
+    fixture.health.set("headscale", "degraded"); // served by the standby, no redundancy left
+    const after = await (await fixture.app.request("/api/public/status")).json() as { incidents: Array<{ title: string; resolved_at: string | null }> };
+    expect(after.incidents).toEqual([expect.objectContaining({ title: "headscale unavailable for a while, served again", resolved_at: null })]);
+  });
 });

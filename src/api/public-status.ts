@@ -2,6 +2,9 @@
 // health; incidents that touch one of them, with a title rebuilt from public service names alone — the
 // stored title names hosts and private services ("H003 down: lan, adguard…"), so it is never copied.
 // No addresses, hosts, checks or internals: the output is built field by field from an allowlist.
+// An incident still open while every public service it touched serves again (from a standby, after a
+// failover; its primary is still down) reads "served again", not "unavailable": a visitor sees what
+// they get now, and the incident stays open for the operators until the primary is back.
 import type { Topology } from "../model/topology.js";
 import type { Incident } from "../store/incidents.js";
 import type { z } from "zod";
@@ -22,7 +25,8 @@ export function publicStatus(topology: Topology, health: (service: string) => st
     incidents: incidents.flatMap((incident) => {
       const names = affectedPublic(incident, publicNames);
       if (names.length === 0) return [];
-      const verb = incident.resolvedAt === undefined ? "unavailable" : "was unavailable";
+      const serving = names.every((name) => health(name) === "up" || health(name) === "degraded");
+      const verb = incident.resolvedAt !== undefined ? "was unavailable" : serving ? "unavailable for a while, served again" : "unavailable";
       return [{ title: `${names.join(", ")} ${verb}`, opened_at: new Date(incident.openedAt).toISOString(), resolved_at: incident.resolvedAt === undefined ? null : new Date(incident.resolvedAt).toISOString() }];
     }),
   };
