@@ -128,7 +128,7 @@ describe("a crash at every step, then a restart", () => {
     // The promote waits a second (as for a self-fence); meanwhile another process takes a token.
     const run = failovers.run({ ...plan, steps: plan.steps.map((step) => (step.name === "promote" ? { ...step, notBefore: h.clock.now() + 1_000 } : step)) });
     await h.clock.advance(10);
-    new LocalCoordinator(h.store, () => h.clock.now()).fencingToken("hs");
+    await new LocalCoordinator(h.store, () => h.clock.now()).fencingToken("hs");
     await h.clock.advance(2_000);
     const result = await run;
     expect(result.status).toBe("fenced");

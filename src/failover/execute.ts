@@ -1,10 +1,13 @@
 // Runs a plan step by step with the journal: each attempt is journaled before it starts and after it
 // ends; a required step that fails rolls back (DNS returns to the old address if the switch had begun);
 // the service's active host moves in the same transaction as the switch's "after" entry. Every step
-// passes the coordinator's commit guard first, so a run overtaken by a later one stops where it is.
-// resume.ts picks up a run a crash left behind; this file knows nothing about crashes.
+// passes the coordinator's commit guard first (so does the rollback), so a run overtaken by a later one
+// (or one whose agent lost the leadership) stops where it is; after each journal change the run is
+// published through the coordinator (etcd: <prefix>/runs/<service>, the active host with the switch),
+// and a refused publish stops the run too. The coordinator's leaderSignal aborts a step in flight when
+// the term ends. resume.ts picks up a run a crash left behind; this file knows nothing about crashes.
 import type { Clock } from "../engine/clock.js";
-import type { Coordinator } from "./coordinator.js";
+import type { CommitResult, Coordinator } from "./coordinator.js";
 import type { FailoverJournal, RunRecord, RunStatus } from "./journal.js";
 import { retryDelay, STEP_NAMES, type Plan, type PlannedStep, type StepName } from "./plan.js";
 
@@ -48,6 +51,27 @@ export interface RunResult {
 
 const SWITCH_INDEX = STEP_NAMES.indexOf("switch");
 
+type Refused = Extract<CommitResult, { ok: false }>;
+
+/** The guard before a step: the run as journaled, with this step shown as starting, goes with it. */
+function guard(deps: ExecuteDeps, runId: number, step: StepName | "rollback"): Promise<CommitResult> {
+  const run = deps.journal.get(runId)!;
+  const now = deps.clock.now();
+  const starting = { ...run, steps: [...run.steps, { step, attempt: 1, status: "started" as const, startedAt: now, finishedAt: undefined, reason: undefined, output: undefined }] };
+  return deps.coordinator.commit({ service: run.service, runId, step, token: run.token }, starting);
+}
+
+/** Publishes the journal's latest state of the run (with the active host's move for a switch). */
+function publish(deps: ExecuteDeps, runId: number, move?: { service: string; host: string }): Promise<CommitResult> {
+  const run = deps.journal.get(runId)!;
+  return deps.coordinator.publish(run, run.token, move);
+}
+
+function fenced(deps: ExecuteDeps, runId: number, refused: Refused): RunResult {
+  deps.journal.finish(runId, "fenced", refused.message, deps.clock.now());
+  return { runId, status: "fenced", summary: refused.message };
+}
+
 function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve) => {
@@ -86,8 +110,8 @@ async function attempt(deps: ExecuteDeps, step: PlannedStep, ctx: Omit<StepConte
   }
 }
 
-/** Runs one step with its retry policy, journaling every attempt. */
-async function runStep(deps: ExecuteDeps, runId: number, plan: Plan, step: PlannedStep): Promise<StepOutcome> {
+/** Runs one step with its retry policy, journaling (and publishing) every attempt. */
+async function runStep(deps: ExecuteDeps, runId: number, plan: Plan, step: PlannedStep): Promise<StepOutcome | Refused> {
   let outcome: StepOutcome = { status: "failed", reason: "error", output: "not run" };
   for (let n = 1; n <= step.retry.attempts; n++) {
     const entry = deps.journal.stepStarted(runId, step.name, n, deps.clock.now());
@@ -96,6 +120,8 @@ async function runStep(deps: ExecuteDeps, runId: number, plan: Plan, step: Plann
     const moves = step.name === "switch" && outcome.status !== "failed";
     deps.journal.stepFinished(entry, { status: outcome.status, reason: outcome.status === "failed" ? outcome.reason : undefined, output: outcome.output }, deps.clock.now(),
       moves ? () => void deps.moveActive(plan) : undefined);
+    const published = await publish(deps, runId, moves ? { service: plan.service, host: plan.to } : undefined);
+    if (!published.ok) return published;
     if (outcome.status !== "failed" || step.retry.final.includes(outcome.reason) || n === step.retry.attempts || deps.signal?.aborted) break;
     await sleep(deps.clock, retryDelay(step.retry, n), deps.signal);
   }
@@ -113,12 +139,16 @@ export async function finishRun(deps: ExecuteDeps, runId: number, status: Exclud
   const notify = run.plan.steps.find((step) => step.name === "notify");
   const done = run.steps.some((record) => record.step === "notify" && record.status !== "started");
   if (notify && !done) {
+    const allowed = await guard(deps, runId, "notify");
+    if (!allowed.ok) return fenced(deps, runId, allowed);
     const entry = deps.journal.stepStarted(runId, "notify", 1, deps.clock.now());
     deps.afterStarted?.("notify", runId);
     const outcome = await deps.actions.notify(run, status, summary).catch((error: unknown): StepOutcome => ({ status: "failed", reason: "error", output: String(error) }));
     deps.journal.stepFinished(entry, { status: outcome.status, reason: outcome.status === "failed" ? outcome.reason : undefined, output: outcome.output }, deps.clock.now());
   }
   deps.journal.finish(runId, status, summary, deps.clock.now());
+  // The run is over here whatever etcd says; a refused publish leaves the next leader to settle it again.
+  await publish(deps, runId);
   return { runId, status, summary };
 }
 
@@ -127,11 +157,16 @@ export async function rollBack(deps: ExecuteDeps, runId: number, why: string): P
   const run = deps.journal.get(runId)!;
   const switchBegan = run.steps.some((record) => record.step === "switch" || record.step === "rollback");
   if (!switchBegan) return finishRun(deps, runId, "rolled-back", `${why}; nothing was switched: ${run.plan.service} stays on ${run.from}`);
+  // A deposed leader does not touch DNS, not even to put it back: the next leader settles the run.
+  const allowed = await guard(deps, runId, "rollback");
+  if (!allowed.ok) return fenced(deps, runId, allowed);
   const entry = deps.journal.stepStarted(runId, "rollback", 1, deps.clock.now());
   deps.afterStarted?.("rollback", runId);
   const outcome = await deps.actions.rollbackSwitch(run.plan, deps.signal ?? new AbortController().signal)
     .catch((error: unknown): StepOutcome => ({ status: "failed", reason: "error", output: String(error) }));
   deps.journal.stepFinished(entry, { status: outcome.status, reason: outcome.status === "failed" ? outcome.reason : undefined, output: outcome.output }, deps.clock.now());
+  const published = await publish(deps, runId);
+  if (!published.ok) return fenced(deps, runId, published);
   if (outcome.status === "failed") {
     return finishRun(deps, runId, "failed", `${why}; putting DNS back to ${run.plan.addresses.from} FAILED (${outcome.output}): check the record by hand`);
   }
@@ -139,18 +174,20 @@ export async function rollBack(deps: ExecuteDeps, runId: number, why: string): P
 }
 
 /** Runs the plan's steps from `from` (an index) to the switch, then ends the run. */
-export async function executeFrom(deps: ExecuteDeps, runId: number, plan: Plan, token: number, from: number): Promise<RunResult> {
+export async function executeFrom(given: ExecuteDeps, runId: number, plan: Plan, token: number, from: number): Promise<RunResult> {
+  // The term's end aborts like the agent stopping: the step in flight is cut short, the guards refuse the rest.
+  const term = given.coordinator.leaderSignal();
+  const deps: ExecuteDeps = { ...given, signal: given.signal ? AbortSignal.any([given.signal, term]) : term };
   const startedAt = deps.journal.get(runId)!.startedAt;
+  if (deps.journal.get(runId)!.token !== token) deps.journal.retoken(runId, token);
   for (const step of plan.steps.slice(from, SWITCH_INDEX + 1)) {
     if (step.notBefore !== undefined) await sleep(deps.clock, step.notBefore - deps.clock.now(), deps.signal);
-    if (deps.signal?.aborted) return rollBack(deps, runId, `stopped before ${step.name}: the agent is stopping`);
+    if (deps.signal?.aborted) return rollBack(deps, runId, `stopped before ${step.name}: ${term.aborted ? "this agent is no longer the leader" : "the agent is stopping"}`);
     // The guard comes last before acting: a wait above may have let a later run take over.
-    const commit = deps.coordinator.commit({ service: plan.service, runId, step: step.name, token });
-    if (!commit.ok) {
-      deps.journal.finish(runId, "fenced", commit.message, deps.clock.now());
-      return { runId, status: "fenced", summary: commit.message };
-    }
+    const commit = await guard(deps, runId, step.name);
+    if (!commit.ok) return fenced(deps, runId, commit);
     const outcome = await runStep(deps, runId, plan, step);
+    if ("ok" in outcome) return fenced(deps, runId, outcome);
     if (outcome.status === "failed" && step.required) return rollBack(deps, runId, `${step.name} failed (${outcome.reason}: ${outcome.output})`);
   }
   const now = deps.clock.now();
@@ -160,7 +197,7 @@ export async function executeFrom(deps: ExecuteDeps, runId: number, plan: Plan, 
 
 /** Starts a new run of the plan. */
 export async function startRun(deps: ExecuteDeps, plan: Plan): Promise<RunResult> {
-  const token = deps.coordinator.fencingToken(plan.service);
+  const token = await deps.coordinator.fencingToken(plan.service);
   const runId = deps.journal.begin(plan, token, deps.clock.now());
   return executeFrom(deps, runId, plan, token, 0);
 }

@@ -1,6 +1,8 @@
 // The failover library the agent and the CLI share: picks the target, builds the plan, checks the
 // guards, runs it with the journal (one run per service at a time in this process), resumes what a
 // crash left behind, and reads the active host and the history. Effects come in through `deps`.
+// Resuming first adopts the runs the coordinator holds (etcd: the journal a previous leader published),
+// so a new leader finishes what the old one left.
 import type { Clock } from "../engine/clock.js";
 import type { HealthState } from "../engine/verdict.js";
 import type { Topology } from "../model/topology.js";
@@ -108,9 +110,11 @@ export class Failovers {
     return run;
   }
 
-  /** Brings every run a crash left unfinished to a consistent end (see resume.ts). */
-  resume(): Promise<RunResult[]> {
-    return resumeAll(this.executeDeps());
+  /** Brings every run a crash (or a lost leader) left unfinished to a consistent end (see resume.ts). */
+  async resume(): Promise<RunResult[]> {
+    const busy = (service: string) => this.running.has(service);
+    for (const record of await this.deps.coordinator.runs()) if (!busy(record.service)) this.journal.adopt(record);
+    return resumeAll(this.executeDeps(), undefined, busy);
   }
 
   private executeDeps(): ExecuteDeps {

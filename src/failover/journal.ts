@@ -1,6 +1,8 @@
 // The failover journal in SQLite (migration 002): a row per run, a row per step attempt written before
 // the step runs and completed after it, each write its own committed transaction. After a kill -9 the
 // rows say which step was in flight; resume.ts decides from them whether to go on or roll back.
+// With etcd coordination the leader also publishes each run to etcd; a new leader `adopt`s those
+// records into its own journal (matched by service, start time and hosts, since run ids are per agent).
 import type { Store } from "../store/db.js";
 import type { Plan, StepName } from "./plan.js";
 
@@ -74,6 +76,32 @@ export class FailoverJournal {
   /** A resumed run continues under a new fencing token (the one it had died with its process). */
   retoken(runId: number, token: number): void {
     this.store.statement("UPDATE failover_runs SET token = ? WHERE id = ?").run(token, runId);
+  }
+
+  /**
+   * A run as another journal recorded it (etcd's copy, read by a new leader): replaces this journal's
+   * copy of the same run (same service, start and hosts) or is added. Returns the run's id here.
+   */
+  adopt(record: RunRecord): number {
+    return this.store.db.transaction(() => {
+      const existing = this.store.statement("SELECT id FROM failover_runs WHERE service = ? AND started_at = ? AND from_host = ? AND to_host = ?")
+        .get(record.service, record.startedAt, record.from, record.to) as { id: number } | undefined;
+      let id: number;
+      if (existing) {
+        id = existing.id;
+        this.store.statement("UPDATE failover_runs SET status = ?, summary = ?, finished_at = ?, token = ? WHERE id = ?").run(record.status, record.summary ?? null, record.finishedAt ?? null, record.token, id);
+        this.store.statement("DELETE FROM failover_steps WHERE run_id = ?").run(id);
+      } else {
+        id = this.begin(record.plan, record.token, record.startedAt);
+        this.store.statement("UPDATE failover_runs SET status = ?, summary = ?, finished_at = ?, reason = ?, forced = ? WHERE id = ?")
+          .run(record.status, record.summary ?? null, record.finishedAt ?? null, record.reason, record.forced ? 1 : 0, id);
+      }
+      for (const step of record.steps) {
+        this.store.statement("INSERT INTO failover_steps (run_id, step, attempt, status, started_at, finished_at, reason, output) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+          .run(id, step.step, step.attempt, step.status, step.startedAt, step.finishedAt ?? null, step.reason ?? null, clip(step.output));
+      }
+      return id;
+    }).immediate();
   }
 
   get(runId: number): RunRecord | undefined {

@@ -6,6 +6,8 @@
 //     the switch had begun, from verify, so traffic only moves to a standby seen serving *now*;
 //   - older than that, roll back: the world has moved on and a person should decide again.
 // Never is a DNS record left pointing at a host the run did not verify.
+// Whatever the path, the run first takes this process's token (retoken): the guards compare it, and the
+// token the run died with belonged to a process (or, with etcd, a leader's term) that is gone.
 import type { ExecuteDeps, RunResult } from "./execute.js";
 import { executeFrom, finishRun, rollBack } from "./execute.js";
 import { lastAttempts, type RunRecord } from "./journal.js";
@@ -14,6 +16,8 @@ import { STEP_NAMES } from "./plan.js";
 export const DEFAULT_RESUME_WINDOW_MS = 5 * 60_000;
 
 export async function resumeRun(deps: ExecuteDeps, run: RunRecord, resumeWindowMs = DEFAULT_RESUME_WINDOW_MS): Promise<RunResult> {
+  const token = await deps.coordinator.fencingToken(run.service);
+  deps.journal.retoken(run.id, token);
   const last = lastAttempts(run);
   const finished = (name: string) => {
     const record = last.get(name as never);
@@ -31,14 +35,12 @@ export async function resumeRun(deps: ExecuteDeps, run: RunRecord, resumeWindowM
   }
   let from = STEP_NAMES.findIndex((name) => !finished(name));
   if (last.has("switch")) from = Math.min(from, STEP_NAMES.indexOf("verify"));
-  const token = deps.coordinator.fencingToken(run.service);
-  deps.journal.retoken(run.id, token);
   return executeFrom(deps, run.id, run.plan, token, from);
 }
 
-/** Resumes every unfinished run, oldest first; one failing to resume does not stop the others. */
-export async function resumeAll(deps: ExecuteDeps, resumeWindowMs?: number): Promise<RunResult[]> {
+/** Resumes every unfinished run, oldest first, except those `skip` names (running in this process). */
+export async function resumeAll(deps: ExecuteDeps, resumeWindowMs?: number, skip: (service: string) => boolean = () => false): Promise<RunResult[]> {
   const results: RunResult[] = [];
-  for (const run of deps.journal.unfinished()) results.push(await resumeRun(deps, run, resumeWindowMs));
+  for (const run of deps.journal.unfinished()) if (!skip(run.service)) results.push(await resumeRun(deps, run, resumeWindowMs));
   return results;
 }
