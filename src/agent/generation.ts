@@ -2,6 +2,9 @@
 // window in which incidents carried over from the previous config (or run) are either continued by this
 // watcher or resolved. A reload ends one generation and starts the next; the store, the HTTP server,
 // the dispatcher's history and the push heartbeats outlive them.
+//
+// With several agents (`shared`, see src/coord/shared-verdicts.ts) carried incidents follow the alerting
+// verdicts, as new incidents do: they are incidents, not failover decisions.
 import type { Clock, TimerHandle } from "../engine/clock.js";
 import type { AgentEmitter } from "../engine/events.js";
 import { detectionSpread, startWatching, type Watcher, type WatchOptions } from "../engine/watch.js";
@@ -38,25 +41,31 @@ export interface GenerationOptions {
   run: ProbeRunner;
   /** The host serving each primary/standby service (the failover controller persists it). */
   activeHost?: WatchOptions["activeHost"];
+  /** Several agents on etcd: `(local, topology) => startSharedVerdicts({ session, local, topology, … })`. */
+  shared?: WatchOptions["shared"];
 }
 
 export function startGeneration(options: GenerationOptions): Generation {
   const { topology, clock, events, journal } = options;
-  const watcher = startWatching({ topology, clock, events, vantage: options.vantage, run: options.run, ...(options.activeHost ? { activeHost: options.activeHost } : {}) });
+  const watcher = startWatching({
+    topology, clock, events, vantage: options.vantage, run: options.run,
+    ...(options.activeHost ? { activeHost: options.activeHost } : {}),
+    ...(options.shared ? { shared: options.shared } : {}),
+  });
   const detach = journal.attach(events);
 
   // A carried incident is over once its root is seen up again: a host when one of its instances is,
   // a service when all its instances seen are (a failure seen again is continued instead).
   const isUp = (root: Component): boolean => {
-    if (root.kind === "host") return (topology.onHost.get(root.name) ?? []).some((service) => watcher.verdicts.instanceState(service, root.name) === "up");
+    if (root.kind === "host") return (topology.onHost.get(root.name) ?? []).some((service) => watcher.alerting.instanceState(service, root.name) === "up");
     const service = topology.services.get(root.name);
     if (!service) return false;
     const hosts = service.placement.kind === "logical" ? [WHOLE_SERVICE] : hostsOf(service.placement);
-    const states = hosts.map((host) => watcher.verdicts.instanceState(root.name, host));
+    const states = hosts.map((host) => watcher.alerting.instanceState(root.name, host));
     // Suspect counts as serving for health, but here it is the failure coming back: not yet up.
     return states.includes("up") && states.every((state) => state === "up" || state === "unknown");
   };
-  const offChange = events.on("instance.changed", (change) => {
+  const offChange = watcher.alerting.onChange((change) => {
     if (journal.carriedCount() > 0) journal.settleCarried(isUp, change.at);
   });
   let adoption: TimerHandle | undefined;

@@ -1,5 +1,7 @@
 // Cross-field rules the schema cannot express: every host and service named must exist, shapes of
 // redundancy must make sense, the dependency graph must have no cycle. Every problem is collected.
+// Coordination (checkCoordinationRules): etcd needs 3 members to lose one; a quorum needs agents to form
+// it. Agents are not declared in the config, so the quorum rules speak of what the quorum requires.
 import { isKnownRole, KNOWN_ROLES } from "./roles.js";
 import { didYouMean } from "./suggest.js";
 import type { PathSegment } from "./diagnostics.js";
@@ -110,9 +112,34 @@ export function checkRules(doc: ConfigDocument): RuleProblem[] {
 
   checkBackupRules(doc, error);
   checkFailoverRules(doc, error, warn);
+  checkCoordinationRules(doc, error, warn);
   const cycle = findCycle(doc);
   if (cycle) error(["services", cycle[0]!, "depends_on"], `dependency cycle: ${cycle.join(" → ")}; a service cannot need itself, even through others`);
   return problems;
+}
+
+type Report = (path: PathSegment[], message: string) => void;
+
+/**
+ * quorum > 1 with coordination local is an error: one agent can never be two vantage points, and the
+ * setting would silently do nothing. quorum 1 and 2 with etcd are warnings: both run, but quorum 1 lets
+ * one agent's broken link fail a service over, and quorum 2 needs 3 agents to survive losing one.
+ */
+export function checkCoordinationRules(doc: ConfigDocument, error: Report, warn: Report): void {
+  const { coordination, quorum } = doc.agents;
+  if (coordination === "local") {
+    if (quorum > 1) error(["agents", "quorum"], `quorum ${quorum} needs ${quorum} agents agreeing, but coordination: local runs one agent; set quorum: 1, or coordination: { etcd: { endpoints: [...] } } and run ${quorum + 1} or more agents`);
+    return;
+  }
+  const endpoints = coordination.etcd.endpoints.length;
+  if (endpoints < 3) {
+    warn(["agents", "coordination", "etcd", "endpoints"], `etcd with ${endpoints} member${endpoints === 1 ? "" : "s"} cannot survive losing one (a majority must stay up): run 3 members (or 5) and list every member's client URL here`);
+  }
+  if (quorum === 1) {
+    warn(["agents", "quorum"], "quorum 1 with several agents: one agent's broken link can fail a service over; use quorum: 2 with 3 agents");
+  } else if (quorum === 2) {
+    warn(["agents", "quorum"], "quorum 2 needs 3 agents: with only 2, either one failing blocks every verdict (Redis Sentinel's docs warn against 2 sentinels for the same reason); run a third agent, even a small one");
+  }
 }
 
 type Window = ConfigDocument["maintenance"][number];

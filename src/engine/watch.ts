@@ -1,6 +1,16 @@
 // Wires the watching engine together for one agent: scheduler → check results → verdicts →
 // instance and service changes → incidents, all published on the agent's event map. The agent
 // command, the store and the notifiers only see `events`; tests drive it with a FakeClock and fake probes.
+//
+// Two verdict sources, the same one (this agent's LocalVerdicts) unless `shared` is given (several agents
+// on etcd: src/coord/shared-verdicts.ts):
+//   decisions  → `instance.changed` events and `Watcher.verdicts`: what the failover controller acts on,
+//                and what the dashboard, metrics and status show per instance. With etcd, the quorum's
+//                verdicts, frozen while this agent cannot reach etcd.
+//   alerting   → service health and incidents, hence notifications. With etcd, the quorum's verdicts
+//                while current (one vantage point's broken link never pages), else this agent's own.
+// Both listeners are registered in the order the single-source engine always ran them (event first,
+// then health, then incidents), so with one source nothing changes.
 import type { Service, Topology } from "../model/topology.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import type { AgentEmitter } from "./events.js";
@@ -8,7 +18,14 @@ import { IncidentTracker } from "./incidents.js";
 import { MaintenanceSchedule } from "./maintenance.js";
 import { Scheduler, type ProbeRunner } from "./scheduler.js";
 import { ServiceHealthTracker } from "./service-health.js";
-import { LocalVerdicts } from "./verdict.js";
+import { LocalVerdicts, type VerdictSource } from "./verdict.js";
+
+/** Verdicts combined with other agents'; built per watcher from this agent's own (see the header). */
+export interface SharedVerdicts {
+  readonly decisions: VerdictSource;
+  readonly alerting: VerdictSource;
+  stop(): Promise<void>;
+}
 
 export interface WatchOptions {
   topology: Topology;
@@ -22,6 +39,8 @@ export interface WatchOptions {
   activeHost?: (service: Service) => string | undefined;
   /** How long a new incident waits for related failures before it is announced (default: detectionSpread). */
   settleMs?: number;
+  /** Several agents: combines `local` with the other vantage points' verdicts (absent: local only). */
+  shared?: (local: LocalVerdicts, topology: Topology) => SharedVerdicts;
 }
 
 /**
@@ -39,7 +58,12 @@ export function detectionSpread(topology: Topology): number {
 
 export interface Watcher {
   readonly scheduler: Scheduler;
-  readonly verdicts: LocalVerdicts;
+  /** The decisions source: what failover acts on and `instance.changed` carries. */
+  readonly verdicts: VerdictSource;
+  /** The alerting source: what service health and incidents follow. */
+  readonly alerting: VerdictSource;
+  /** This agent's own verdicts from its own checks. */
+  readonly local: LocalVerdicts;
   readonly health: ServiceHealthTracker;
   readonly incidents: IncidentTracker;
   /** Stops everything in reverse order of starting; afterwards no timer of the engine remains. */
@@ -51,36 +75,40 @@ export function startWatching(options: WatchOptions): Watcher {
   const reportListener = (source: string) => (error: unknown) => events.emit("error", { source, error });
   // Built before anything runs, so a maintenance window that cannot be understood stops the start.
   const maintenance = new MaintenanceSchedule(topology.maintenance);
-  const verdicts = new LocalVerdicts({ startedAt: clock.now(), graceMs: topology.agents.grace, onListenerError: reportListener("instance change listener") });
-  const health = new ServiceHealthTracker(topology, verdicts, options.activeHost, reportListener("service change listener"));
-  const incidents = new IncidentTracker({ topology, source: verdicts, events, clock, maintenance, settleMs: options.settleMs ?? detectionSpread(topology) });
+  const local = new LocalVerdicts({ startedAt: clock.now(), graceMs: topology.agents.grace, onListenerError: reportListener("instance change listener") });
+  const shared = options.shared?.(local, topology);
+  const verdicts = shared?.decisions ?? local;
+  const alerting = shared?.alerting ?? local;
+  const health = new ServiceHealthTracker(topology, alerting, options.activeHost, reportListener("service change listener"));
+  const incidents = new IncidentTracker({ topology, source: alerting, events, clock, maintenance, settleMs: options.settleMs ?? detectionSpread(topology) });
   const scheduler = new Scheduler({ topology, clock, events, ...(options.run ? { run: options.run } : {}), ...(options.random ? { random: options.random } : {}) });
   const vantage = options.vantage ?? "local";
 
   const disposers: Array<() => void> = [
-    verdicts.onChange((change) => {
-      events.emit("instance.changed", change);
+    verdicts.onChange((change) => events.emit("instance.changed", change)),
+    alerting.onChange((change) => {
       health.update(change);
       if (incidents.concerns(change)) incidents.evaluate(change.at);
     }),
     health.onChange((change) => events.emit("service.changed", change)),
     events.on("check.result", ({ check, result, finishedAt }) => {
-      verdicts.observe({ check, vantage, ok: result.ok, reason: result.reason, message: result.message, at: finishedAt });
+      local.observe({ check, vantage, ok: result.ok, reason: result.reason, message: result.message, at: finishedAt });
     }),
   ];
   let grace: TimerHandle | undefined = clock.setTimeout(() => {
     grace = undefined;
-    verdicts.endGrace(clock.now());
+    local.endGrace(clock.now());
   }, topology.agents.grace);
   scheduler.start();
 
   return {
-    scheduler, verdicts, health, incidents,
+    scheduler, verdicts, alerting, local, health, incidents,
     async stop() {
       await scheduler.stop();
       if (grace !== undefined) clock.clearTimeout(grace);
       incidents.stop();
       for (const dispose of disposers.reverse()) dispose();
+      await shared?.stop();
     },
   };
 }
