@@ -323,12 +323,15 @@ function checkDns(history: ChaosHistory, violations: Violation[]): number {
   return transitions.length;
 }
 
-/** One entry per run key; a run's status is its most final one across the journals holding it. */
+/** How far a run got: a deposed leader's copy says "fenced" or "running" where its successor's says "done". */
+const STATUS_RANK: Record<string, number> = { running: 0, fenced: 1, failed: 2, "rolled-back": 2, done: 3 };
+
+/** One entry per run key, with the furthest status any journal holding it recorded. */
 function mergeRuns(runs: JournalRun[]): JournalRun[] {
   const byKey = new Map<string, JournalRun>();
   for (const run of runs) {
     const seen = byKey.get(run.key);
-    if (!seen || (seen.status === "running" && run.status !== "running")) byKey.set(run.key, run);
+    if (!seen || (STATUS_RANK[run.status] ?? 0) > (STATUS_RANK[seen.status] ?? 0)) byKey.set(run.key, run);
   }
   return [...byKey.values()];
 }
