@@ -120,7 +120,14 @@ export function startSharedVerdicts(options: SharedVerdictsOptions): StartedShar
     ...(options.coalesceMs !== undefined ? { coalesceMs: options.coalesceMs } : {}),
     onError: (error) => options.onError?.(error, "publish"),
   });
-  const decisions = new QuorumVerdicts({ etcd: session.etcd, prefix: session.prefix, quorum: options.quorum, clock, ...(options.onListenerError ? { onListenerError: options.onListenerError } : {}) });
+  const decisions: QuorumVerdicts = new QuorumVerdicts({
+    etcd: session.etcd, prefix: session.prefix, quorum: options.quorum, clock,
+    ...(options.onListenerError ? { onListenerError: options.onListenerError } : {}),
+    // The client's watch says "compacted" when it had to skip events (etcd-watch.ts): read them all again.
+    onWatchError: (error) => {
+      if (/compacted/.test(error.message)) void read();
+    },
+  });
   const alerting = new FallbackVerdicts(decisions, options.local, clock, options.onListenerError);
   let stopped = false;
   let retry: unknown;

@@ -61,6 +61,11 @@ export interface QuorumVerdictsOptions {
   quorum: number;
   clock: Clock;
   onListenerError?: (error: unknown) => void;
+  /**
+   * Hears the watch's errors (it reconnects by itself). A compacted start revision means events were
+   * lost: the caller should resync().
+   */
+  onWatchError?: (error: Error) => void;
 }
 
 const splitInstance = (key: string) => {
@@ -144,6 +149,7 @@ export class QuorumVerdicts implements VerdictSource {
     this.cancelWatch = etcd.watch(root, {
       fromRevision: revision + 1,
       onEvents: (events) => this.onEvents(events),
+      ...(this.options.onWatchError ? { onError: this.options.onWatchError } : {}),
     });
     this.setStatus(true, `following ${this.vantages()} agents' observations`);
     this.recompute([...new Set([...this.observations.keys(), ...this.verdicts.keys()])]);

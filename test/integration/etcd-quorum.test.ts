@@ -1,0 +1,189 @@
+// Shared verdicts against a real 3-member etcd cluster: three agents in this process, each with its own
+// client, session (lease) and startSharedVerdicts, fed check results as their own vantage points would
+// see them. What a person would check: one agent's broken link is no `down` verdict; two of three are,
+// said once; an agent that dies without a goodbye stops counting after its lease TTL; a frozen
+// member of etcd (SIGSTOP) does not stop the verdicts; a burst of changes larger than one etcd
+// transaction allows is all published.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { EtcdClient } from "../../src/coord/etcd-client.js";
+import { observationsPrefix } from "../../src/coord/observations.js";
+import { startSession } from "../../src/coord/session.js";
+import { startSharedVerdicts, type StartedSharedVerdicts } from "../../src/coord/shared-verdicts.js";
+import type { Session } from "../../src/coord/etcd-api.js";
+import { parseConfig } from "../../src/config/load.js";
+import { systemClock } from "../../src/engine/clock.js";
+import { LocalVerdicts, type InstanceChange } from "../../src/engine/verdict.js";
+import { buildTopology, type Check, type Topology } from "../../src/model/topology.js";
+import { requireBinaries } from "./helpers/binaries.js";
+import { startEtcdCluster, type EtcdCluster } from "./helpers/etcd.js";
+
+const available = requireBinaries("etcd-server", "etcd");
+const PREFIX = "/t-quorum";
+const TTL_MS = 5_000;
+
+async function eventually<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, withinMs = 30_000): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${withinMs} ms`);
+    await sleep(100);
+  }
+}
+
+function topologyOf(yaml: string): Topology {
+  const parsed = parseConfig(yaml, "understudy.yaml");
+  if (!parsed.ok) throw new Error(parsed.diagnostics.map((d) => d.message).join("\n"));
+  return buildTopology(parsed.config);
+}
+
+const topology = topologyOf(`version: 1
+hosts:
+  H1: { address: 127.0.0.1 }
+services:
+  web:
+    runs_on: [H1]
+    checks: [{ tcp: "127.0.0.1:1", failure_threshold: 2 }]
+`);
+const check: Check = topology.services.get("web")!.checks[0]!;
+
+interface TestAgent {
+  name: string;
+  etcd: EtcdClient;
+  session: Session;
+  local: LocalVerdicts;
+  shared: StartedSharedVerdicts;
+  decisions: InstanceChange[];
+  alerting: InstanceChange[];
+  /** Feeds this agent's own check results until its own verdict is `state`. */
+  sees(state: "up" | "down"): void;
+}
+
+async function startTestAgent(cluster: EtcdCluster, name: string, quorum: number, prefix = PREFIX): Promise<TestAgent> {
+  const etcd = new EtcdClient({ endpoints: cluster.endpoints, timeoutMs: 1_000 });
+  const session = await startSession({ etcd, prefix, name, ttlMs: TTL_MS, card: { version: "test", startedAt: Date.now() } });
+  const local = new LocalVerdicts({ startedAt: 0, graceMs: 0 });
+  const shared = startSharedVerdicts({ session, quorum, local, topology, clock: systemClock, coalesceMs: 20, retryMs: 200 });
+  const agent: TestAgent = {
+    name, etcd, session, local, shared, decisions: [], alerting: [],
+    sees(state) {
+      for (let i = 0; i < 5 && local.instanceState("web", "H1") !== state; i++) {
+        const ok = state === "up";
+        local.observe({ check, vantage: name, ok, reason: ok ? undefined : "refused", message: ok ? "connected" : `${name}'s link is down`, at: Date.now() });
+      }
+    },
+  };
+  shared.decisions.onChange((change) => agent.decisions.push(change));
+  shared.alerting.onChange((change) => agent.alerting.push(change));
+  await shared.ready;
+  return agent;
+}
+
+async function stopTestAgent(agent: TestAgent): Promise<void> {
+  await agent.shared.stop().catch(() => undefined);
+  await agent.session.close().catch(() => undefined);
+  await agent.etcd.close();
+}
+
+const downs = (changes: readonly InstanceChange[]) => changes.filter((change) => change.to === "down").length;
+
+describe.skipIf(!available)("quorum verdicts over a 3-member etcd cluster (quorum 2 of 3 agents)", () => {
+  let cluster: EtcdCluster;
+  const agents: TestAgent[] = [];
+  let a: TestAgent, b: TestAgent, c: TestAgent;
+  const says = (viewer: TestAgent, agent: string) => viewer.shared.decisions.observationsOf("web", "H1").get(agent)?.state;
+
+  beforeAll(async () => {
+    cluster = await startEtcdCluster({ members: 3 });
+    for (const name of ["a", "b", "c"]) agents.push(await startTestAgent(cluster, name, 2));
+    [a, b, c] = agents as [TestAgent, TestAgent, TestAgent];
+  }, 90_000);
+  afterAll(async () => {
+    for (const member of cluster?.members ?? []) member.resume();
+    for (const agent of agents) await stopTestAgent(agent);
+    await cluster?.stop();
+  }, 60_000);
+
+  it("one agent seeing the service down (its own link) is no down verdict, and no alert", async () => {
+    for (const agent of agents) agent.sees("up");
+    await eventually("every agent's quorum says up", () => agents.every((agent) => agent.shared.decisions.instanceState("web", "H1") === "up"));
+    a.sees("down");
+    // Once every agent has read a's "down", each has decided with it in hand.
+    await eventually("every agent has read a's down", () => agents.every((agent) => says(agent, "a") === "down"));
+    for (const agent of agents) {
+      expect(agent.shared.decisions.instanceState("web", "H1")).toBe("up");
+      expect(agent.shared.alerting.instanceState("web", "H1")).toBe("up");
+      expect(downs(agent.decisions) + downs(agent.alerting)).toBe(0);
+    }
+  }, 60_000);
+
+  it("two of three seeing it down is a down verdict, said once by each agent", async () => {
+    b.sees("down");
+    await eventually("every agent's quorum says down", () => agents.every((agent) => agent.shared.decisions.instanceState("web", "H1") === "down"));
+    // More failures change nothing: still one down verdict each.
+    a.sees("down");
+    b.sees("down");
+    await eventually("every agent has read b's down", () => agents.every((agent) => says(agent, "b") === "down"));
+    for (const agent of agents) {
+      expect(downs(agent.decisions)).toBe(1);
+      expect(downs(agent.alerting)).toBe(1);
+    }
+    const last = c.decisions.at(-1)!;
+    expect(last).toMatchObject({ service: "web", host: "H1", from: "up", to: "down" });
+    expect(last.reason).toMatch(/^down: a, b of 3 agents \(quorum 2\) \(a: web\/tcp.* failed \(refused: a's link is down\)\); up: c$/);
+  }, 60_000);
+
+  it("an agent that dies without revoking its lease stops counting after the TTL; the verdict is recomputed", async () => {
+    await a.etcd.close(); // a can no longer renew: as if its process hung or its machine lost power
+    await eventually("a's observations vanish with its lease", async () => (await c.etcd.range(`${observationsPrefix(PREFIX)}a/`)).kvs.length === 0, TTL_MS + 20_000);
+    await eventually("c recomputes without a", () => says(c, "a") === undefined && c.shared.decisions.instanceState("web", "H1") === "suspect");
+    expect(c.decisions.at(-1)).toMatchObject({ from: "down", to: "suspect" });
+    expect(await c.etcd.get(`${PREFIX}/agents/a`)).toBeUndefined();
+    // a itself: its quorum verdicts froze where they were and say why; it alerts on its own checks.
+    await eventually("a's verdicts froze", () => !a.shared.decisions.status().current);
+    expect(a.shared.decisions.status().reason).toMatch(/lease was lost/);
+    expect(a.shared.decisions.instanceState("web", "H1")).toBe("down");
+    expect(a.shared.alerting.local()).toBe(true);
+    expect(a.shared.alerting.instanceState("web", "H1")).toBe("down");
+  }, 60_000);
+
+  it("verdicts keep flowing through the other members while one etcd member is frozen (SIGSTOP)", async () => {
+    const frozen = cluster.members[0]!;
+    frozen.pause();
+    try {
+      b.sees("up");
+      await eventually("c's quorum says up again", () => c.shared.decisions.instanceState("web", "H1") === "up", 40_000);
+      await eventually("b's quorum says up again", () => b.shared.decisions.instanceState("web", "H1") === "up", 40_000);
+      expect(c.decisions.at(-1)).toMatchObject({ to: "up" });
+      expect(c.shared.decisions.status().current).toBe(true);
+    } finally {
+      frozen.resume();
+    }
+  }, 90_000);
+});
+
+describe.skipIf(!available)("publishing a burst of verdicts", () => {
+  let cluster: EtcdCluster;
+  let agent: TestAgent | undefined;
+
+  beforeAll(async () => {
+    cluster = await startEtcdCluster({ members: 1 });
+  }, 60_000);
+  afterAll(async () => {
+    if (agent) await stopTestAgent(agent);
+    await cluster?.stop();
+  }, 60_000);
+
+  it("writes 300 changes at once in transactions etcd accepts (at most 128 operations each)", async () => {
+    agent = await startTestAgent(cluster, "solo", 1, "/t-burst");
+    const checks = Array.from({ length: 300 }, (_, i): Check => ({ ...check, name: `svc${i}/tcp`, service: `svc${i}` }));
+    for (const each of checks) agent.local.observe({ check: each, vantage: "solo", ok: false, reason: "refused", message: "router down", at: Date.now() });
+    const { kvs } = await eventually("all 300 observations are in etcd", async () => {
+      const found = await agent!.etcd.range(`${observationsPrefix("/t-burst")}solo/`);
+      return found.kvs.length === 300 ? found : undefined;
+    });
+    expect(kvs.every((kv) => JSON.parse(kv.value).state === "suspect" && kv.lease === agent!.session.lease())).toBe(true);
+    await eventually("the quorum (1) sees every one", () => checks.every((each) => agent!.shared.decisions.instanceState(each.service, "H1") === "suspect"));
+  }, 60_000);
+});
