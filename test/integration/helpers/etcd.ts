@@ -13,6 +13,7 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
+import http from "node:http";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "./free-port.js";
@@ -65,15 +66,28 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
-/** True when the member answers /health with a leader. */
-export async function memberHealthy(endpoint: string, timeoutMs = 1_000): Promise<boolean> {
-  try {
-    const response = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(timeoutMs) });
-    const body = (await response.json()) as { health?: string };
-    return body.health === "true";
-  } catch {
-    return false;
-  }
+/**
+ * True when the member answers /health with a leader. Uses a one-off connection (no keep-alive) so that
+ * the check leaves no socket behind for tests that count them.
+ */
+export function memberHealthy(endpoint: string, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = http.get(`${endpoint}/health`, { agent: false, timeout: timeoutMs }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => {
+        try {
+          resolve((JSON.parse(body) as { health?: string }).health === "true");
+        } catch {
+          resolve(false);
+        }
+      });
+      response.on("error", () => resolve(false));
+    });
+    request.on("timeout", () => request.destroy());
+    request.on("error", () => resolve(false));
+  });
 }
 
 export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promise<EtcdCluster> {
