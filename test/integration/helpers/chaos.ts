@@ -270,7 +270,8 @@ export interface ChaosHistory {
   runs: JournalRun[];
 }
 
-export type Invariant = "dns-answer" | "dns-failover-per-failure" | "run-per-failure" | "fencing-overlap" | "fencing-order";
+/** "liveness" is not checked here: the test adds it when the lab does not settle after a schedule. */
+export type Invariant = "dns-answer" | "dns-failover-per-failure" | "run-per-failure" | "fencing-overlap" | "fencing-order" | "liveness";
 
 export interface Violation {
   invariant: Invariant;
