@@ -20,6 +20,7 @@ import * as passwdCommand from "./passwd.js";
 import * as tokenCommand from "./token.js";
 import * as demoCommand from "./demo.js";
 import * as drillCommand from "./drill.js";
+import * as agentsCommand from "./agents.js";
 
 export interface Command {
   summary: string;
@@ -38,6 +39,7 @@ export const commands: Record<string, Command> = {
   backup: { summary: "consistent snapshots of services' data to backup targets; list, verify, prune", usage: backup.usage, run: backup.backup },
   restore: { summary: "restore a snapshot into a folder, verified", usage: restore.usage, run: restore.restore },
   agent: { summary: "run the checks, open incidents by root cause, notify, serve /metrics and /api/status", usage: agentCommand.usage, run: (argv, io) => agentCommand.agent(argv, io) },
+  agents: { summary: "the agents coordinated through etcd: vantage, leader, lease age, last observation, what each sees down", usage: agentsCommand.usage, run: agentsCommand.agents },
   status: { summary: "services, last results and open incidents, from the running agent or its store", usage: statusCommand.usage, run: statusCommand.status },
   check: { summary: "run one check (or a service's checks) now and print what it found", usage: checkCommand.usage, run: checkCommand.check },
   runbook: { summary: "runbooks for every host and service from the config; --check DIR for CI", usage: runbookCommand.usage, run: runbookCommand.runbook },

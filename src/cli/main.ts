@@ -5,6 +5,7 @@ import { ConfigError, formatDiagnostic } from "../config/diagnostics.js";
 import { UnknownComponentError } from "../analysis/components.js";
 import { StoreError } from "../store/store-error.js";
 import { SecretError } from "../config/secret.js";
+import { EtcdError } from "../coord/etcd-api.js";
 import { colors, processIo, UsageError, writeLine, type Io } from "./io.js";
 import { commands } from "./commands.js";
 import { didYouMean } from "../config/suggest.js";
@@ -66,8 +67,9 @@ function report(error: unknown, io: Io, usage: string): number {
     writeLine(io.stderr, `understudy: ${error.message}${error.usage ? `\n\n${error.usage}` : ""}`);
     return 2;
   }
-  // Bad input from the world (a name, a state file, a secret): the message says what and what to do.
-  if (error instanceof UnknownComponentError || error instanceof StoreError || error instanceof SecretError) {
+  // Bad input from the world (a name, a state file, a secret, an etcd that does not answer): the message
+  // says what and what to do.
+  if (error instanceof UnknownComponentError || error instanceof StoreError || error instanceof SecretError || error instanceof EtcdError) {
     writeLine(io.stderr, `understudy: ${error.message}`);
     return 2;
   }

@@ -3,9 +3,14 @@
 // see them. What a person would check: one agent's broken link is no `down` verdict; two of three are,
 // said once; an agent that dies without a goodbye stops counting after its lease TTL; a frozen
 // member of etcd (SIGSTOP) does not stop the verdicts; a burst of changes larger than one etcd
-// transaction allows is all published.
+// transaction allows is all published; `understudy agents` lists who is there, and says clearly when
+// etcd does not answer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Writable } from "node:stream";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { main } from "../../src/cli/main.js";
 import { EtcdClient } from "../../src/coord/etcd-client.js";
 import { observationsPrefix } from "../../src/coord/observations.js";
 import { startSession } from "../../src/coord/session.js";
@@ -17,6 +22,8 @@ import { LocalVerdicts, type InstanceChange } from "../../src/engine/verdict.js"
 import { buildTopology, type Check, type Topology } from "../../src/model/topology.js";
 import { requireBinaries } from "./helpers/binaries.js";
 import { startEtcdCluster, type EtcdCluster } from "./helpers/etcd.js";
+import { freePort } from "./helpers/free-port.js";
+import { makeTempDir, type TempDir } from "./helpers/temp-dir.js";
 
 const available = requireBinaries("etcd-server", "etcd");
 const PREFIX = "/t-quorum";
@@ -84,6 +91,27 @@ async function stopTestAgent(agent: TestAgent): Promise<void> {
   await agent.shared.stop().catch(() => undefined);
   await agent.session.close().catch(() => undefined);
   await agent.etcd.close();
+}
+
+class Capture extends Writable {
+  text = "";
+  override _write(chunk: Buffer, _encoding: string, done: () => void) {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+async function understudy(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await main(argv, { stdout, stderr, env: {} });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+function configWith(dir: TempDir, name: string, agents: string): string {
+  const file = join(dir.path, name);
+  writeFileSync(file, `version: 1\nhosts:\n  H1: { address: 127.0.0.1 }\nservices:\n  web: { runs_on: [H1] }\nagents:\n${agents}`);
+  return file;
 }
 
 const downs = (changes: readonly InstanceChange[]) => changes.filter((change) => change.to === "down").length;
@@ -161,6 +189,64 @@ describe.skipIf(!available)("quorum verdicts over a 3-member etcd cluster (quoru
       frozen.resume();
     }
   }, 90_000);
+
+  it("understudy agents lists the live agents, the leader, and what each sees down", async () => {
+    const dir = await makeTempDir("understudy-agents-cli-");
+    try {
+      await c.etcd.put(`${PREFIX}/leader`, "c", { lease: c.session.lease()! });
+      c.sees("down"); // c now sees web down too (b sees it up)
+      await eventually("c's down is published", async () => (await c.etcd.get(`${observationsPrefix(PREFIX)}c/web@H1`))?.value.includes('"down"'));
+      const config = configWith(dir, "etcd.yaml", `  quorum: 2\n  coordination:\n    etcd:\n      prefix: ${PREFIX}\n      ttl: 5s\n      endpoints: [${cluster.endpoints.map((e) => `"${e}"`).join(", ")}]\n`);
+
+      const json = await understudy("agents", "--config", config, "--format", "json");
+      expect(json.stderr).toBe("");
+      expect(json.code).toBe(0);
+      const listed = JSON.parse(json.stdout) as { leader: string; quorum: number; agents: Array<{ name: string; leader: boolean; down: string[]; lastObservationAt: number | null; version: string }> };
+      expect(listed.leader).toBe("c");
+      expect(listed.quorum).toBe(2);
+      // a died without a goodbye: its lease ended, so it is not listed.
+      expect(listed.agents.map((agent) => [agent.name, agent.leader, agent.down, agent.version])).toEqual([["b", false, [], "test"], ["c", true, ["web@H1"], "test"]]);
+      expect(listed.agents.every((agent) => typeof agent.lastObservationAt === "number")).toBe(true);
+
+      const table = await understudy("agents", "--config", config);
+      expect(table.code).toBe(0);
+      expect(table.stdout).toMatch(/^c\s+test\s+leader\s+\S+ \(TTL 5s\)\s+\S+ ago\s+1: web@H1$/m);
+      expect(table.stdout).toContain(`2 agents under ${PREFIX} on ${cluster.endpoints.join(", ")}; leader c (fencing token`);
+
+      const short = await understudy("agents", "--config", configWith(dir, "q3.yaml", `  quorum: 3\n  coordination:\n    etcd:\n      prefix: ${PREFIX}\n      ttl: 5s\n      endpoints: [${cluster.endpoints.map((e) => `"${e}"`).join(", ")}]\n`));
+      expect(short.code).toBe(1);
+      expect(short.stdout).toContain("Fewer agents than the quorum (3): no failure can be confirmed, so nothing fails over; start 1 more.");
+    } finally {
+      await dir.stop();
+    }
+  }, 60_000);
+});
+
+describe("understudy agents without etcd to ask", () => {
+  it("says etcd does not answer, what it tried and what to check, and exits 2", async () => {
+    const dir = await makeTempDir("understudy-agents-cli-");
+    try {
+      const port = await freePort();
+      const result = await understudy("agents", "--config", configWith(dir, "down.yaml", `  quorum: 2\n  coordination:\n    etcd:\n      endpoints: ["http://127.0.0.1:${port}"]\n`));
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe("");
+      expect(result.stderr).toMatch(new RegExp(`^understudy: etcd: no endpoint answered /v3/kv/txn: http://127\\.0\\.0\\.1:${port} \\(.*ECONNREFUSED.*\\)\\. What to do: check that etcd runs`));
+    } finally {
+      await dir.stop();
+    }
+  });
+
+  it("with coordination local, says there is one agent and where to look", async () => {
+    const dir = await makeTempDir("understudy-agents-cli-");
+    try {
+      const port = await freePort();
+      const result = await understudy("agents", "--config", configWith(dir, "local.yaml", `  listen: "127.0.0.1:${port}"\n`));
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe(`coordination: local — one agent: none answered at http://127.0.0.1:${port}; start it with \`understudy agent\`. See \`understudy status\`.\n`);
+    } finally {
+      await dir.stop();
+    }
+  });
 });
 
 describe.skipIf(!available)("publishing a burst of verdicts", () => {
