@@ -10,7 +10,7 @@
 //      kills at a random phase of the 1 s probe interval.
 // Prints a table (p50 / max per measure) and a JSON line with the machine (nproc, node, load average).
 //
-//   npm run build && node bench/etcd.js [--trials 10] [--ttl 3]
+//   npm run build && node bench/etcd.js [--trials 10] [--ttl 3] [--only takeover,etcd,local]
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -22,7 +22,8 @@ import { readByQuery } from "../dist/dns/dns-read.js";
 import { findDnsProviderKind } from "../dist/dns/registry.js";
 
 const { AbortSignal } = globalThis;
-const { values } = parseArgs({ options: { trials: { type: "string", default: "10" }, ttl: { type: "string", default: "3" } } });
+const { values } = parseArgs({ options: { trials: { type: "string", default: "10" }, ttl: { type: "string", default: "3" }, only: { type: "string", default: "takeover,etcd,local" } } });
+const ONLY = new Set(values.only.split(","));
 const TRIALS = Number(values.trials);
 const TTL_S = Number(values.ttl);
 const ROOT = resolve(import.meta.dirname, "..");
@@ -271,11 +272,10 @@ async function main() {
   const appPort = await freePort();
   await instance("127.0.0.3", appPort);
   const context = { etcd, named, appPort, env, dns };
-  const rows = {
-    [`leader takeover after kill -9 (ttl ${TTL_S} s)`]: summary(await takeover(context)),
-    "failover, 3 agents on etcd, quorum 2": summary(await failovers("etcd", context)),
-    "failover, 1 agent, local": summary(await failovers("local", context)),
-  };
+  const rows = {};
+  if (ONLY.has("takeover")) rows[`leader takeover after kill -9 (ttl ${TTL_S} s)`] = summary(await takeover(context));
+  if (ONLY.has("etcd")) rows["failover, 3 agents on etcd, quorum 2"] = summary(await failovers("etcd", context));
+  if (ONLY.has("local")) rows["failover, 1 agent, local"] = summary(await failovers("local", context));
   machine.loadavg_end = loadavg().map((l) => l.toFixed(2)).join(" ");
   const width = Math.max(...Object.keys(rows).map((k) => k.length));
   console.log(`${"measure".padEnd(width)}  trials   p50 ms   max ms`);
