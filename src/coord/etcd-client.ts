@@ -183,6 +183,9 @@ export class EtcdClient implements Etcd {
     if (!error) return answer as T;
     if (error.code === GRPC_NOT_FOUND && options.notFoundIsFine) return answer as T;
     if (error.code === GRPC_UNAVAILABLE) throw new EndpointFailure(`unavailable: ${error.message}`, "unreachable");
+    if (this.connection.username === undefined && /user name is empty|auth token/.test(error.message)) {
+      throw new EtcdError(`etcd at ${endpoint} requires a user for ${path} (${error.message}). What to do: set agents.coordination.etcd.username and password`, "auth");
+    }
     if (error.code === GRPC_UNAUTHENTICATED || error.code === GRPC_PERMISSION_DENIED) {
       throw new EtcdError(`etcd at ${endpoint} refused ${path}: ${error.message}. What to do: check agents.coordination.etcd.username/password and that the etcd user has a role granting read-write on the prefix`, "auth");
     }

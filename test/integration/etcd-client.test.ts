@@ -10,6 +10,8 @@ import { EtcdClient, connectEtcd } from "../../src/coord/etcd-client.js";
 import { requireBinaries } from "./helpers/binaries.js";
 import { memberHealthy, startEtcdCluster } from "./helpers/etcd.js";
 import type { EtcdCluster } from "./helpers/etcd.js";
+import { makeCerts } from "./helpers/certs.js";
+import type { Certs } from "./helpers/certs.js";
 import { freePort } from "./helpers/free-port.js";
 
 const available = requireBinaries("etcd-server", "etcd") && requireBinaries("iproute2", "ss");
@@ -238,6 +240,99 @@ describe.skipIf(!available)("etcd client (3-member cluster)", () => {
     await client.close();
     await eventually("every socket to etcd closed", async () => (await sockets()) === 0, 5_000);
     await expect(client.get("/t/close/a")).rejects.toThrow(/closed/);
+  });
+});
+
+describe.skipIf(!available || !requireBinaries("etcd-client", "etcdctl"))("etcd client with auth on", () => {
+  let cluster: EtcdCluster;
+  const etcdctl = (...args: string[]) => run("etcdctl", ["--endpoints", cluster.endpoints[0]!, ...args], { env: { ...process.env, ETCDCTL_API: "3" } });
+
+  beforeAll(async () => {
+    cluster = await startEtcdCluster({ members: 1, extraArgs: ["--auth-token", "simple"] });
+    await etcdctl("user", "add", "root:rootpw");
+    await etcdctl("role", "add", "root");
+    await etcdctl("user", "grant-role", "root", "root");
+    await etcdctl("role", "add", "understudy");
+    await etcdctl("role", "grant-permission", "understudy", "--prefix=true", "readwrite", "/understudy/");
+    await etcdctl("user", "add", "agent:agentpw");
+    await etcdctl("user", "grant-role", "agent", "understudy");
+    await etcdctl("auth", "enable");
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it("signs in, says when the password is wrong or a key is not allowed, and signs in again after a restart", async () => {
+    const agent = await connectEtcd({ endpoints: cluster.endpoints, username: "agent", password: "env:ETCD_PW" }, async (ref) => (ref === "env:ETCD_PW" ? "agentpw" : ""));
+    const wrong = new EtcdClient({ endpoints: cluster.endpoints, username: "agent", password: "nope" });
+    const anonymous = new EtcdClient({ endpoints: cluster.endpoints });
+    try {
+      await agent.put("/understudy/a", "1");
+      expect((await agent.get("/understudy/a"))?.value).toBe("1");
+
+      const denied = await agent.put("/elsewhere", "1").then(() => undefined, (caught: unknown) => caught);
+      expect(denied).toMatchObject({ name: "EtcdError", code: "auth" });
+      expect(String(denied)).toMatch(/permission denied/);
+
+      const refused = await wrong.get("/understudy/a").then(() => undefined, (caught: unknown) => caught);
+      expect(refused).toMatchObject({ name: "EtcdError", code: "auth" });
+      expect(String(refused)).toContain('user "agent"');
+      expect(String(refused)).toContain("password is wrong");
+
+      const anonymousError = await anonymous.get("/understudy/a").then(() => undefined, (caught: unknown) => caught);
+      expect(anonymousError).toMatchObject({ name: "EtcdError", code: "auth" });
+      expect(String(anonymousError)).toContain("set agents.coordination.etcd.username");
+
+      // A restart forgets every simple token: the client must sign in again by itself.
+      await cluster.members[0]!.restart();
+      await eventually("the member being healthy", () => memberHealthy(cluster.endpoints[0]!));
+      await agent.put("/understudy/a", "2");
+      expect((await agent.get("/understudy/a"))?.value).toBe("2");
+    } finally {
+      await agent.close();
+      await wrong.close();
+      await anonymous.close();
+    }
+  });
+});
+
+describe.skipIf(!available || !requireBinaries("openssl", "openssl"))("etcd client over TLS with client certificates", () => {
+  let cluster: EtcdCluster;
+  let certs: Certs;
+
+  beforeAll(async () => {
+    certs = await makeCerts();
+    cluster = await startEtcdCluster({ members: 1, clientTls: { certFile: certs.valid.certFile, keyFile: certs.valid.keyFile, caFile: certs.caFile } });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    await certs?.stop();
+  });
+
+  it("talks to etcd with the CA and client certificate from the config's files", async () => {
+    const client = await connectEtcd({ endpoints: cluster.endpoints, ca_file: certs.caFile, cert_file: certs.valid.certFile, key_file: certs.valid.keyFile }, async () => "");
+    try {
+      await client.put("/tls/a", "secure");
+      expect((await client.get("/tls/a"))?.value).toBe("secure");
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("says it is a TLS problem when the CA is not trusted or no client certificate is given", async () => {
+    const untrusted = new EtcdClient({ endpoints: cluster.endpoints, cert: certs.valid.cert.toString(), key: certs.valid.key.toString() });
+    const anonymous = await connectEtcd({ endpoints: cluster.endpoints, ca_file: certs.caFile }, async () => "");
+    try {
+      for (const client of [untrusted, anonymous]) {
+        const error = await client.get("/tls/a").then(() => undefined, (caught: unknown) => caught);
+        expect(error).toMatchObject({ name: "EtcdError", code: "tls" });
+        expect(String(error)).toContain(cluster.endpoints[0]);
+        expect(String(error)).toContain("ca_file");
+      }
+    } finally {
+      await untrusted.close();
+      await anonymous.close();
+    }
   });
 });
 

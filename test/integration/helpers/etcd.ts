@@ -12,8 +12,9 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import http from "node:http";
+import https from "node:https";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "./free-port.js";
@@ -58,6 +59,10 @@ export interface EtcdClusterOptions {
   exec?: string[];
   /** Per member overrides of listenHost/exec (e.g. each member in its own namespace). */
   perMember?: Array<{ listenHost?: string; exec?: string[] }>;
+  /** Serve clients over https with this certificate; with `caFile`, clients must present a certificate it signed. */
+  clientTls?: { certFile: string; keyFile: string; caFile?: string };
+  /** More etcd flags for every member (e.g. ["--auth-token", "simple"]). */
+  extraArgs?: string[];
   readyWithinMs?: number;
 }
 
@@ -70,9 +75,12 @@ function exited(child: ChildProcess): Promise<void> {
  * True when the member answers /health with a leader. Uses a one-off connection (no keep-alive) so that
  * the check leaves no socket behind for tests that count them.
  */
-export function memberHealthy(endpoint: string, timeoutMs = 1_000): Promise<boolean> {
+export function memberHealthy(endpoint: string, timeoutMs = 1_000, tls?: { cert: Buffer; key: Buffer }): Promise<boolean> {
   return new Promise((resolve) => {
-    const request = http.get(`${endpoint}/health`, { agent: false, timeout: timeoutMs }, (response) => {
+    const secure = endpoint.startsWith("https:");
+    // The check asks whether the member serves, not whether its certificate is right.
+    const options = { agent: false as const, timeout: timeoutMs, ...(secure ? { rejectUnauthorized: false, cert: tls?.cert, key: tls?.key } : {}) };
+    const request = (secure ? https : http).get(`${endpoint}/health`, options, (response) => {
       let body = "";
       response.setEncoding("utf8");
       response.on("data", (chunk: string) => (body += chunk));
@@ -118,7 +126,7 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
   const members: EtcdMember[] = [];
   for (const spec of specs) {
     await mkdir(spec.dataDir, { recursive: true, mode: 0o700 });
-    const clientUrl = `http://${spec.host}:${spec.clientPort}`;
+    const clientUrl = `${options.clientTls ? "https" : "http"}://${spec.host}:${spec.clientPort}`;
     const peerUrl = `http://${spec.host}:${spec.peerPort}`;
     const args = [
       "--name", spec.name,
@@ -134,6 +142,9 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
       "--election-timeout", "1000",
       "--log-level", "warn",
       "--logger", "zap",
+      ...(options.clientTls ? ["--cert-file", options.clientTls.certFile, "--key-file", options.clientTls.keyFile] : []),
+      ...(options.clientTls?.caFile ? ["--client-cert-auth", "--trusted-ca-file", options.clientTls.caFile] : []),
+      ...(options.extraArgs ?? []),
     ];
     const argv = [...spec.exec, ETCD_BINARY, ...args];
     let child: ChildProcess | undefined;
@@ -182,9 +193,10 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
     await temp?.stop();
   };
   const endpoints = members.map((member) => member.endpoint);
+  const tls = options.clientTls?.caFile ? { cert: await readFile(options.clientTls.certFile), key: await readFile(options.clientTls.keyFile) } : undefined;
   const deadline = Date.now() + (options.readyWithinMs ?? 30_000);
   for (;;) {
-    const health = await Promise.all(endpoints.map((endpoint) => memberHealthy(endpoint)));
+    const health = await Promise.all(endpoints.map((endpoint) => memberHealthy(endpoint, 1_000, tls)));
     if (health.every(Boolean)) break;
     const dead = members.find((member) => member.pid === undefined);
     if (dead || Date.now() > deadline) {
