@@ -33,6 +33,8 @@ const available = requireBinaries("etcd-server", "etcd") && requireBinaries("bin
 let env: AgentLab;
 const agents = new Map<string, RunningAgent>();
 const configs = new Map<string, ReturnType<typeof writeAgentConfig>>();
+/** Agents found exited after a schedule (not killed by it), with their last words. */
+const exits: string[] = [];
 
 beforeAll(async () => {
   if (!available) return;
@@ -106,6 +108,15 @@ async function settle(since: number, executed: ExecutedEvent[]): Promise<Violati
       violations.push({ invariant: "liveness", message: (error as Error).message });
     }
   };
+  // An agent that exited on its own (e.g. started while cut from etcd) is restarted, as systemd's
+  // Restart= would; the summary counts these.
+  for (const name of AGENTS) {
+    const agent = agents.get(name)!;
+    if (!agent.process.running()) {
+      exits.push(`${name} exited (${await agent.process.exited}): ${agent.process.output().trim().split("\n").slice(-2).join(" | ").slice(0, 300)}`);
+      await target.apply({ kind: "restart-agent", agent: name });
+    }
+  }
   await within("a leader after the schedule", async () => (await readLeader(env, SCENARIO)) !== undefined, 30_000);
   const live = running();
   if (!live.primary || !live.standby) {
@@ -156,7 +167,8 @@ describe.skipIf(!available)(`${SCHEDULES} randomized schedules of partitions, pa
       }
     } finally {
       await dns.stop();
-      console.log(`chaos: ${coverage.summary()} in ${Math.round((Date.now() - started) / 1000)} s (seed ${RUN_SEED})`);
+      console.log(`chaos: ${coverage.summary()}; agents exited on their own ${exits.length} in ${Math.round((Date.now() - started) / 1000)} s (seed ${RUN_SEED})`);
+      if (exits.length > 0) console.log(exits.join("\n"));
       if (failed.length > 0) console.log(failed.join("\n"));
     }
     expect(coverage.schedules).toBe(SCHEDULES);
