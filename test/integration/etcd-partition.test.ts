@@ -145,7 +145,11 @@ describe.skipIf(!available)("three agents on etcd, partitioned for real", () => 
     await sleep(3_000);
     await dns.stop();
     const runs = journals();
-    expect(runs.filter((run) => run.status === "done").map((run) => run.agent)).toEqual([successor.name]);
+    // One run completed (a journal may hold a copy of another's run: the same key), by the successor.
+    const done = runs.filter((run) => run.status === "done");
+    expect(new Set(done.map((run) => run.key)).size).toBe(1);
+    expect(done.map((run) => run.agent)).toContain(successor.name);
+    expect(done.map((run) => run.agent)).not.toContain(old.name);
     const verdict = checkInvariants({ addresses: env.addresses, dns: dns.samples, failures: [{ at: failedAt, host: "primary" }], runs: [...runs, ...(await readEtcdRuns(env, "c"))] });
     expect(verdict.violations).toEqual([]);
     expect(verdict.dnsFailovers).toBe(1);
@@ -163,7 +167,7 @@ describe.skipIf(!available)("three agents on etcd, partitioned for real", () => 
     await dns.stop();
     raftLeader.resume();
     const runs = journals();
-    expect(runs.filter((run) => run.status === "done")).toHaveLength(1);
+    expect(new Set(runs.filter((run) => run.status === "done").map((run) => run.key)).size).toBe(1);
     const verdict = checkInvariants({ addresses: env.addresses, dns: dns.samples, failures: [{ at: failedAt, host: "primary" }], runs: [...runs, ...(await readEtcdRuns(env, "d"))] });
     expect(verdict.violations).toEqual([]);
   }, 300_000);
