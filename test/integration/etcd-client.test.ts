@@ -148,6 +148,27 @@ describe.skipIf(!available)("etcd client (3-member cluster)", () => {
     }
   });
 
+  it("says when a watch starts before the compacted history, then carries on with new events", async () => {
+    const { revision: old } = await etcd.put("/t/w3/a", "1");
+    const { revision: latest } = await etcd.put("/t/w3/a", "2");
+    await run("etcdctl", ["--endpoints", cluster.endpoints.join(","), "compact", String(latest)], { env: { ...process.env, ETCDCTL_API: "3" } });
+    const seen: WatchEvent[] = [];
+    const errors: Error[] = [];
+    const cancel = etcd.watch("/t/w3/", { fromRevision: old, onEvents: (events) => seen.push(...events), onError: (error) => errors.push(error) });
+    try {
+      await eventually("the compaction being reported", () => errors.some((error) => /compacted/.test(error.message)));
+      // The watch restarts at the current revision; write until it hears a write made after that.
+      await eventually("an event after compaction", async () => {
+        await etcd.put("/t/w3/b", "3");
+        return seen.length > 0;
+      });
+      expect(new Set(seen.map((event) => `${event.kv.key}=${event.kv.value}`))).toEqual(new Set(["/t/w3/b=3"]));
+      expect(errors.find((error) => /compacted/.test(error.message))?.message).toContain("Re-read the prefix");
+    } finally {
+      cancel();
+    }
+  });
+
   it("keeps watching without losing or repeating events when its member stops, and fails over requests", async () => {
     const watcher = new EtcdClient({ endpoints: cluster.endpoints, timeoutMs: 1_000 });
     const writer = new EtcdClient({ endpoints: [...cluster.endpoints].reverse(), timeoutMs: 1_000 });
