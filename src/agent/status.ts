@@ -2,6 +2,8 @@
 // instances and its checks' last results, and the open incidents. Pure: the running agent fills it from
 // its verdicts, `understudy status` from the store when no agent answers (then health is unknown).
 // No secrets: a check is shown by its name and kind, never its spec (URLs may carry tokens).
+// With several agents (coordination etcd) it also says whether the quorum's verdicts are current or
+// frozen and why, and which verdicts alerting follows meanwhile (src/coord/shared-verdicts.ts).
 import type { Topology } from "../model/topology.js";
 import { hostsOf } from "../model/topology.js";
 import type { Incident as StoredIncident } from "../store/incidents.js";
@@ -46,6 +48,21 @@ export interface AgentStatus {
   agent: { name: string; version: string; started_at: string | null; uptime_s: number | null };
   services: ServiceStatus[];
   incidents: IncidentStatus[];
+  /** Present with coordination etcd. */
+  coordination?: CoordinationStatus;
+}
+
+export interface CoordinationStatus {
+  mode: "etcd";
+  quorum: number;
+  /** Agents publishing observations. */
+  vantages: number;
+  /** "frozen": instance states stay where they were (failover acts on them) until etcd answers again. */
+  verdicts: "current" | "frozen";
+  reason: string;
+  since: string;
+  /** What incidents and notifications follow: the quorum's verdicts, or this agent's own while frozen. */
+  alerting: "quorum" | "local";
 }
 
 export interface StatusInput {
@@ -57,6 +74,8 @@ export interface StatusInput {
   /** Live verdicts; absent when read from the store. */
   instanceState?(service: string, host: string): string;
   health?(service: string): string;
+  /** The shared verdicts' state (startSharedVerdicts' decisions.status() and alerting.local()). */
+  coordination?(): { quorum: number; vantages: number; current: boolean; reason: string; since: number; alertingLocal: boolean } | undefined;
 }
 
 const iso = (at: number) => new Date(at).toISOString();
@@ -91,5 +110,10 @@ export function buildStatus(input: StatusInput): AgentStatus {
     opened_at: iso(incident.openedAt),
     silenced: incident.silenced,
   }));
-  return { source: input.source, agent: input.agent, services: services.sort((a, b) => a.name.localeCompare(b.name)), incidents };
+  const shared = input.coordination?.();
+  const coordination: CoordinationStatus | undefined = shared && {
+    mode: "etcd", quorum: shared.quorum, vantages: shared.vantages, verdicts: shared.current ? "current" : "frozen",
+    reason: shared.reason, since: iso(shared.since), alerting: shared.alertingLocal ? "local" : "quorum",
+  };
+  return { source: input.source, agent: input.agent, services: services.sort((a, b) => a.name.localeCompare(b.name)), incidents, ...(coordination ? { coordination } : {}) };
 }

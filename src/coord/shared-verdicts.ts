@@ -101,6 +101,8 @@ export interface StartedSharedVerdicts extends SharedVerdicts {
   readonly alerting: FallbackVerdicts;
   /** Resolves once the observations were first read (or the publisher stopped trying). */
   readonly ready: Promise<void>;
+  /** For the status API (src/agent/status.ts StatusInput.coordination). */
+  coordination(): { quorum: number; vantages: number; current: boolean; reason: string; since: number; alertingLocal: boolean };
 }
 
 /** The instance keys ("service@host", "service@*" for a logical service) of a topology. */
@@ -161,6 +163,10 @@ export function startSharedVerdicts(options: SharedVerdictsOptions): StartedShar
     decisions,
     alerting,
     ready,
+    coordination() {
+      const status = decisions.status();
+      return { quorum: status.quorum, vantages: status.vantages, current: status.current, reason: status.reason, since: status.since, alertingLocal: alerting.local() };
+    },
     async stop() {
       stopped = true;
       clock.clearTimeout(retry);

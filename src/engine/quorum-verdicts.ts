@@ -99,7 +99,7 @@ export class QuorumVerdicts implements VerdictSource {
   }
 
   status(): QuorumStatus {
-    return this.state;
+    return { ...this.state, vantages: this.vantages() };
   }
 
   onStatus(listener: (status: QuorumStatus) => void): () => void {

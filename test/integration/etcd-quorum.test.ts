@@ -18,6 +18,8 @@ import { startSharedVerdicts, type StartedSharedVerdicts } from "../../src/coord
 import type { Session } from "../../src/coord/etcd-api.js";
 import { parseConfig } from "../../src/config/load.js";
 import { systemClock } from "../../src/engine/clock.js";
+import { createAgentEvents } from "../../src/engine/events.js";
+import { startWatching, type Watcher } from "../../src/engine/watch.js";
 import { LocalVerdicts, type InstanceChange } from "../../src/engine/verdict.js";
 import { buildTopology, type Check, type Topology } from "../../src/model/topology.js";
 import { requireBinaries } from "./helpers/binaries.js";
@@ -272,4 +274,85 @@ describe.skipIf(!available)("publishing a burst of verdicts", () => {
     expect(kvs.every((kv) => JSON.parse(kv.value).state === "suspect" && kv.lease === agent!.session.lease())).toBe(true);
     await eventually("the quorum (1) sees every one", () => checks.every((each) => agent!.shared.decisions.instanceState(each.service, "H1") === "suspect"));
   }, 60_000);
+});
+
+describe.skipIf(!available)("an agent's watcher with shared verdicts (quorum 2 of 3)", () => {
+  const WATCH_PREFIX = "/t-watch";
+  const watched = topologyOf(`version: 1
+hosts:
+  H1: { address: 127.0.0.1 }
+services:
+  web:
+    runs_on: [H1]
+    checks: [{ tcp: "127.0.0.1:1", interval: 500ms, failure_threshold: 2 }]
+agents:
+  grace: 0s
+`);
+  interface WatchingAgent {
+    name: string;
+    etcd: EtcdClient;
+    session: Session;
+    watcher: Watcher;
+    shared: StartedSharedVerdicts;
+    linkDown: boolean;
+    instanceChanges: InstanceChange[];
+    opened: string[];
+  }
+  let cluster: EtcdCluster;
+  const agents: WatchingAgent[] = [];
+
+  async function startWatchingAgent(name: string): Promise<WatchingAgent> {
+    const etcd = new EtcdClient({ endpoints: cluster.endpoints, timeoutMs: 1_000 });
+    const session = await startSession({ etcd, prefix: WATCH_PREFIX, name, ttlMs: 3_000, card: { version: "test", startedAt: Date.now() } });
+    const events = createAgentEvents();
+    let shared: StartedSharedVerdicts | undefined;
+    const agent = { name, etcd, session, linkDown: false, instanceChanges: [] as InstanceChange[], opened: [] as string[] } as WatchingAgent;
+    events.on("instance.changed", (change) => void agent.instanceChanges.push(change));
+    events.on("incident.opened", ({ incident }) => void agent.opened.push(incident.title));
+    agent.watcher = startWatching({
+      topology: watched, clock: systemClock, events, vantage: name, settleMs: 0,
+      run: async () => (agent.linkDown ? { ok: false, reason: "refused", message: `${name}'s link is down`, latencyMs: 1 } : { ok: true, message: "connected", latencyMs: 1 }),
+      shared: (local, topology) => (shared = startSharedVerdicts({ session, quorum: 2, local, topology, clock: systemClock, coalesceMs: 20, retryMs: 200 })),
+    });
+    agent.shared = shared!;
+    await agent.shared.ready;
+    return agent;
+  }
+
+  beforeAll(async () => {
+    cluster = await startEtcdCluster({ members: 1 });
+    for (const name of ["a", "b", "c"]) agents.push(await startWatchingAgent(name));
+  }, 60_000);
+  afterAll(async () => {
+    for (const agent of agents) {
+      await agent.watcher.stop().catch(() => undefined);
+      await agent.session.close().catch(() => undefined);
+      await agent.etcd.close();
+    }
+    await cluster?.stop();
+  }, 60_000);
+
+  it("one agent's broken link opens no incident anywhere; cut from etcd, that agent alerts on its own checks while failover's verdicts stay frozen", async () => {
+    const [a, b, c] = agents as [WatchingAgent, WatchingAgent, WatchingAgent];
+    await eventually("every agent's verdict is up", () => agents.every((agent) => agent.watcher.verdicts.instanceState("web", "H1") === "up"));
+    a.linkDown = true;
+    await eventually("every agent has read a's down", () => agents.every((agent) => agent.shared.decisions.observationsOf("web", "H1").get("a")?.state === "down"));
+    await sleep(1_000); // a few more check runs on every agent
+    for (const agent of agents) {
+      expect(agent.opened).toEqual([]);
+      expect(agent.instanceChanges.filter((change) => change.to === "down")).toEqual([]);
+      expect(agent.watcher.health.health("web")).toBe("up");
+    }
+
+    await a.etcd.close(); // a loses etcd: its lease cannot be renewed
+    await eventually("a's lease is lost and its quorum verdicts freeze", () => !a.shared.decisions.status().current, 20_000);
+    await eventually("a alerts on its own checks", () => a.opened.length === 1, 20_000);
+    expect(a.opened[0]).toMatch(/web/);
+    expect(a.watcher.alerting.instanceState("web", "H1")).toBe("down");
+    // What a's failover controller reads and hears: still up, as it was when etcd went away.
+    expect(a.watcher.verdicts.instanceState("web", "H1")).toBe("up");
+    expect(a.instanceChanges.filter((change) => change.to === "down")).toEqual([]);
+    expect(b.opened).toEqual([]);
+    expect(c.opened).toEqual([]);
+  }, 90_000);
 });
