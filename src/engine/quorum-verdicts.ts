@@ -151,8 +151,10 @@ export class QuorumVerdicts implements VerdictSource {
       onEvents: (events) => this.onEvents(events),
       ...(this.options.onWatchError ? { onError: this.options.onWatchError } : {}),
     });
-    this.setStatus(true, `following ${this.vantages()} agents' observations`);
+    // Verdicts first, then "current": a source that follows us only while we are current
+    // (FallbackVerdicts) then moves once, from its fallback's view to the new one, with no stale step.
     this.recompute([...new Set([...this.observations.keys(), ...this.verdicts.keys()])]);
+    this.setStatus(true, `following ${this.vantages()} agents' observations`);
   }
 
   private onEvents(events: readonly WatchEvent[]): void {
