@@ -10,7 +10,9 @@
 //   alerting   FallbackVerdicts: service health and incidents (so notifications). The quorum's verdicts
 //              while they are current, so one vantage point's broken link never alerts; this agent's
 //              own LocalVerdicts while the quorum is frozen, so a failure is still heard when etcd is
-//              away. Switching between them emits a change for every instance the two disagree on.
+//              away, and while fewer agents report than the quorum (two of three agents dead must
+//              not silence every alert). Switching between them emits a change for every instance
+//              the two disagree on.
 import type { Clock } from "../engine/clock.js";
 import { Emitter } from "../engine/emitter.js";
 import { QuorumVerdicts, type QuorumStatus } from "../engine/quorum-verdicts.js";
@@ -30,12 +32,17 @@ export class FallbackVerdicts implements VerdictSource {
 
   constructor(private readonly primary: QuorumVerdicts, private readonly fallback: VerdictSource, private readonly clock: Clock, onListenerError?: (error: unknown) => void) {
     this.changes = new Emitter((failure) => onListenerError?.(failure.error));
-    this.usingFallback = !primary.status().current;
+    this.usingFallback = FallbackVerdicts.needsFallback(primary.status());
     this.offs = [
       primary.onChange((change) => this.forward(change, false)),
       fallback.onChange((change) => this.forward(change, true)),
-      primary.onStatus((status) => this.switchTo(!status.current, status)),
+      primary.onStatus((status) => this.switchTo(FallbackVerdicts.needsFallback(status), status)),
     ];
+  }
+
+  /** The quorum's verdicts cannot be relied on to alert: frozen, or too few agents to confirm anything. */
+  static needsFallback(status: QuorumStatus): boolean {
+    return !status.current || status.vantages < status.quorum;
   }
 
   /** True while following this agent's own checks (the quorum is frozen). */
@@ -68,7 +75,7 @@ export class FallbackVerdicts implements VerdictSource {
       return { service, host, from: this.instanceState(service, host) };
     });
     this.usingFallback = useFallback;
-    const reason = useFallback ? `quorum verdicts frozen (${status.reason}): following this agent's own checks` : `quorum verdicts current again (${status.reason})`;
+    const reason = useFallback ? `quorum verdicts ${status.current ? "cannot confirm" : "frozen"} (${status.reason}): following this agent's own checks` : `quorum verdicts current again (${status.reason})`;
     const at = this.clock.now();
     for (const { service, host, from } of before) {
       const to = this.instanceState(service, host);

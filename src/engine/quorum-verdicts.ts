@@ -154,7 +154,7 @@ export class QuorumVerdicts implements VerdictSource {
     // Verdicts first, then "current": a source that follows us only while we are current
     // (FallbackVerdicts) then moves once, from its fallback's view to the new one, with no stale step.
     this.recompute([...new Set([...this.observations.keys(), ...this.verdicts.keys()])]);
-    this.setStatus(true, `following ${this.vantages()} agents' observations`);
+    this.setStatus(true, this.following(this.vantages()));
   }
 
   private onEvents(events: readonly WatchEvent[]): void {
@@ -164,7 +164,19 @@ export class QuorumVerdicts implements VerdictSource {
       const instance = this.apply(event);
       if (instance) touched.add(instance);
     }
-    if (this.state.current) this.recompute([...touched]);
+    if (this.state.current) {
+      this.recompute([...touched]);
+      // Say so when the agents reporting fall below the quorum or reach it again: alerting follows
+      // this agent's own checks while no quorum can form (FallbackVerdicts), or nothing would alert.
+      const vantages = this.vantages();
+      if ((vantages < this.options.quorum) !== (this.state.vantages < this.options.quorum)) this.setStatus(true, this.following(vantages));
+    }
+  }
+
+  private following(vantages: number): string {
+    return vantages < this.options.quorum
+      ? `only ${vantages} agent${vantages === 1 ? "" : "s"} report, fewer than the quorum (${this.options.quorum}): nothing can be confirmed down`
+      : `following ${vantages} agents' observations`;
   }
 
   /** Records one put/delete; answers the instance it concerns. */

@@ -222,6 +222,20 @@ describe.skipIf(!available)("quorum verdicts over a 3-member etcd cluster (quoru
       await dir.stop();
     }
   }, 60_000);
+  it("with fewer agents alive than the quorum, each remaining agent alerts on its own checks; failover's verdicts confirm nothing", async () => {
+    c.sees("up");
+    await eventually("c's quorum says up", () => c.shared.decisions.instanceState("web", "H1") === "up");
+    expect(c.shared.alerting.local()).toBe(false);
+    await b.etcd.close(); // b dies too: only c is left, and the quorum is 2
+    await eventually("b's observations vanish with its lease", async () => (await c.etcd.range(`${observationsPrefix(PREFIX)}b/`)).kvs.length === 0, TTL_MS + 20_000);
+    await eventually("c alerts on its own checks", () => c.shared.alerting.local());
+    expect(c.shared.decisions.status().reason).toMatch(/fewer than the quorum \(2\)/);
+    const downsBefore = downs(c.alerting);
+    c.sees("down");
+    await eventually("c's own down reaches its alerting", () => c.shared.alerting.instanceState("web", "H1") === "down");
+    expect(downs(c.alerting)).toBe(downsBefore + 1);
+    expect(c.shared.decisions.instanceState("web", "H1")).not.toBe("down");
+  }, 60_000);
 });
 
 describe("understudy agents without etcd to ask", () => {
