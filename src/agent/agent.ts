@@ -6,6 +6,14 @@
 // closed. `reload()` (SIGHUP, or the config file changing) swaps the watcher for one on the new config;
 // an invalid config is logged with every diagnostic and the running one stays. A ConfigError, StoreError
 // or ListenError at start is thrown to the caller with nothing left running.
+//
+// Coordination (`agents.coordination`): `local` is one agent, always the leader, exactly as before. With
+// `{ etcd }` the agent opens a session (its card: version and API URL) right after listening, shares its
+// verdicts through it (quorum, src/coord/shared-verdicts.ts) and runs an EtcdCoordinator: only while it
+// leads does it fail over, fail back, resume runs, back up and drill; every agent mirrors the active
+// hosts the leader records in etcd. Losing the lease (or a clock jump) is logged and stops acting, never
+// probing or alerting. The status API carries { coordination, leader, isLeader, token }. An etcd that
+// cannot be reached at start fails the start (EtcdError), like a taken port.
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import type { ApiWiring } from "../api/deps.js";
@@ -16,6 +24,9 @@ import { loadConfig } from "../config/load.js";
 import { readSecret } from "../config/secret.js";
 import { systemClock, type Clock, type TimerHandle } from "../engine/clock.js";
 import { createAgentEvents } from "../engine/events.js";
+import { openEtcdCoordination, type EtcdCoordination } from "../coord/etcd-coordinator.js";
+import { startSharedVerdicts } from "../coord/shared-verdicts.js";
+import { LocalCoordinator, type Coordinator } from "../failover/coordinator.js";
 import { buildTopology, hostsOf, type Topology } from "../model/topology.js";
 import type { Dispatcher } from "../notify/dispatcher.js";
 import { resolveDataDir, storePathIn } from "../store/data-dir.js";
@@ -69,6 +80,12 @@ export interface Agent {
 
 const PRUNE_EVERY_MS = 5 * 60_000;
 
+/** The coordination part of the status API (the coordinator's own status, without internals). */
+function publicStatus(coordinator: Coordinator): { coordination: "local" | "etcd"; leader: string | undefined; isLeader: boolean; token: number } {
+  const { coordination, leader, isLeader, token } = coordinator.status();
+  return { coordination, leader, isLeader, token };
+}
+
 function checkNames(topology: Topology): Set<string> {
   return new Set([...topology.services.values()].flatMap((service) => service.checks.map((check) => check.name)));
 }
@@ -117,14 +134,15 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       notifiers: () => dispatcher.counters().notifiers,
       openIncidents: () => journal.open().length,
     });
-    const status = (): AgentStatus => buildStatus({
+    let coordinator: Coordinator = new LocalCoordinator(store, () => clock.now());
+    const status = (): AgentStatus => Object.assign(buildStatus({
       topology,
       source: "agent",
       agent: { name: vantage, version: AGENT_VERSION, started_at: new Date(startedAt).toISOString(), uptime_s: Math.round((clock.now() - startedAt) / 1000) },
       lastResult: (check) => lastResults.get(check),
       incidents: journal.open(),
       ...(generation ? { instanceState: (service: string, host: string) => generation!.watcher.verdicts.instanceState(service, host), health: (service: string) => generation!.watcher.health.health(service) } : {}),
-    });
+    }), { coordination: publicStatus(coordinator) });
 
     // Listening comes first after the store: a taken port should stop the start before any probe runs.
     const handler = createHandler({
@@ -146,6 +164,25 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     disposers.push({ name: "live events", run: () => handler.close() });
     const http = await listenHttp(handler, topology.agents.listen);
     disposers.push({ name: "http server", run: () => http.close() });
+
+    let etcd: EtcdCoordination | undefined;
+    const coordination = topology.agents.coordination;
+    if (coordination !== "local") {
+      etcd = await openEtcdCoordination(coordination.etcd, {
+        name: vantage, card: { version: AGENT_VERSION, startedAt, url: http.url }, secret: (ref) => secret(ref),
+        onActive: (service, host) => {
+          if (!failover?.failovers.follow(service, host)) return;
+          log.info({ event: "failover.followed", service, host }, `${service} is served by ${host} (recorded by the leader in etcd)`);
+          generation?.watcher.health.update({ at: clock.now(), reason: `${service} now served by ${host}` });
+        },
+        onError: (error) => log.warn({ event: "etcd.error", err: error }, `etcd: ${error.message}`),
+      });
+      const opened = etcd;
+      disposers.push({ name: "etcd session", run: () => opened.close() });
+      opened.coordinator.onLeadership((event) => log[event.leading ? "info" : "warn"]({ event: "leadership", leading: event.leading, leader: event.leader, token: event.token },
+        event.leading ? `leading (token ${event.token}): ${event.reason}` : `${event.reason}; this agent keeps probing and alerting`));
+      coordinator = opened.coordinator;
+    }
 
     const writer = new ResultWriter(store, { onError: (error) => log.error({ event: "store.write", err: error }, "writing check results failed; will retry") });
     disposers.push({ name: "result writer", run: () => writer.close() });
@@ -170,19 +207,39 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
     const begin = async (next: Topology) => {
       for (const problem of await push.useTopology(next, secret)) log.error({ event: "push.token", check: problem.check }, `push check ${problem.check}: ${problem.error}`);
-      generation = startGeneration({ topology: next, clock, events, journal, vantage, run: agentProbeRunner(clock, secret, push), activeHost: (service) => failover?.activeHost(service.name) });
+      const session = etcd?.session;
+      generation = startGeneration({
+        topology: next, clock, events, journal, vantage, run: agentProbeRunner(clock, secret, push), activeHost: (service) => failover?.activeHost(service.name),
+        ...(session ? {
+          shared: (local, shown) => startSharedVerdicts({
+            session, quorum: shown.agents.quorum, local, topology: shown, clock,
+            onStatus: (quorum) => log[quorum.current ? "info" : "warn"]({ event: "quorum.status", current: quorum.current, vantages: quorum.vantages }, `shared verdicts ${quorum.current ? "current" : "frozen"}: ${quorum.reason}`),
+            onError: (error, what) => log.warn({ event: "quorum.error", what, err: error }, `shared verdicts: ${what} failed; retrying`),
+            onListenerError: (error) => log.error({ event: "quorum.listener", err: error }, "a verdict listener failed"),
+          }),
+        } : {}),
+      });
     };
     await begin(topology);
     disposers.push({ name: "watcher", run: () => generation?.stop() });
-    const backups = startAgentBackups({ clock, store, config: () => config, dispatcher: () => dispatcher, registry: metrics.registry, dataDir, env: options.env, secret, beat: (token) => push.beat(token, clock.now()), log });
+    const acting = () => coordinator.isLeader();
+    const backups = startAgentBackups({ acting, clock, store, config: () => config, dispatcher: () => dispatcher, registry: metrics.registry, dataDir, env: options.env, secret, beat: (token) => push.beat(token, clock.now()), log });
     disposers.push({ name: "backups", run: () => backups.stop() });
     failover = startFailoverController({
       store, clock, log, dataDir, events, secret, topology: () => topology, config: () => config, dispatcher: () => dispatcher,
       verdicts: () => generation?.watcher.verdicts, refreshHealth: (at, reason) => void generation?.watcher.health.update({ at, reason }), probe: agentProbeRunner(clock, secret),
+      coordinator,
     });
     disposers.push({ name: "failover", run: () => failover?.stop() });
-    const drills = startDrillScheduler({ configFile, env: options.env, clock, store, config: () => config, log });
+    const drills = startDrillScheduler({ acting, configFile, env: options.env, clock, store, config: () => config, log });
     disposers.push({ name: "drills", run: () => drills.stop() });
+
+    // Leading starts only now that the controller listens: a leadership gained earlier would go unheard.
+    if (etcd) {
+      const started = etcd.coordinator;
+      await started.start();
+      disposers.push({ name: "leadership", run: () => started.stop() });
+    }
 
     let prune: TimerHandle | undefined;
     const schedulePrune = () => {

@@ -1,6 +1,11 @@
 // The agent's backups, wired: the scheduler with the real jobs (src/backup), alerts through the
 // agent's current dispatcher, the metrics on its registry, push beats into its push receiver. What
 // agent.ts calls to start them, and stops on its disposer stack.
+//
+// With several agents only the leader backs up (`acting`): a follower's scheduler is given the config
+// without its services' backup/replicate blocks, so it plans no job and watches no backup age; the
+// scheduler re-reads the config every minute, so a new leader starts the schedule within a minute and a
+// demoted one plans nothing new (a run in progress finishes). Said once per change in the log.
 import type { Registry } from "prom-client";
 import type { ConfigDocument } from "../config/schema.js";
 import type { Clock } from "../engine/clock.js";
@@ -25,6 +30,8 @@ export interface AgentBackupsOptions {
   secret: (ref: string) => Promise<string>;
   beat: (token: string) => boolean;
   log: Logger;
+  /** Whether this agent may act (the leader); default always. */
+  acting?: () => boolean;
   /** Stand-ins for tests. */
   jobs?: BackupJobs;
   replicas?: ReplicaSource;
@@ -47,8 +54,20 @@ export function startAgentBackups(options: AgentBackupsOptions): AgentBackups {
       .map(([service]) => ({ service, at: store.closed ? undefined : lastGoodRun(store, service, "backup")?.finishedAt })),
     replicas: async () => (await replicaStatuses(config(), replicas, clock.now(), startedAt)).filter((replica) => replica.shipped),
   });
+  let wasActing: boolean | undefined;
+  const scheduled = (): ConfigDocument => {
+    const acting = options.acting?.() ?? true;
+    if (acting !== wasActing) {
+      if (wasActing !== undefined || !acting) options.log.info({ event: "backup.leadership", acting }, acting ? "this agent leads: scheduled backups and replication run here" : "not the leader: scheduled backups and replication are left to the leader");
+      wasActing = acting;
+    }
+    if (acting) return config();
+    const doc = config();
+    const services = Object.fromEntries(Object.entries(doc.services).map(([name, service]) => [name, { ...service, backup: undefined, replicate: undefined }]));
+    return { ...doc, services } as ConfigDocument;
+  };
   const scheduler = new BackupScheduler({
-    clock, store, config, alerts, replicas,
+    clock, store, config: scheduled, alerts, replicas,
     jobs: options.jobs ?? createBackupJobs({ env: options.env as NodeJS.ProcessEnv, dataDir: options.dataDir }),
     log: options.log,
     beat: options.beat,

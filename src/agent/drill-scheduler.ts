@@ -2,6 +2,9 @@
 // restores drills whose process died (a kill -9 of `understudy drill`, a reboot mid-drill); then, at
 // each cron time, runs the same drill as `understudy drill SERVICE` (src/drill/open.ts) and logs the
 // result. One drill at a time; a drill that is refused by its preconditions is logged, not retried.
+// With several agents only the leader drills (`acting`): a follower lets each due time pass and says
+// once why; restoring a drill whose process died here is done whatever the leadership, since the
+// failure it caused is this agent's own doing.
 import type { ConfigDocument } from "../config/schema.js";
 import type { Clock, TimerHandle } from "../engine/clock.js";
 import { DrillJournal } from "../drill/journal.js";
@@ -19,6 +22,8 @@ export interface DrillSchedulerOptions {
   store: Store;
   config: () => ConfigDocument;
   log: Logger;
+  /** Whether this agent may act (the leader); default always. */
+  acting?: () => boolean;
   /** Tests: stands in for the real drill (or the recovery, with service undefined). */
   drill?: (service: string | undefined, scenario: Scenario) => Promise<void>;
 }
@@ -33,6 +38,7 @@ export function startDrillScheduler(options: DrillSchedulerOptions): { stop(): P
   let timer: TimerHandle | undefined;
   let busy: Promise<void> = Promise.resolve();
   let stopped = false;
+  let skippedSaid = false;
 
   const realDrill = async (service: string | undefined, scenario: Scenario) => {
     const drills = await openDrills(options.configFile, env);
@@ -71,7 +77,13 @@ export function startDrillScheduler(options: DrillSchedulerOptions): { stop(): P
         continue;
       }
       if (entry.at <= now) {
-        void guarded(service, schedule.scenario);
+        if (options.acting?.() ?? true) {
+          skippedSaid = false;
+          void guarded(service, schedule.scenario);
+        } else if (!skippedSaid) {
+          skippedSaid = true;
+          log.info({ event: "drill.skipped", service }, `scheduled drill of ${service} not run: this agent is not the leader, and only the leader drills`);
+        }
         entry = { key, at: parseCronSchedule(schedule.cron, schedule.timezone ?? localTimeZone()).next(now) };
       }
       due.set(service, entry);

@@ -4,13 +4,19 @@
 // notification carries the exact command to run instead. A stable primary brings the service back
 // only with `failback: { after }`. At start, runs a crash left unfinished are resumed or rolled back.
 // The active host lives in the store, so service health and a restarted agent follow a failover.
+//
+// Only the leader acts (the Coordinator: LocalCoordinator by default, always the leader; with etcd the
+// EtcdCoordinator). A follower keeps its machines in step with what it sees but starts nothing, and says
+// once per stint why. On becoming leader it resumes the runs the previous leader left (adopted from the
+// journal in etcd) and reconsiders services whose active host is already down: no instance change may
+// ever come for a failure the previous leader saw and did not live to handle.
 import type { ConfigDocument } from "../config/schema.js";
 import type { Clock, TimerHandle } from "../engine/clock.js";
 import type { AgentEmitter } from "../engine/events.js";
 import { MaintenanceSchedule } from "../engine/maintenance.js";
 import type { ProbeRunner } from "../engine/scheduler.js";
 import type { InstanceChange, VerdictSource } from "../engine/verdict.js";
-import { LocalCoordinator } from "../failover/coordinator.js";
+import { LocalCoordinator, type Coordinator } from "../failover/coordinator.js";
 import { Failovers } from "../failover/failovers.js";
 import { FailoverMachine } from "../failover/machine.js";
 import { describePlan } from "../failover/plan.js";
@@ -38,6 +44,8 @@ export interface FailoverControllerOptions {
   probe: ProbeRunner;
   secret(ref: string): Promise<string>;
   replicas?: ReplicaCheck;
+  /** Who may act (default: a LocalCoordinator on the store, always the leader). */
+  coordinator?: Coordinator;
 }
 
 export interface FailoverController {
@@ -63,10 +71,11 @@ const STOP_WAIT_MS = 10_000;
 export function startFailoverController(options: FailoverControllerOptions): FailoverController {
   const { store, clock, log, topology } = options;
   const state = (service: string, host: string) => options.verdicts()?.instanceState(service, host) ?? "unknown";
+  const coordinator = options.coordinator ?? new LocalCoordinator(store, () => clock.now());
   const failovers: Failovers = new Failovers({
     store, clock, topology,
     block: (service) => options.config().services[service]?.failover,
-    coordinator: new LocalCoordinator(store, () => clock.now()),
+    coordinator,
     actions: realSteps({
       topology, settings: (service) => failovers.settings(service), replicas: options.replicas ?? recordedReplicas(options.dataDir),
       probe: options.probe, dispatcher: options.dispatcher, secret: options.secret, now: () => clock.now(),
@@ -98,9 +107,21 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
     return work;
   };
 
+  let followingSaid = false;
+  const notLeading = (what: string): boolean => {
+    if (coordinator.isLeader()) return false;
+    if (!followingSaid) {
+      followingSaid = true;
+      const leader = coordinator.status().leader;
+      log.info({ event: "failover.follower", leader }, `not the leader (${leader === undefined ? "no agent leads right now" : `${leader} leads`}): ${what} is left to the leader; this agent keeps watching`);
+    }
+    return true;
+  };
+
   const act = (service: string, kind: "failover" | "failback", reason: string, detectedAt?: number): Promise<unknown> | undefined => {
     const machine = machineOf(service);
     if (!machine || machine.busy) return undefined;
+    if (notLeading(`the ${kind} of ${service}`)) return undefined;
     const planned = failovers.plan({ service, kind, force: false, reason, detectedAt, lastSeenUp: aloneSince.get(service) });
     if (!planned.ok) {
       log.warn({ event: "failover.refused", service }, `${kind} of ${service} not possible: ${planned.message}`);
@@ -157,11 +178,23 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
   };
 
   const off = options.events.on("instance.changed", onChange);
-  const resumed = failovers.resume().then((results) => {
+  const resume = (): Promise<void> => track(failovers.resume().then((results) => {
     for (const result of results) log.warn({ event: "failover.resumed", run: result.runId, status: result.status }, `failover run #${result.runId} found unfinished: ${result.status}: ${result.summary}`);
     if (results.length > 0) options.refreshHealth(clock.now(), "failover runs resumed");
-  }, (error: unknown) => log.error({ event: "failover.resume", err: error }, "resuming unfinished failover runs failed"));
-  void track(resumed);
+  }, (error: unknown) => log.error({ event: "failover.resume", err: error }, "resuming unfinished failover runs failed")));
+  /** A new leader: what the previous one saw down and did not live to handle. */
+  const reconsider = () => {
+    for (const service of topology().services.values()) {
+      if (service.failoverMode !== "automatic" || service.placement.kind !== "failover" || service.placement.standby.length === 0) continue;
+      const active = failovers.activeHost(service.name)!;
+      if (state(service.name, active) === "down") act(service.name, "failover", `${active} down (seen when this agent became the leader)`);
+    }
+  };
+  const resumed = coordinator.isLeader() ? resume() : Promise.resolve();
+  const offLeadership = coordinator.onLeadership((event) => {
+    followingSaid = false;
+    if (event.leading) void resume().then(reconsider);
+  });
 
   return {
     failovers,
@@ -187,6 +220,10 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
         return planned.ok ? { plan: planned.plan, steps: describePlan(planned.plan), refusals: planned.refusals } : { error: planned.message };
       },
       async start(service, to, by) {
+        if (!coordinator.isLeader()) {
+          const leader = coordinator.status().leader;
+          return { error: `this agent is not the leader (${leader === undefined ? "no agent leads right now" : `${leader} leads`}): start the failover from the leader's dashboard` };
+        }
         const planned = failovers.plan({ service, kind: "failover", to, force: false, reason: `asked by ${by}` });
         if (!planned.ok) return { error: planned.message };
         if (planned.refusals.length > 0) return { refused: planned.refusals };
@@ -198,6 +235,7 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
     },
     async stop() {
       off();
+      offLeadership();
       for (const timer of failbackTimers.values()) clock.clearTimeout(timer);
       failbackTimers.clear();
       // A run in flight is given a moment; one cut short by the store closing is resumed at the next start.

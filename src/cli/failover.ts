@@ -3,6 +3,8 @@
 // Runs a crash left unfinished are settled first. The running agent is asked for its verdicts (so
 // the guards know whether the standby is down); the store's fencing token stops an agent's own run
 // of the same service if one is in flight, and the agent follows the active host the run leaves.
+// With etcd coordination the command must take the leader key (free only when no agent leads) and
+// refuses otherwise, naming the leader (src/failover/open.ts).
 import { describePlan } from "../failover/plan.js";
 import { UsageError, writeLine, type Io } from "./io.js";
 import { CONFIG_OPTION, configPath, parseFlags } from "./options.js";
@@ -23,7 +25,8 @@ export async function runMove(kind: "failover" | "failback", argv: string[], io:
   const [service, ...extra] = positionals;
   if (service === undefined || extra.length > 0) throw new UsageError(`${kind} takes exactly one SERVICE`, usageText);
   if (kind === "failback" && values.to !== undefined) throw new UsageError("failback always moves back to the primary; --to is for failover", usageText);
-  const opened = await openFailovers(configPath(values.config, io.env), io.env);
+  // A dry run takes no leadership and needs no etcd: it only plans.
+  const opened = await openFailovers(configPath(values.config, io.env), io.env, { offline: values["dry-run"] === true });
   try {
     const { failovers } = opened;
     if (!values["dry-run"]) {

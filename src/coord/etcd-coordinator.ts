@@ -18,7 +18,10 @@
 // Every agent's loop also mirrors <prefix>/active/* to `onActive`, so followers follow the leader's moves.
 import type { CommitResult, CoordinationStatus, Coordinator, LeadershipEvent, StepCommit } from "../failover/coordinator.js";
 import type { RunRecord } from "../failover/journal.js";
-import type { Compare, KeyValue, Operation, Session } from "./etcd-api.js";
+import type { ConfigDocument } from "../config/schema.js";
+import type { AgentCard, Compare, KeyValue, Operation, Session } from "./etcd-api.js";
+import { connectEtcd } from "./etcd-client.js";
+import { startSession } from "./session.js";
 
 export const LeaderState = { follower: "follower", leader: "leader", paused: "paused", stopped: "stopped" } as const;
 export type LeaderState = (typeof LeaderState)[keyof typeof LeaderState];
@@ -100,6 +103,7 @@ export class EtcdCoordinator implements Coordinator {
 
   /** Stops the loop; with `resign`, a leader deletes its key (guarded by its token) so the next takes over at once. */
   async stop(options: { resign?: boolean } = {}): Promise<void> {
+    if (this.isStopped()) return;
     const wasLeading = this.isLeader();
     this.state = LeaderState.stopped;
     clearTimeout(this.loopTimer);
@@ -110,7 +114,7 @@ export class EtcdCoordinator implements Coordinator {
     if (options.resign && wasLeading) {
       await this.options.session.etcd.txn({ compare: this.leaderCompare(), success: [{ delete: { key: this.key("leader") } }] }).catch(() => undefined);
     }
-    this.emit(false, "stopped");
+    if (wasLeading) this.emit(false, options.resign ? "stopped and resigned the leadership" : "stopped leading: this process is stopping");
   }
 
   isLeader(): boolean {
@@ -323,6 +327,44 @@ export class EtcdCoordinator implements Coordinator {
       this.active.set(service, host);
       this.options.onActive(service, host);
     }
+  }
+}
+
+export type EtcdSettings = Exclude<ConfigDocument["agents"]["coordination"], "local">["etcd"];
+
+export interface EtcdCoordination {
+  session: Session;
+  coordinator: EtcdCoordinator;
+  /** Stops the loop (resigning when asked), revokes the session's lease, closes the client. */
+  close(options?: { resign?: boolean }): Promise<void>;
+}
+
+/**
+ * Client, session and coordinator from the config's etcd block (the coordinator not yet started). A
+ * request times out well within a loop period, so one hung member cannot hold the loop past ttl/3.
+ */
+export async function openEtcdCoordination(settings: EtcdSettings, options: {
+  name: string;
+  card: Omit<AgentCard, "seenAt" | "name">;
+  secret(ref: string): Promise<string>;
+  onActive?: EtcdCoordinatorOptions["onActive"];
+  onError?(error: Error): void;
+}): Promise<EtcdCoordination> {
+  const client = await connectEtcd({ ...settings, timeoutMs: Math.min(2_000, Math.max(300, Math.round(settings.ttl / 4))) }, options.secret);
+  try {
+    const session = await startSession({ etcd: client, prefix: settings.prefix, name: options.name, ttlMs: settings.ttl, card: options.card, ...(options.onError ? { onError: options.onError } : {}) });
+    const coordinator = new EtcdCoordinator({ session, ...(options.onActive ? { onActive: options.onActive } : {}), ...(options.onError ? { onError: options.onError } : {}) });
+    return {
+      session, coordinator,
+      async close(closeOptions = {}) {
+        await coordinator.stop(closeOptions);
+        await session.close();
+        await client.close();
+      },
+    };
+  } catch (error) {
+    await client.close();
+    throw error;
   }
 }
 

@@ -64,6 +64,18 @@ export class Failovers {
     return stored !== undefined && [placement.primary, ...placement.standby].includes(stored) ? stored : placement.primary;
   }
 
+  /**
+   * Follows the active host the leader recorded (etcd's <prefix>/active/<service>) into this store.
+   * True when the local copy moved (the caller recomputes health); a host not in the config is ignored.
+   */
+  follow(service: string, host: string): boolean {
+    const placement = this.deps.topology().services.get(service)?.placement;
+    if (placement?.kind !== "failover" || ![placement.primary, ...placement.standby].includes(host)) return false;
+    const current = readActiveHost(this.deps.store, service) ?? placement.primary;
+    if (current === host) return false;
+    return moveActiveHost(this.deps.store, service, { from: current, to: host, primary: placement.primary }, this.deps.clock.now());
+  }
+
   isRunning(service: string): boolean {
     return this.running.has(service);
   }

@@ -1,11 +1,22 @@
 // The failover library opened on a config file: its topology, its data directory's store and journal,
 // the agent's current verdicts (asked over its API, so the guards know whether the standby is down),
 // the real step actions and a notifier. Shared by `understudy failover/failback`, drills and test runners.
+//
+// Coordination: with `agents.coordination: local` a LocalCoordinator on the store (as the agent's). With
+// etcd the command is fenced like an agent: it opens its own session (named "<agent name>-cli-<pid>",
+// so it never collides with the agent's own), takes the leader key only if it is free, mirrors the
+// active hosts the leader recorded, and resigns when closed. When an agent leads, it refuses, naming it:
+// the leader must do the move (on its dashboard), or two processes would race for the DNS record.
+// `offline` (a dry run) uses no coordination at all, so planning works with etcd out of reach.
+import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { agentHeaders, agentUrl } from "../agent/client.js";
 import { createDispatcher } from "../agent/dispatcher.js";
 import { silentLogger } from "../agent/log.js";
 import { agentProbeRunner } from "../agent/probe-runner.js";
+import { AGENT_VERSION } from "../agent/version.js";
+import { EtcdError } from "../coord/etcd-api.js";
+import { openEtcdCoordination, type EtcdCoordination } from "../coord/etcd-coordinator.js";
 import { ConfigError } from "../config/diagnostics.js";
 import { loadConfig } from "../config/load.js";
 import { readSecret } from "../config/secret.js";
@@ -15,11 +26,26 @@ import type { HealthState } from "../engine/verdict.js";
 import { buildTopology } from "../model/topology.js";
 import { resolveDataDir, storePathIn } from "../store/data-dir.js";
 import { openStore } from "../store/db.js";
-import { LocalCoordinator } from "./coordinator.js";
+import { LocalCoordinator, type Coordinator } from "./coordinator.js";
 import type { ExecuteDeps } from "./execute.js";
 import { Failovers } from "./failovers.js";
 import { recordedReplicas } from "./replica-check.js";
 import { realSteps } from "./steps.js";
+
+/** The command may not act: another process leads through etcd (an EtcdError, so the CLI prints it as one). */
+export class CoordinationRefused extends EtcdError {
+  constructor(message: string) {
+    super(message, "request");
+  }
+}
+
+export interface OpenOptions {
+  afterStarted?: ExecuteDeps["afterStarted"];
+  /** The caller's own coordinator (an agent opening the library in its process). */
+  coordinator?: Coordinator;
+  /** No coordination (a dry run): nothing is taken, etcd is not contacted. */
+  offline?: boolean;
+}
 
 export interface OpenedFailovers {
   failovers: Failovers;
@@ -40,7 +66,7 @@ async function agentStates(listen: string, env: NodeJS.ProcessEnv): Promise<Map<
 }
 
 /** The failover library on the config file's topology and data directory (also used by test runners). */
-export async function openFailovers(file: string, env: NodeJS.ProcessEnv, extra: { afterStarted?: ExecuteDeps["afterStarted"] } = {}): Promise<OpenedFailovers> {
+export async function openFailovers(file: string, env: NodeJS.ProcessEnv, extra: OpenOptions = {}): Promise<OpenedFailovers> {
   const loaded = loadConfig(file);
   if (!loaded.ok) throw new ConfigError(loaded.diagnostics);
   const topology = buildTopology(loaded.config);
@@ -51,20 +77,51 @@ export async function openFailovers(file: string, env: NodeJS.ProcessEnv, extra:
   const dispatcher = createDispatcher(topology, clock, env, silentLogger());
   const states = await agentStates(topology.agents.listen, env);
   const maintenance = new MaintenanceSchedule(topology.maintenance);
-  const failovers: Failovers = new Failovers({
+  const coordination = topology.agents.coordination;
+  let etcd: EtcdCoordination | undefined;
+  let coordinator: Coordinator = extra.coordinator ?? new LocalCoordinator(store, () => clock.now());
+  let failovers: Failovers | undefined;
+  if (!extra.coordinator && !extra.offline && coordination !== "local") {
+    try {
+      etcd = await openEtcdCoordination(coordination.etcd, {
+        name: `${topology.agents.name ?? hostname()}-cli-${process.pid}`, card: { version: AGENT_VERSION, startedAt: Date.now() }, secret,
+        onActive: (service, host) => void failovers?.follow(service, host),
+      });
+    } catch (error) {
+      await dispatcher.stop();
+      store.close();
+      throw error;
+    }
+    coordinator = etcd.coordinator;
+  }
+  failovers = new Failovers({
     store, clock, topology: () => topology,
     block: (service) => loaded.config.services[service]?.failover,
-    coordinator: new LocalCoordinator(store, () => clock.now()),
-    actions: realSteps({ topology: () => topology, settings: (service) => failovers.settings(service), replicas: recordedReplicas(dataDir), probe: agentProbeRunner(clock, secret), dispatcher: () => dispatcher, secret, now: () => clock.now() }),
+    coordinator,
+    actions: realSteps({ topology: () => topology, settings: (service) => failovers!.settings(service), replicas: recordedReplicas(dataDir), probe: agentProbeRunner(clock, secret), dispatcher: () => dispatcher, secret, now: () => clock.now() }),
     instanceState: (service, host) => states.get(`${service}@${host}`) ?? "unknown",
     maintenance: (service, host) => maintenance.activeWindows(clock.now(), { service, host })[0],
     ...(extra.afterStarted ? { afterStarted: extra.afterStarted } : {}),
   });
-  return {
-    failovers,
-    async close() {
-      await dispatcher.stop({ drain: true, timeout_ms: 5_000 });
-      store.close();
-    },
+  const close = async () => {
+    await etcd?.close({ resign: true });
+    await dispatcher.stop({ drain: true, timeout_ms: 5_000 });
+    store.close();
   };
+  if (etcd) {
+    const opened = failovers;
+    await etcd.coordinator.start().catch(async (error: unknown) => {
+      await close();
+      throw error;
+    });
+    if (!etcd.coordinator.isLeader()) {
+      const leader = etcd.coordinator.leader();
+      await close();
+      throw new CoordinationRefused(leader === undefined
+        ? `etcd (${coordination === "local" ? "" : coordination.etcd.endpoints.join(", ")}) did not confirm this command as the leader; nothing was changed. Try again, or use --dry-run to see the plan`
+        : `${leader} is the leader in etcd and only the leader acts: nothing was changed. Run this on ${leader}'s dashboard (or stop that agent first); --dry-run still shows the plan here`);
+    }
+    return { failovers: opened, close };
+  }
+  return { failovers, close };
 }

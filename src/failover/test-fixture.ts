@@ -6,9 +6,10 @@ import type { ConfigDocument } from "../config/schema.js";
 import { FakeClock } from "../engine/clock.js";
 import { buildTopology, type Topology } from "../model/topology.js";
 import { openStore, type Store } from "../store/db.js";
-import { LocalCoordinator } from "./coordinator.js";
+import { LocalCoordinator, type CommitResult, type Coordinator, type LeadershipEvent } from "./coordinator.js";
 import type { StepActions, StepOutcome } from "./execute.js";
 import { Failovers } from "./failovers.js";
+import type { RunRecord } from "./journal.js";
 import type { StepName } from "./plan.js";
 
 export function fixtureConfig(failover = "{ mode: automatic, min_interval: 10m, max_per_hour: 3 }"): { config: ConfigDocument; topology: Topology } {
@@ -66,7 +67,7 @@ export interface Harness {
   clock: FakeClock;
   store: Store;
   world: FakeWorld;
-  failovers(options?: { afterStarted?: (step: string) => void }): Failovers;
+  failovers(options?: { afterStarted?: (step: string) => void; coordinator?: Coordinator; store?: Store; actions?: StepActions }): Failovers;
 }
 
 export function harness(failover?: string): Harness {
@@ -77,10 +78,72 @@ export function harness(failover?: string): Harness {
   return {
     clock, store, world,
     failovers: (options = {}) => new Failovers({
-      store, clock, topology: () => topology, block: (name) => config.services[name]?.failover,
-      coordinator: new LocalCoordinator(store, () => clock.now()), actions: fakeActions(world),
+      store: options.store ?? store, clock, topology: () => topology, block: (name) => config.services[name]?.failover,
+      coordinator: options.coordinator ?? new LocalCoordinator(store, () => clock.now()), actions: options.actions ?? fakeActions(world),
       instanceState: () => "up", maintenance: () => undefined,
       ...(options.afterStarted ? { afterStarted: options.afterStarted } : {}),
     }),
   };
+}
+
+/**
+ * A coordination store shared by several pretend agents, in memory (the unit tests' stand-in for what
+ * etcd holds; the real EtcdCoordinator is tested against a real etcd in test/integration): a leader and
+ * its term's token, the published runs and active hosts, and every accepted write with its token.
+ */
+export class SharedTerms {
+  leader: string | undefined;
+  token = 0;
+  readonly runs = new Map<string, RunRecord>();
+  readonly active = new Map<string, string>();
+  readonly writes: Array<{ by: string; token: number; what: string }> = [];
+  private readonly terms = new Map<string, AbortController>();
+  private readonly listeners = new Set<(event: LeadershipEvent) => void>();
+
+  /** `name` becomes the leader with a new, higher token; the previous leader's term signal aborts. */
+  elect(name: string): number {
+    const previous = this.leader;
+    if (previous !== undefined) this.terms.get(previous)?.abort(new Error(`${name} leads now`));
+    this.leader = name;
+    this.token += 1;
+    this.terms.set(name, new AbortController());
+    for (const listener of this.listeners) listener({ leading: true, leader: name, token: this.token, reason: "elected" });
+    return this.token;
+  }
+
+  coordinator(name: string): Coordinator {
+    const refuse = (token: number): CommitResult | undefined => {
+      if (this.leader !== name) return { ok: false, reason: "not-leader", message: `${name} is not the leader (${this.leader ?? "nobody"} leads)` };
+      if (token !== this.token) return { ok: false, reason: "fenced", message: `token ${token} is not the current ${this.token}` };
+      return undefined;
+    };
+    const record = (run: RunRecord, token: number, what: string) => {
+      this.runs.set(run.service, structuredClone(run));
+      this.writes.push({ by: name, token, what });
+    };
+    return {
+      isLeader: () => this.leader === name,
+      leaderSignal: () => this.terms.get(name)?.signal ?? AbortSignal.abort(),
+      fencingToken: async () => this.token,
+      commit: async (step, run) => {
+        const refused = refuse(step.token);
+        if (refused) return refused;
+        record(run, step.token, `commit ${step.step}`);
+        return { ok: true };
+      },
+      publish: async (run, token, move) => {
+        const refused = refuse(token);
+        if (refused) return refused;
+        record(run, token, move ? `publish ${run.status} + active ${move.host}` : `publish ${run.status}`);
+        if (move) this.active.set(move.service, move.host);
+        return { ok: true };
+      },
+      runs: async () => [...this.runs.values()].map((run) => structuredClone(run)),
+      onLeadership: (listener) => {
+        this.listeners.add(listener);
+        return () => this.listeners.delete(listener);
+      },
+      status: () => ({ coordination: "etcd", leader: this.leader, isLeader: this.leader === name, token: this.token }),
+    };
+  }
 }

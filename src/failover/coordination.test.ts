@@ -1,0 +1,97 @@
+// Runs under a coordinator shared by several agents (SharedTerms, the unit tests' stand-in for etcd):
+// each step's guard carries the run as journaled, the switch publishes the active host with it, a
+// leader whose term ends mid-step performs no further step (not even a rollback of DNS), and the next
+// leader, on another store, adopts the published run and finishes it.
+import { describe, expect, test } from "vitest";
+import { readActiveHost } from "./active-host.js";
+import type { StepActions } from "./execute.js";
+import { openStore } from "../store/db.js";
+import { fakeActions, harness, SharedTerms } from "./test-fixture.js";
+import type { Failovers } from "./failovers.js";
+
+function planned(failovers: Failovers) {
+  const result = failovers.plan({ service: "hs", kind: "failover", force: false, reason: "test" });
+  if (!result.ok) throw new Error(result.message);
+  return result.plan;
+}
+
+describe("a run under a shared coordinator", () => {
+  test("each step's commit carries the run with that step starting; the switch publishes the new active host", async () => {
+    const h = harness();
+    const terms = new SharedTerms();
+    terms.elect("a1");
+    const failovers = h.failovers({ coordinator: terms.coordinator("a1") });
+    const result = await failovers.run(planned(failovers));
+    expect(result.status).toBe("done");
+    expect(terms.writes.map((write) => write.what)).toEqual([
+      "commit fence", "publish running", "commit check-replica", "publish running", "commit promote", "publish running",
+      "commit verify", "publish running", "commit switch", "publish running + active spare", "commit notify", "publish done",
+    ]);
+    expect(terms.active.get("hs")).toBe("spare");
+    expect(terms.runs.get("hs")?.status).toBe("done");
+  });
+
+  test("a follower's run is refused before its first step", async () => {
+    const h = harness();
+    const terms = new SharedTerms();
+    terms.elect("a2");
+    const failovers = h.failovers({ coordinator: terms.coordinator("a1") });
+    const result = await failovers.run(planned(failovers));
+    expect(result.status).toBe("fenced");
+    expect(result.summary).toMatch(/a2 leads/);
+    expect(h.world.log).toEqual([]);
+  });
+
+  test("the term ends during promote: the step is aborted, nothing after it runs, DNS is not touched, the new leader finishes", async () => {
+    const h = harness();
+    const terms = new SharedTerms();
+    terms.elect("a1");
+    const real = fakeActions(h.world);
+    let aborted = false;
+    const hanging: StepActions = {
+      ...real,
+      run: (step, ctx) => step.name !== "promote" ? real.run(step, ctx) : new Promise((resolve) => ctx.signal.addEventListener("abort", () => {
+        aborted = true;
+        resolve({ status: "failed", reason: "aborted", output: "promote cut short" });
+      })),
+    };
+    const first = h.failovers({ coordinator: terms.coordinator("a1"), actions: hanging });
+    const running = first.run(planned(first));
+    await h.clock.advance(10);
+    expect(terms.runs.get("hs")?.steps.at(-1)).toMatchObject({ step: "promote", status: "started" });
+
+    terms.elect("a2");
+    const result = await running;
+    expect(aborted).toBe(true);
+    expect(result.status).toBe("fenced");
+    expect(h.world.log).toEqual(["fence", "check-replica"]);
+    expect(h.world.dns).toBe("10.0.0.1");
+    expect(terms.writes.filter((write) => write.by === "a1" && write.token === 2)).toEqual([]);
+
+    // a2 is another agent: its own store, the run adopted from what a1 published.
+    const other = openStore(":memory:");
+    const second = h.failovers({ coordinator: terms.coordinator("a2"), store: other });
+    const [resumed] = await second.resume();
+    expect(resumed?.status).toBe("done");
+    expect(h.world.log).toEqual(["fence", "check-replica", "promote", "verify", "switch", expect.stringMatching(/^notify:done:/)]);
+    expect(h.world.dns).toBe("10.0.0.2");
+    expect(readActiveHost(other, "hs")).toBe("spare");
+    expect(terms.runs.get("hs")).toMatchObject({ status: "done", token: 2 });
+    expect(second.journal.list()).toHaveLength(1);
+    // a1's journal says how its run ended; etcd's copy is what a2 finished.
+    expect(first.journal.list()[0]?.status).toBe("fenced");
+  });
+
+  test("adopting the same run twice updates the journal's copy instead of adding one", async () => {
+    const h = harness();
+    const terms = new SharedTerms();
+    terms.elect("a1");
+    const failovers = h.failovers({ coordinator: terms.coordinator("a1") });
+    await failovers.run(planned(failovers));
+    const record = terms.runs.get("hs")!;
+    const id = failovers.journal.adopt(record);
+    expect(failovers.journal.adopt(record)).toBe(id);
+    expect(failovers.journal.list()).toHaveLength(1);
+    expect(failovers.journal.get(id)?.steps).toHaveLength(record.steps.length);
+  });
+});
