@@ -40,10 +40,10 @@ interface Agent {
   kill(): Promise<void>;
 }
 
-async function agent(name: string, prefix: string, log: Log, options: { endpoints?: string[]; periodMs?: number } = {}): Promise<Agent> {
+async function agent(name: string, prefix: string, log: Log, options: { endpoints?: string[]; periodMs?: number; wall?: () => number } = {}): Promise<Agent> {
   const client = new EtcdClient({ endpoints: options.endpoints ?? cluster.endpoints, timeoutMs: 1_000 });
   const session = await startSession({ etcd: client, prefix, name, ttlMs: TTL_MS, card: { version: "test", startedAt: Date.now() }, onError: () => {} });
-  const coordinator = new EtcdCoordinator({ session, onError: () => {}, ...(options.periodMs ? { periodMs: options.periodMs } : {}) });
+  const coordinator = new EtcdCoordinator({ session, onError: () => {}, ...(options.periodMs ? { periodMs: options.periodMs } : {}), ...(options.wall ? { wall: options.wall } : {}) });
   coordinator.onLeadership((event) => log.push(`${name} ${event.leading ? "leads" : "stops"} token=${event.token}: ${event.reason}`));
   await coordinator.start();
   let stopped = false;
@@ -209,6 +209,24 @@ describe.skipIf(!available)("leadership on a real 3-member etcd", () => {
     expect(expired).toBeGreaterThan(demoted);
     expect(term.aborted).toBe(true);
     expect(a1.coordinator.isLeader()).toBe(false);
+  }, 120_000);
+
+  test("a wall clock jump pauses acting (TILT) until a renewal and a fresh read confirm the leadership; the token stays", async () => {
+    const prefix = `/t${++prefixes}`;
+    const log: Log = [];
+    let offset = 0;
+    const a1 = await agent("a1", prefix, log, { wall: () => Date.now() + offset });
+    expect(a1.coordinator.isLeader()).toBe(true);
+    const token = await a1.coordinator.fencingToken();
+    const term = a1.coordinator.leaderSignal();
+    offset = 3_600_000;
+    await until("a1 to pause", () => log.some((line) => line.startsWith("a1 stops")));
+    expect(log.find((line) => line.startsWith("a1 stops"))).toMatch(/wall clock jumped by \d+ ms: acting is paused/);
+    expect(term.aborted).toBe(true);
+    await until("a1 to act again", () => a1.coordinator.isLeader());
+    expect(log.at(-1)).toMatch(/^a1 leads .*still ours/);
+    expect(await a1.coordinator.fencingToken()).toBe(token);
+    expect(a1.coordinator.leaderSignal().aborted).toBe(false);
   }, 120_000);
 
   test("leader 1 crashes after promote; leader 2 adopts the run from etcd and finishes it; leader 1 never writes again", async () => {
