@@ -14,10 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeObservation, observationKey } from "../../src/coord/observations.js";
 import { ensureBuilt, waitFor } from "./agent-harness.js";
 import {
-  readEtcdRuns, readJournal, readLeader, recordDns, startAgentLab, startLabAgent, writeAgentConfig,
+  leaderTerms, readEtcdRuns, readJournal, readLeader, recordDns, startAgentLab, startLabAgent, writeAgentConfig,
   type AgentLab, type RunningAgent,
 } from "./helpers/agent-lab.js";
 import { requireBinaries } from "./helpers/binaries.js";
+import type { LabProcess } from "./helpers/netns.js";
 import {
   Coverage, checkInvariants, describeEvent, generateSchedule, runSchedule, scheduleSeed,
   type ChaosEvent, type ChaosTarget, type ExecutedEvent, type Violation,
@@ -32,6 +33,14 @@ const available = requireBinaries("etcd-server", "etcd") && requireBinaries("bin
 
 let env: AgentLab;
 const agents = new Map<string, RunningAgent>();
+/** Every process each agent has run, for its leadership terms. */
+const processes = new Map<string, LabProcess[]>(AGENTS.map((name) => [name, []]));
+
+function launch(name: string): void {
+  const agent = startLabAgent(env, name, configs.get(name)!);
+  agents.set(name, agent);
+  processes.get(name)!.push(agent.process);
+}
 const configs = new Map<string, ReturnType<typeof writeAgentConfig>>();
 /** Agents found exited after a schedule (not killed by it), with their last words. */
 const exits: string[] = [];
@@ -42,7 +51,7 @@ beforeAll(async () => {
   env = await startAgentLab(AGENTS);
   for (const name of AGENTS) {
     configs.set(name, writeAgentConfig(env, SCENARIO, name, { ttl: "3s", quorum: 2 }));
-    agents.set(name, startLabAgent(env, name, configs.get(name)!));
+    launch(name);
   }
 }, 240_000);
 
@@ -64,7 +73,7 @@ const target: ChaosTarget = {
       case "pause-agent": return void agents.get(event.agent)!.process.signal("SIGSTOP");
       case "resume-agent": return void agents.get(event.agent)!.process.signal("SIGCONT");
       case "kill-agent": return void (await agents.get(event.agent)!.process.kill());
-      case "restart-agent": return void agents.set(event.agent, startLabAgent(env, event.agent, configs.get(event.agent)!));
+      case "restart-agent": return launch(event.agent);
       case "pause-etcd": return void env.etcd.members[event.member]!.pause();
       case "resume-etcd": return void env.etcd.members[event.member]!.resume();
       case "fail-service": {
@@ -154,7 +163,8 @@ describe.skipIf(!available)(`${SCHEDULES} randomized schedules of partitions, pa
         const firstInWindow = dns.samples.findIndex((sample) => sample.at >= since);
         const samples = firstInWindow < 0 ? dns.samples.slice(-1) : dns.samples.slice(Math.max(0, firstInWindow - 1)).filter((sample) => sample.at <= until);
         const failures = executed.filter((item) => item.failedHost).map((item) => ({ at: item.at, host: item.failedHost! }));
-        const verdict = checkInvariants({ addresses: env.addresses, dns: samples, failures, runs });
+        const terms = AGENTS.flatMap((name) => leaderTerms(name, processes.get(name)!));
+        const verdict = checkInvariants({ addresses: env.addresses, dns: samples, failures, runs, terms });
         verdict.violations.push(...liveness);
         coverage.add(executed, verdict);
         if (verdict.violations.length > 0) {

@@ -15,7 +15,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, waitFor } from "./agent-harness.js";
 import {
-  readEtcdRuns, readJournal, readLeader, recordDns, startAgentLab, startLabAgent, writeAgentConfig,
+  leaderTerms, readEtcdRuns, readJournal, readLeader, recordDns, startAgentLab, startLabAgent, writeAgentConfig,
   type AgentLab, type AgentOptions, type RunningAgent,
 } from "./helpers/agent-lab.js";
 import { requireBinaries } from "./helpers/binaries.js";
@@ -67,7 +67,8 @@ async function startScenario(scenario: string, options: AgentOptions = {}) {
   }, 60_000));
   const byName = (name: string) => agents.find((agent) => agent.name === name)!;
   const journals = (since = 0): JournalRun[] => agents.flatMap((agent) => readJournal(agent.name, agent.dataDir, since));
-  return { byName, journals, leader: async () => (await readLeader(env, scenario))! };
+  const terms = () => agents.flatMap((agent) => leaderTerms(agent.name, [agent.process]));
+  return { byName, journals, terms, leader: async () => (await readLeader(env, scenario))! };
 }
 
 describe.skipIf(!available)("three agents on etcd, partitioned for real", () => {
@@ -95,7 +96,7 @@ describe.skipIf(!available)("three agents on etcd, partitioned for real", () => 
 
   it("(b) the leader cut from etcd mid-failover: a new leader with a greater token finishes; the old one acts no more", async () => {
     const ttlMs = 3_000;
-    const { byName, journals, leader } = await startScenario("b", { ttl: "3s", promote: ["sleep", "6"], promoteTimeout: "30s" });
+    const { byName, journals, terms, leader } = await startScenario("b", { ttl: "3s", promote: ["sleep", "6"], promoteTimeout: "30s" });
     const old = await leader();
     const dns = recordDns(env);
     const failedAt = Date.now();
@@ -113,6 +114,9 @@ describe.skipIf(!available)("three agents on etcd, partitioned for real", () => 
     await sleep(2_000);
     await dns.stop();
 
+    // The old leader said it stopped leading (its log), while still running.
+    expect(byName(old.name).process.running()).toBe(true);
+    expect(terms().find((term) => term.agent === old.name && term.token === old.token)?.to).toBeDefined();
     const oldRuns = readJournal(old.name, byName(old.name).dataDir).filter((run) => run.token === old.token);
     expect(oldRuns.length).toBeGreaterThan(0);
     // Everything the old leader did, it began before its lease could have run out.
@@ -124,14 +128,14 @@ describe.skipIf(!available)("three agents on etcd, partitioned for real", () => 
     await env.nodes.get(old.name)!.heal();
     const verdict = checkInvariants({
       addresses: env.addresses, dns: dns.samples, failures: [{ at: failedAt, host: "primary" }],
-      runs: [...journals(), ...(await readEtcdRuns(env, "b"))],
+      runs: [...journals(), ...(await readEtcdRuns(env, "b"))], terms: terms(),
     });
     expect(verdict.violations).toEqual([]);
     expect(verdict.dnsFailovers).toBe(1);
   }, 300_000);
 
   it("(c) the leader killed with the primary: another agent takes over and fails the service over once", async () => {
-    const { journals, leader } = await startScenario("c");
+    const { journals, terms, leader } = await startScenario("c");
     const old = await leader();
     const dns = recordDns(env);
     const failedAt = Date.now();
@@ -150,13 +154,13 @@ describe.skipIf(!available)("three agents on etcd, partitioned for real", () => 
     expect(new Set(done.map((run) => run.key)).size).toBe(1);
     expect(done.map((run) => run.agent)).toContain(successor.name);
     expect(done.map((run) => run.agent)).not.toContain(old.name);
-    const verdict = checkInvariants({ addresses: env.addresses, dns: dns.samples, failures: [{ at: failedAt, host: "primary" }], runs: [...runs, ...(await readEtcdRuns(env, "c"))] });
+    const verdict = checkInvariants({ addresses: env.addresses, dns: dns.samples, failures: [{ at: failedAt, host: "primary" }], runs: [...runs, ...(await readEtcdRuns(env, "c"))], terms: terms() });
     expect(verdict.violations).toEqual([]);
     expect(verdict.dnsFailovers).toBe(1);
   }, 300_000);
 
   it("(d) an etcd member stopped with SIGSTOP (the raft leader): the failover still happens", async () => {
-    const { journals } = await startScenario("d");
+    const { journals, terms } = await startScenario("d");
     const raftLeader = await etcdRaftLeader();
     const dns = recordDns(env);
     raftLeader.pause();
@@ -168,7 +172,7 @@ describe.skipIf(!available)("three agents on etcd, partitioned for real", () => 
     raftLeader.resume();
     const runs = journals();
     expect(new Set(runs.filter((run) => run.status === "done").map((run) => run.key)).size).toBe(1);
-    const verdict = checkInvariants({ addresses: env.addresses, dns: dns.samples, failures: [{ at: failedAt, host: "primary" }], runs: [...runs, ...(await readEtcdRuns(env, "d"))] });
+    const verdict = checkInvariants({ addresses: env.addresses, dns: dns.samples, failures: [{ at: failedAt, host: "primary" }], runs: [...runs, ...(await readEtcdRuns(env, "d"))], terms: terms() });
     expect(verdict.violations).toEqual([]);
   }, 300_000);
 });

@@ -24,7 +24,7 @@ import { storePathIn } from "../../../src/store/data-dir.js";
 import { openStore } from "../../../src/store/db.js";
 import { ROOT } from "../agent-harness.js";
 import { findBinary } from "./binaries.js";
-import type { DnsSample, JournalRun } from "./chaos.js";
+import type { DnsSample, JournalRun, LeaderTerm } from "./chaos.js";
 import { startEtcdCluster, type EtcdCluster } from "./etcd.js";
 import { freePort } from "./free-port.js";
 import { namedOptions } from "./named.js";
@@ -245,4 +245,33 @@ export function recordDns(env: AgentLab, everyMs = 200): { samples: DnsSample[];
       await loop;
     },
   };
+}
+
+/**
+ * An agent's terms as leader from its processes' logs (oldest first): each `leadership` line with
+ * leading: true opens a term with its token, the next one closes it; a process that died closes its open
+ * term at its death. A SIGSTOPped leader's term runs on until it wakes and says it stopped leading.
+ */
+export function leaderTerms(agent: string, processes: LabProcess[]): LeaderTerm[] {
+  const terms: LeaderTerm[] = [];
+  for (const proc of processes) {
+    let open: LeaderTerm | undefined;
+    for (const line of proc.logs) {
+      if (line.event !== "leadership") continue;
+      const at = Date.parse(String(line.time));
+      if (open) {
+        open.to = at;
+        open = undefined;
+      }
+      if (line.leading === true) {
+        // The logger redacts any field named "token" (it guards secrets), so the message carries it too.
+        const token = typeof line.token === "number" ? line.token : Number(/token (\d+)/.exec(String(line.msg))?.[1]);
+        if (!Number.isFinite(token)) throw new Error(`${agent}'s leadership log line names no token: ${JSON.stringify(line)}`);
+        open = { agent, token, from: at, to: undefined };
+        terms.push(open);
+      }
+    }
+    if (open) open.to = proc.endedAt();
+  }
+  return terms;
 }

@@ -113,6 +113,41 @@ describe("the invariant checker", () => {
     expect(violations[0]!.message).toMatch(/switch of run a1#1 \(a1, token 7.*started after fence of run a2#1 \(a2, token 9/);
   });
 
+  it("with leadership terms: a successor's adopted copy of a step (its own token, a few ms off) is not its act", () => {
+    const history = healthy();
+    const promote = { step: "promote", attempt: 1, startedAt: T0 + 3_000 };
+    history.runs = [
+      run({ agent: "a1", token: 7, status: "fenced", steps: [{ ...promote, status: "done", finishedAt: T0 + 4_000 }] }),
+      // a2 adopted the run from etcd (stamped at commit, 5 ms earlier) and retokened it, then finished it.
+      run({ agent: "a2", token: 9, steps: [{ ...promote, startedAt: promote.startedAt - 5, status: "started", finishedAt: undefined }, ...steps(T0 + 8_000, ["promote", "switch"])] }),
+    ];
+    history.terms = [{ agent: "a1", token: 7, from: T0 + 2_000, to: T0 + 4_100 }, { agent: "a2", token: 9, from: T0 + 7_500, to: undefined }];
+    expect(checkInvariants(history).violations).toEqual([]);
+    // Without the terms the copy looks like a2 acting under token 9 before a1's step under 7: caught.
+    delete history.terms;
+    expect(checkInvariants(history).violations.map((v) => v.invariant)).toEqual(["fencing-order"]);
+  });
+
+  it("with leadership terms: catches a step journaled outside every term of its agent, and takes the term's token", () => {
+    const history = healthy();
+    history.runs = [
+      run({ agent: "a1", token: 7, status: "fenced", steps: steps(T0 + 3_000, ["fence", "promote"]) }),
+      run({ agent: "a1", key: "a1#2", token: 7, status: "fenced", startedAt: T0 + 6_000, steps: steps(T0 + 6_000, ["switch"]) }),
+    ];
+    history.terms = [{ agent: "a1", token: 7, from: T0 + 2_000, to: T0 + 5_000 }];
+    expect(checkInvariants(history).violations).toEqual([expect.objectContaining({ invariant: "fencing-term", message: expect.stringMatching(/a1 journaled switch \(attempt 1\) of run a1#2 at .* while not leading/) })]);
+
+    // A run retokened to 9 after a1 led again: its steps under the first term still hold 7, so a2's
+    // token-8 step between the terms is in order.
+    const retokened = healthy();
+    retokened.runs = [
+      run({ agent: "a1", token: 9, steps: [...steps(T0 + 3_000, ["fence"]), ...steps(T0 + 9_000, ["promote", "switch"])] }),
+      run({ agent: "a2", key: "a2#1", token: 8, status: "fenced", startedAt: T0 + 6_000, steps: steps(T0 + 6_000, ["fence"]) }),
+    ];
+    retokened.terms = [{ agent: "a1", token: 7, from: T0 + 2_000, to: T0 + 4_000 }, { agent: "a2", token: 8, from: T0 + 5_000, to: T0 + 7_000 }, { agent: "a1", token: 9, from: T0 + 8_000, to: undefined }];
+    expect(checkInvariants(retokened).violations).toEqual([]);
+  });
+
   it("treats a step its agent died in as an instant at its start", () => {
     const history = healthy();
     history.runs = [

@@ -23,8 +23,16 @@
 // - fencing-overlap: no two journaled steps holding different fencing tokens overlap in time;
 // - fencing-order: no step holding token t starts after a step holding a greater token started (a
 //   deposed leader acting after its successor).
-// Steps copied between journals (a run resumed from etcd carries its earlier steps) are counted once.
-// An unfinished step (its agent died in it) spans [startedAt, startedAt].
+// - fencing-term (when the agents' leadership terms are known, from their "leadership" log lines): a
+//   step an agent journaled is its own only if it started during one of its terms, and then it holds
+//   that term's token; a step outside every term of its agent must be a copy of another agent's own
+//   step (same service, step and attempt, started within COPY_SLACK_MS), or it is an agent acting
+//   while not leading.
+// Why terms: a journal cannot say which token a step ran under. A new leader adopts a run from etcd
+// with its earlier steps and retokens the run, so the copied steps show the adopter's token (and the
+// copy's start can differ by a few ms: etcd's copy is stamped at commit, the local row just after).
+// Without terms (synthetic histories), each step holds its run's token and identical steps count once.
+// An unfinished step (its agent died in it) spans [startedAt, startedAt]; "etcd" runs are copies only.
 
 export type EventKind =
   | "partition-service"
@@ -262,16 +270,26 @@ export interface JournalRun {
   steps: JournalStep[];
 }
 
+/** An agent's time as leader, from its log: "leading (token T)" until it stopped leading or died. */
+export interface LeaderTerm {
+  agent: string;
+  token: number;
+  from: number;
+  /** undefined: still leading when the history was taken. */
+  to: number | undefined;
+}
+
 export interface ChaosHistory {
   /** host name → the address the record holds while that host is active. */
   addresses: Record<string, string>;
   dns: DnsSample[];
   failures: InducedFailure[];
   runs: JournalRun[];
+  terms?: LeaderTerm[];
 }
 
 /** "liveness" is not checked here: the test adds it when the lab does not settle after a schedule. */
-export type Invariant = "dns-answer" | "dns-failover-per-failure" | "run-per-failure" | "fencing-overlap" | "fencing-order" | "liveness";
+export type Invariant = "dns-answer" | "dns-failover-per-failure" | "run-per-failure" | "fencing-overlap" | "fencing-order" | "fencing-term" | "liveness";
 
 export interface Violation {
   invariant: Invariant;
@@ -354,30 +372,60 @@ function checkRuns(history: ChaosHistory, violations: Violation[]): number {
 interface TimedStep {
   agent: string;
   key: string;
+  service: string;
   token: number;
   step: string;
+  attempt: number;
   from: number;
   to: number;
 }
 
-/** Every step once: a step copied into another journal keeps the token of the journal that ran it first. */
-function distinctSteps(runs: JournalRun[]): TimedStep[] {
+/** A copy's start may differ from the original's by this much (commit time vs the local row). */
+export const COPY_SLACK_MS = 250;
+/** A step may start this long after its agent logged the end of its term (commit, then the local row). */
+export const TERM_SLACK_MS = 250;
+
+/** Without terms: every step once, holding its run's token; identical copies keep the lowest token. */
+function stepsByRunToken(runs: JournalRun[]): TimedStep[] {
   const byIdentity = new Map<string, TimedStep>();
   for (const run of runs) {
+    if (run.agent === "etcd") continue;
     for (const step of run.steps) {
       const identity = `${run.service}|${step.step}|${step.attempt}|${step.startedAt}`;
-      const timed = { agent: run.agent, key: run.key, token: run.token, step: step.step, from: step.startedAt, to: step.finishedAt ?? step.startedAt };
+      const timed = { agent: run.agent, key: run.key, service: run.service, token: run.token, step: step.step, attempt: step.attempt, from: step.startedAt, to: step.finishedAt ?? step.startedAt };
       const seen = byIdentity.get(identity);
       if (!seen || timed.token < seen.token) byIdentity.set(identity, timed);
     }
   }
-  return [...byIdentity.values()].sort((a, b) => a.from - b.from);
+  return [...byIdentity.values()];
+}
+
+/** With terms: each agent's own steps holding their term's token; a step outside its agent's terms must be a copy. */
+function stepsByTerm(runs: JournalRun[], terms: LeaderTerm[], violations: Violation[]): TimedStep[] {
+  const termOf = (agent: string, at: number) => terms.find((term) => term.agent === agent && term.from <= at && at <= (term.to ?? Infinity) + TERM_SLACK_MS);
+  const own: TimedStep[] = [];
+  const strays: Array<{ run: JournalRun; step: JournalStep }> = [];
+  for (const run of runs) {
+    if (run.agent === "etcd") continue;
+    for (const step of run.steps) {
+      const term = termOf(run.agent, step.startedAt);
+      if (term) own.push({ agent: run.agent, key: run.key, service: run.service, token: term.token, step: step.step, attempt: step.attempt, from: step.startedAt, to: step.finishedAt ?? step.startedAt });
+      else strays.push({ run, step });
+    }
+  }
+  for (const { run, step } of strays) {
+    const original = own.some((mine) => mine.agent !== run.agent && mine.service === run.service && mine.step === step.step && mine.attempt === step.attempt && Math.abs(mine.from - step.startedAt) <= COPY_SLACK_MS);
+    if (!original) {
+      violations.push({ invariant: "fencing-term", message: `${run.agent} journaled ${step.step} (attempt ${step.attempt}) of run ${run.key} at ${iso(step.startedAt)} while not leading, and no other agent's journal holds it as its own` });
+    }
+  }
+  return own;
 }
 
 const describeStep = (step: TimedStep) => `${step.step} of run ${step.key} (${step.agent}, token ${step.token}, ${iso(step.from)}–${iso(step.to)})`;
 
 function checkFencing(history: ChaosHistory, violations: Violation[]): void {
-  const steps = distinctSteps(history.runs);
+  const steps = (history.terms ? stepsByTerm(history.runs, history.terms, violations) : stepsByRunToken(history.runs)).sort((a, b) => a.from - b.from);
   for (let i = 0; i < steps.length; i++) {
     for (let j = i + 1; j < steps.length && steps[j]!.from <= steps[i]!.to; j++) {
       const [a, b] = [steps[i]!, steps[j]!];

@@ -43,6 +43,8 @@ export interface LabProcess {
   readonly logs: Array<Record<string, unknown>>;
   /** Resolves with the exit code (or the signal's name) once it ended. */
   readonly exited: Promise<number | string>;
+  /** Wall time it was seen to end; undefined while running. */
+  endedAt(): number | undefined;
   running(): boolean;
   signal(name: NodeJS.Signals): void;
   /** SIGKILL (after SIGCONT, since a stopped process cannot die before it runs) and wait. */
@@ -161,7 +163,11 @@ function trackProcess(argv: string[], options: { env?: Record<string, string>; c
   });
   child.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
   child.on("error", (error) => (out += `\nspawn ${argv[0]} failed: ${error.message}`));
-  const exited = new Promise<number | string>((done) => child.once("exit", (code, signal) => done(code ?? signal ?? "unknown")));
+  let endedAt: number | undefined;
+  const exited = new Promise<number | string>((done) => child.once("exit", (code, signal) => {
+    endedAt = Date.now();
+    done(code ?? signal ?? "unknown");
+  }));
   const running = () => child.exitCode === null && child.signalCode === null && child.pid !== undefined;
   const proc: LabProcess = {
     child,
@@ -169,6 +175,7 @@ function trackProcess(argv: string[], options: { env?: Record<string, string>; c
     output: () => out,
     logs,
     exited,
+    endedAt: () => endedAt,
     running,
     signal: (name) => {
       if (running()) child.kill(name);
