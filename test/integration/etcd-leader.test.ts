@@ -4,7 +4,9 @@
 // fencing token; a deposed leader's steps are refused by etcd; a leader cut from etcd stops acting before
 // etcd can expire its lease; and the next leader finishes a failover the previous one left unfinished,
 // while the previous one never writes again (checked over etcd's key history, by revision).
+import { writeFileSync } from "node:fs";
 import { createServer, connect, type Server, type Socket } from "node:net";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EtcdClient } from "../../src/coord/etcd-client.js";
@@ -18,7 +20,10 @@ import { Failovers } from "../../src/failover/failovers.js";
 import type { RunRecord } from "../../src/failover/journal.js";
 import { fakeActions, fixtureConfig, type FakeWorld } from "../../src/failover/test-fixture.js";
 import { openStore, type Store } from "../../src/store/db.js";
+import { ensureBuilt, getJson, startCli, stopAll, type RunningCli } from "./agent-harness.js";
 import { requireBinaries } from "./helpers/binaries.js";
+import { freePort } from "./helpers/free-port.js";
+import { makeTempDir } from "./helpers/temp-dir.js";
 import { startEtcdCluster, type EtcdCluster } from "./helpers/etcd.js";
 
 const available = requireBinaries("etcd-server", "etcd");
@@ -132,9 +137,11 @@ describe.skipIf(!available)("leadership on a real 3-member etcd", () => {
   beforeAll(async () => {
     cluster = await startEtcdCluster({ members: 3 });
     admin = new EtcdClient({ endpoints: cluster.endpoints, timeoutMs: 2_000 });
-  }, 60_000);
+    await ensureBuilt();
+  }, 300_000);
 
   afterAll(async () => {
+    await stopAll();
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
     await admin?.close();
     await cluster?.stop();
@@ -319,4 +326,65 @@ describe.skipIf(!available)("leadership on a real 3-member etcd", () => {
     for (const event of writes.filter((e) => e.kv.modRevision > handover)) expect((JSON.parse(event.kv.value) as { token: number }).token).toBe(token2);
     expect(writes.some((event) => (JSON.parse(event.kv.value) as { token: number }).token === token1)).toBe(true);
   }, 120_000);
+
+  test("two real agents: only the leader fails over, the follower mirrors the active host; kill -9 the leader and the follower leads with a higher token", async () => {
+    const prefix = `/t${++prefixes}`;
+    const dir = await makeTempDir("understudy-etcd-agents-");
+    cleanups.push(() => dir.stop());
+    const listen = async () => {
+      const server = createServer((socket) => socket.end());
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+      return { server, port: (server.address() as { port: number }).port };
+    };
+    const primary = await listen();
+    const standby = await listen();
+    const start = async (name: string) => {
+      const port = await freePort();
+      const file = join(dir.path, `${name}.yaml`);
+      writeFileSync(file, `version: 1
+hosts: { P: { address: 127.0.0.2 }, S: { address: 127.0.0.3 } }
+services:
+  app:
+    primary: P
+    standby: [S]
+    checks:
+      - { on: P, tcp: "127.0.0.1:${primary.port}", interval: 1s, timeout: 800ms, failure_threshold: 2 }
+      - { on: S, tcp: "127.0.0.1:${standby.port}", interval: 1s, timeout: 800ms, failure_threshold: 2 }
+    failover: { mode: automatic }
+agents:
+  name: ${name}
+  listen: "127.0.0.1:${port}"
+  grace: 0s
+  data_dir: ./${name}-state
+  coordination: { etcd: { endpoints: [${cluster.endpoints.map((e) => `"${e}"`).join(", ")}], prefix: "${prefix}", ttl: 3s } }
+`);
+      return { name, base: `http://127.0.0.1:${port}`, cli: startCli(["agent", "--config", file]) };
+    };
+    type Coordination = { coordination?: { coordination: string; leader?: string; isLeader: boolean; token: number } };
+    const coordination = async (agent: { base: string }) => (await getJson<Coordination>(`${agent.base}/api/status`).catch(() => ({} as Coordination))).coordination;
+    const events = (cli: RunningCli, event: string) => cli.logs.filter((line) => line.event === event);
+
+    const a1 = await start("a1");
+    const led = await until("a1 to lead", async () => { const c = await coordination(a1); return c?.isLeader ? c : undefined; }, 60_000);
+    expect(led).toMatchObject({ coordination: "etcd", leader: "a1" });
+    const a2 = await start("a2");
+    expect(await until("a2 to follow a1", async () => { const c = await coordination(a2); return c?.leader === "a1" ? c : undefined; }, 60_000)).toMatchObject({ isLeader: false });
+
+    await new Promise((resolve) => primary.server.close(resolve));
+    await until("a1's failover to end", () => events(a1.cli, "failover.end")[0], 60_000);
+    expect(events(a1.cli, "failover.end")[0]).toMatchObject({ status: "done" });
+    await until("a2 to follow the move", () => events(a2.cli, "failover.followed")[0], 30_000);
+    expect(events(a2.cli, "failover.start")).toEqual([]);
+    expect(JSON.parse((await admin.get(`${prefix}/active/app`))!.value)).toMatchObject({ host: "S", by: "a1", token: led.token });
+
+    a1.cli.signal("SIGKILL");
+    const taken = await until("a2 to lead", async () => { const c = await coordination(a2); return c?.isLeader ? c : undefined; }, 60_000);
+    expect(taken.token).toBeGreaterThan(led.token);
+    expect(events(a2.cli, "leadership").at(-1)).toMatchObject({ leading: true });
+    // The new leader does not fail over again: the service already runs on the standby.
+    expect(events(a2.cli, "failover.start")).toEqual([]);
+    a2.cli.signal("SIGTERM");
+    expect(await a2.cli.exited).toBe(0);
+  }, 240_000);
 });
