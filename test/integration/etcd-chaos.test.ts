@@ -150,7 +150,7 @@ describe.skipIf(!available)(`${SCHEDULES} randomized schedules of partitions, pa
     try {
       for (let index = 0; index < SCHEDULES; index++) {
         const seed = scheduleSeed(RUN_SEED, index);
-        const schedule = generateSchedule(seed, { agents: AGENTS, etcdMembers: 3, quorum: 2, minEvents: 3, maxEvents: 6, minGapMs: 300, maxGapMs: 900 });
+        const schedule = generateSchedule(seed, { agents: AGENTS, etcdMembers: 3, quorum: 2, minEvents: 3, maxEvents: 6, minGapMs: 300, maxGapMs: 1_200, minHoldMs: 1_000, maxHoldMs: 3_000 });
         const since = Date.now();
         const executed = await runSchedule(schedule, target);
         const liveness = await settle(since, executed);

@@ -65,6 +65,8 @@ export interface PlannedEvent {
 export interface Schedule {
   seed: number;
   events: PlannedEvent[];
+  /** How long the last event's damage stands before the settle events (long enough to be acted on). */
+  holdMs: number;
   /** Undo whatever is still broken at the end (all but an open service failure). */
   settle: ChaosEvent[];
 }
@@ -79,6 +81,9 @@ export interface ScheduleOptions {
   /** Gap between events (default 300–1,200 ms). */
   minGapMs?: number;
   maxGapMs?: number;
+  /** The hold after the last event (default 1,000–3,000 ms). */
+  minHoldMs?: number;
+  maxHoldMs?: number;
 }
 
 /** mulberry32: a seed gives the same schedule on every run and machine; floats in [0, 1). */
@@ -163,7 +168,7 @@ class LabModel {
 /** Weights favour the faults the issue names; the undoing events follow from the model. */
 const WEIGHTS: Record<EventKind, number> = {
   "partition-service": 3, "partition-etcd": 3, heal: 2, "pause-agent": 2, "resume-agent": 2, "kill-agent": 2,
-  "restart-agent": 2, "fail-service": 3, "restore-service": 1, "pause-etcd": 1, "resume-etcd": 1,
+  "restart-agent": 2, "fail-service": 5, "restore-service": 1, "pause-etcd": 1, "resume-etcd": 1,
 };
 
 export function generateSchedule(seed: number, options: ScheduleOptions): Schedule {
@@ -194,7 +199,7 @@ export function generateSchedule(seed: number, options: ScheduleOptions): Schedu
     events.push({ atMs: at, event });
     at += between(options.minGapMs ?? 300, options.maxGapMs ?? 1_200);
   }
-  return { seed, events, settle: model.settle() };
+  return { seed, events, holdMs: between(options.minHoldMs ?? 1_000, options.maxHoldMs ?? 3_000), settle: model.settle() };
 }
 
 export function describeEvent(event: ChaosEvent): string {
@@ -215,7 +220,7 @@ export interface ExecutedEvent {
   failedHost?: string;
 }
 
-/** Plays the events at their offsets (later if an event takes longer), then the settle events. */
+/** Plays the events at their offsets (later if an event takes longer), holds, then the settle events. */
 export async function runSchedule(schedule: Schedule, target: ChaosTarget, now: () => number = Date.now): Promise<ExecutedEvent[]> {
   const start = now();
   const executed: ExecutedEvent[] = [];
@@ -226,6 +231,7 @@ export async function runSchedule(schedule: Schedule, target: ChaosTarget, now: 
     const result = await target.apply(planned.event);
     executed.push({ at, event: planned.event, ...(result?.failedHost ? { failedHost: result.failedHost } : {}) });
   }
+  await new Promise((done) => setTimeout(done, schedule.holdMs));
   for (const event of schedule.settle) {
     const at = now();
     await target.apply(event);
