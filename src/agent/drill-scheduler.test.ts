@@ -1,4 +1,5 @@
-// Scheduled drills on a fake clock: off without drill.schedule; with one, a drill at each cron time.
+// Scheduled drills on a fake clock: off without drill.schedule; with one, a drill at each cron time, and
+// only while this agent leads (several agents on etcd).
 import { describe, expect, it } from "vitest";
 import type { ConfigDocument } from "../config/schema.js";
 import { FakeClock } from "../engine/clock.js";
@@ -10,12 +11,13 @@ function config(schedule: object | undefined): ConfigDocument {
   return { services: { app: schedule === undefined ? {} : { drill: { scenarios: {}, windows: [], schedule } } } } as unknown as ConfigDocument;
 }
 
-async function runFor(schedule: object | undefined, ms: number, start = Date.UTC(2026, 0, 5, 3, 0)) {
+async function runFor(schedule: object | undefined, ms: number, start = Date.UTC(2026, 0, 5, 3, 0), acting?: (at: number) => boolean) {
   const clock = new FakeClock(start);
   const store = openStore(":memory:");
   const ran: Array<{ at: string; service: string | undefined; scenario: string }> = [];
   const scheduler = startDrillScheduler({
     configFile: "unused.yaml", env: {}, clock, store, config: () => config(schedule), log: silentLogger(),
+    ...(acting ? { acting: () => acting(clock.now()) } : {}),
     drill: async (service, scenario) => void ran.push({ at: new Date(clock.now()).toISOString(), service, scenario }),
   });
   await clock.advance(ms);
@@ -34,6 +36,15 @@ describe("the agent's drill scheduler", () => {
     expect(ran).toEqual([
       { at: "2026-01-05T04:00:00.000Z", service: "app", scenario: "kill-host" },
       { at: "2026-01-06T04:00:00.000Z", service: "app", scenario: "kill-host" },
+    ]);
+  });
+
+  it("lets the due times pass while another agent leads, and drills again once this one leads", async () => {
+    const leadsFrom = Date.UTC(2026, 0, 6, 12, 0);
+    const ran = await runFor({ cron: "0 4 * * *", timezone: "UTC", scenario: "stop" }, 4 * 86_400_000, undefined, (at) => at >= leadsFrom);
+    expect(ran).toEqual([
+      { at: "2026-01-07T04:00:00.000Z", service: "app", scenario: "stop" },
+      { at: "2026-01-08T04:00:00.000Z", service: "app", scenario: "stop" },
     ]);
   });
 });
