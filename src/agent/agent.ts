@@ -276,6 +276,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       for (const key of ["listen", "data_dir", "name"] as const) {
         if (next.config.agents[key] !== config.agents[key]) log.warn({ event: "config.reload", key: `agents.${key}` }, `agents.${key} changed; it takes effect when the agent restarts`);
       }
+      if (JSON.stringify(next.config.agents.coordination) !== JSON.stringify(config.agents.coordination)) {
+        log.warn({ event: "config.reload", key: "agents.coordination" }, "agents.coordination changed; it takes effect when the agent restarts");
+      }
       const before = checkNames(topology);
       const after = checkNames(nextTopology);
       // Built before anything is stopped: a dispatcher that cannot be built refuses the reload.

@@ -20,7 +20,7 @@ import { Failovers } from "../../src/failover/failovers.js";
 import type { RunRecord } from "../../src/failover/journal.js";
 import { fakeActions, fixtureConfig, type FakeWorld } from "../../src/failover/test-fixture.js";
 import { openStore, type Store } from "../../src/store/db.js";
-import { ensureBuilt, getJson, startCli, stopAll, type RunningCli } from "./agent-harness.js";
+import { ensureBuilt, getJson, runCli, startCli, stopAll, type RunningCli } from "./agent-harness.js";
 import { requireBinaries } from "./helpers/binaries.js";
 import { freePort } from "./helpers/free-port.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
@@ -339,7 +339,7 @@ describe.skipIf(!available)("leadership on a real 3-member etcd", () => {
     };
     const primary = await listen();
     const standby = await listen();
-    const start = async (name: string) => {
+    const start = async (name: string, endpoints = cluster.endpoints, run = true) => {
       const port = await freePort();
       const file = join(dir.path, `${name}.yaml`);
       writeFileSync(file, `version: 1
@@ -357,19 +357,30 @@ agents:
   listen: "127.0.0.1:${port}"
   grace: 0s
   data_dir: ./${name}-state
-  coordination: { etcd: { endpoints: [${cluster.endpoints.map((e) => `"${e}"`).join(", ")}], prefix: "${prefix}", ttl: 3s } }
+  coordination: { etcd: { endpoints: [${endpoints.map((e) => `"${e}"`).join(", ")}], prefix: "${prefix}", ttl: 3s } }
 `);
-      return { name, base: `http://127.0.0.1:${port}`, cli: startCli(["agent", "--config", file]) };
+      return { name, file, base: `http://127.0.0.1:${port}`, cli: run ? startCli(["agent", "--config", file]) : undefined };
     };
     type Coordination = { coordination?: { coordination: string; leader?: string; isLeader: boolean; token: number } };
     const coordination = async (agent: { base: string }) => (await getJson<Coordination>(`${agent.base}/api/status`).catch(() => ({} as Coordination))).coordination;
-    const events = (cli: RunningCli, event: string) => cli.logs.filter((line) => line.event === event);
+    const events = (cli: RunningCli | undefined, event: string) => cli!.logs.filter((line) => line.event === event);
 
     const a1 = await start("a1");
     const led = await until("a1 to lead", async () => { const c = await coordination(a1); return c?.isLeader ? c : undefined; }, 60_000);
     expect(led).toMatchObject({ coordination: "etcd", leader: "a1" });
     const a2 = await start("a2");
     expect(await until("a2 to follow a1", async () => { const c = await coordination(a2); return c?.leader === "a1" ? c : undefined; }, 60_000)).toMatchObject({ isLeader: false });
+
+    // A person's `understudy failover` is fenced like an agent: it may not act while a1 leads.
+    const refused = await runCli(["failover", "app", "--config", a2.file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/a1 is the leader in etcd and only the leader acts: nothing was changed/);
+    // A dry run only plans: it needs no etcd at all.
+    const offline = await start("a3", [`http://127.0.0.1:${await freePort()}`], false);
+    const dry = await runCli(["failover", "app", "--dry-run", "--config", offline.file]);
+    expect(dry.stderr).toBe("");
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/dry run/);
 
     await new Promise((resolve) => primary.server.close(resolve));
     await until("a1's failover to end", () => events(a1.cli, "failover.end")[0], 60_000);
@@ -378,13 +389,13 @@ agents:
     expect(events(a2.cli, "failover.start")).toEqual([]);
     expect(JSON.parse((await admin.get(`${prefix}/active/app`))!.value)).toMatchObject({ host: "S", by: "a1", token: led.token });
 
-    a1.cli.signal("SIGKILL");
+    a1.cli!.signal("SIGKILL");
     const taken = await until("a2 to lead", async () => { const c = await coordination(a2); return c?.isLeader ? c : undefined; }, 60_000);
     expect(taken.token).toBeGreaterThan(led.token);
     expect(events(a2.cli, "leadership").at(-1)).toMatchObject({ leading: true });
     // The new leader does not fail over again: the service already runs on the standby.
     expect(events(a2.cli, "failover.start")).toEqual([]);
-    a2.cli.signal("SIGTERM");
-    expect(await a2.cli.exited).toBe(0);
+    a2.cli!.signal("SIGTERM");
+    expect(await a2.cli!.exited).toBe(0);
   }, 240_000);
 });
