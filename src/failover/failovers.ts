@@ -14,7 +14,7 @@ import { startRun, type ExecuteDeps, type RunResult, type StepActions } from "./
 import { checkGuards, type GuardRefusal } from "./guards.js";
 import { FailoverJournal } from "./journal.js";
 import { buildPlan, type Plan } from "./plan.js";
-import { resumeAll } from "./resume.js";
+import { resumeRun } from "./resume.js";
 
 export interface FailoversDeps {
   store: Store;
@@ -47,6 +47,7 @@ export type Planned = { ok: true; plan: Plan; refusals: GuardRefusal[] } | { ok:
 export class Failovers {
   readonly journal: FailoverJournal;
   private readonly running = new Map<string, Promise<RunResult>>();
+  private resuming: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: FailoversDeps) {
     this.journal = new FailoverJournal(deps.store);
@@ -122,11 +123,28 @@ export class Failovers {
     return run;
   }
 
-  /** Brings every run a crash (or a lost leader) left unfinished to a consistent end (see resume.ts). */
-  async resume(): Promise<RunResult[]> {
+  /**
+   * Brings every run a crash (or a lost leader) left unfinished to a consistent end (see resume.ts).
+   * One resume at a time (leadership can come and go quickly); a resumed run counts as running, so
+   * neither a new run nor a second resume of its service starts beside it.
+   */
+  resume(): Promise<RunResult[]> {
+    const next = this.resuming.then(() => this.resumeOnce());
+    this.resuming = next.catch(() => undefined);
+    return next;
+  }
+
+  private async resumeOnce(): Promise<RunResult[]> {
     const busy = (service: string) => this.running.has(service);
     for (const record of await this.deps.coordinator.runs()) if (!busy(record.service)) this.journal.adopt(record);
-    return resumeAll(this.executeDeps(), undefined, busy);
+    const results: RunResult[] = [];
+    for (const run of this.journal.unfinished()) {
+      if (busy(run.service)) continue;
+      const resumed = resumeRun(this.executeDeps(), run).finally(() => this.running.delete(run.service));
+      this.running.set(run.service, resumed);
+      results.push(await resumed);
+    }
+    return results;
   }
 
   private executeDeps(): ExecuteDeps {

@@ -37,10 +37,3 @@ export async function resumeRun(deps: ExecuteDeps, run: RunRecord, resumeWindowM
   if (last.has("switch")) from = Math.min(from, STEP_NAMES.indexOf("verify"));
   return executeFrom(deps, run.id, run.plan, token, from);
 }
-
-/** Resumes every unfinished run, oldest first, except those `skip` names (running in this process). */
-export async function resumeAll(deps: ExecuteDeps, resumeWindowMs?: number, skip: (service: string) => boolean = () => false): Promise<RunResult[]> {
-  const results: RunResult[] = [];
-  for (const run of deps.journal.unfinished()) if (!skip(run.service)) results.push(await resumeRun(deps, run, resumeWindowMs));
-  return results;
-}
