@@ -4,6 +4,11 @@
 // renders (about 100 MB of garbage a scrape at that size, the agent's largest allocation); here a check's
 // labels are escaped once, a result updates plain numbers, and a scrape builds one string per line.
 // The text is the same Prometheus exposition format; the low-cardinality families stay on the registry.
+//
+// Lines are joined in chunks of CHUNK_LINES as they are made (Lines), not gathered into one array of
+// 40,000 strings: a scrape is one long synchronous task, and everything it holds across the young
+// generation's collections (the agent keeps that generation small, see bin/understudy.js) is copied to the
+// old one; a chunk's lines die young, and only the chunk strings (a few MB in all) outlive the scrape.
 import type { Check } from "../model/topology.js";
 
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
@@ -34,7 +39,32 @@ export function labelValue(value: string): string {
   return SPECIAL.test(value) ? value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"') : value;
 }
 
-function family(lines: string[], name: string, type: string, help: string): void {
+const CHUNK_LINES = 500;
+
+/** Exposition lines, joined with "\n" a chunk at a time. */
+class Lines {
+  private readonly chunks: string[] = [];
+  private current: string[] = [];
+
+  push(...lines: string[]): void {
+    for (const line of lines) this.current.push(line);
+    if (this.current.length >= CHUNK_LINES) this.seal();
+  }
+
+  /** Everything pushed, one line per entry, without a trailing newline. */
+  join(): string {
+    this.seal();
+    return this.chunks.join("\n");
+  }
+
+  private seal(): void {
+    if (this.current.length === 0) return;
+    this.chunks.push(this.current.join("\n"));
+    this.current = [];
+  }
+}
+
+function family(lines: Lines, name: string, type: string, help: string): void {
   lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
 }
 
@@ -65,7 +95,7 @@ export class CheckSeriesBook {
 
   /** Exposition text of the per-check and per-service families, without a trailing newline. */
   render(): string {
-    const lines: string[] = [];
+    const lines = new Lines();
     family(lines, "understudy_check_results_total", "counter", "Check results by check, service, host and outcome.");
     // Both outcomes from a check's first result on, so increase() sees its first failure.
     for (const s of this.checks.values()) {
@@ -84,7 +114,7 @@ export class CheckSeriesBook {
       }
       lines.push(`understudy_probe_latency_seconds_sum{${s.labels}} ${s.sum}`, `understudy_probe_latency_seconds_count{${s.labels}} ${s.count}`);
     }
-    return lines.join("\n");
+    return lines.join();
   }
 
   private checkSeries(check: Check): CheckSeries {
@@ -119,7 +149,7 @@ export function renderStates(
   instanceStates: readonly string[],
   serviceHealths: readonly string[],
 ): string {
-  const lines: string[] = [];
+  const lines = new Lines();
   family(lines, "understudy_instance_state", "gauge", "1 for the state each instance (service on host) is judged to be in.");
   for (const { service, host, state } of instances) {
     const labels = `service="${labelValue(service)}",host="${labelValue(host)}"`;
@@ -130,5 +160,5 @@ export function renderStates(
     const labels = `service="${labelValue(service)}"`;
     for (const candidate of serviceHealths) lines.push(`understudy_service_health{${labels},health="${candidate}"} ${candidate === health ? 1 : 0}`);
   }
-  return lines.join("\n");
+  return lines.join();
 }

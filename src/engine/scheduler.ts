@@ -72,6 +72,16 @@ interface Slot {
   overruns: number;
 }
 
+/** A run under way: its abort, its one pending timer (the timeout, then the give-up), and its settling. */
+interface Flight {
+  readonly controller: AbortController;
+  timer: TimerHandle | undefined;
+  /** Its concurrency slot is freed (it finished or was given up on). */
+  released: boolean;
+  abandoned: boolean;
+  done: Promise<void> | undefined;
+}
+
 export function registryRunner(clock: Clock, secret: (ref: string) => Promise<string>): ProbeRunner {
   return async (check, signal) => {
     const kind = findProbeKind(check.kind);
@@ -83,7 +93,7 @@ export function registryRunner(clock: Clock, secret: (ref: string) => Promise<st
 export class Scheduler {
   private readonly slots: Slot[];
   private readonly queue: Array<{ slot: Slot; scheduledAt: number }> = [];
-  private readonly inFlight = new Set<{ controller: AbortController; done: Promise<void>; timers: TimerHandle[]; abandoned: boolean }>();
+  private readonly inFlight = new Set<Flight>();
   private readonly lags: LagWindow;
   private readonly run: ProbeRunner;
   private readonly random: () => number;
@@ -122,7 +132,8 @@ export class Scheduler {
     const flights = [...this.inFlight];
     for (const flight of flights) {
       flight.controller.abort(new Error("the agent is stopping"));
-      for (const timer of flight.timers) clock.clearTimeout(timer);
+      if (flight.timer !== undefined) clock.clearTimeout(flight.timer);
+      flight.timer = undefined;
     }
     this.inFlight.clear();
     await Promise.all(flights.filter((flight) => !flight.abandoned).map((flight) => flight.done));
@@ -190,42 +201,43 @@ export class Scheduler {
     this.lags.add(startedAt, lagMs);
     slot.runs++;
     this.counters.runs++;
-    const controller = new AbortController();
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.running--;
-      this.pump();
-    };
-    const finish = (result: ProbeResult, abandon = false) => {
-      if (released || this.stopped) return;
+    // One timer per run (a thousand runs a second): it aborts the probe at its timeout and only then sets
+    // the second one, which gives up on a probe that ignores the abort.
+    const flight: Flight = { controller: new AbortController(), timer: undefined, released: false, abandoned: false, done: undefined };
+    const finish = (result: ProbeResult, abandon: boolean) => {
+      if (flight.released || this.stopped) return;
       if (abandon) flight.abandoned = true;
       const finishedAt = clock.now();
-      release();
+      flight.released = true;
+      this.running--;
+      this.pump();
       events.emit("check.result", { check, result, scheduledAt, startedAt, finishedAt, lagMs });
     };
-    const timers: TimerHandle[] = [
-      clock.setTimeout(() => controller.abort(new Error(`timeout after ${check.timeoutMs}ms`)), check.timeoutMs),
-      clock.setTimeout(() => finish({ ok: false, reason: "timeout", message: `no result ${check.timeoutMs + ABANDON_AFTER_MS}ms after start (the probe ignored its timeout)`, latencyMs: clock.now() - startedAt }, true), check.timeoutMs + ABANDON_AFTER_MS),
-    ];
-    const probe = Promise.resolve()
-      .then(() => this.run(check, controller.signal))
-      .catch((error: unknown): ProbeResult => {
-        events.emit("error", { source: `probe ${check.name}`, error });
-        return { ok: false, reason: "error", message: `the probe failed: ${error instanceof Error ? error.message : String(error)}`, latencyMs: clock.now() - startedAt };
-      });
-    const flight = {
-      controller,
-      timers,
-      abandoned: false,
-      done: probe.then((result) => {
-        for (const timer of timers) clock.clearTimeout(timer);
-        this.inFlight.delete(flight);
-        slot.busy = false;
-        finish(result);
-      }),
-    };
+    flight.timer = clock.setTimeout(() => {
+      flight.controller.abort(new Error(`timeout after ${check.timeoutMs}ms`));
+      flight.timer = clock.setTimeout(() => {
+        flight.timer = undefined;
+        const latencyMs = clock.now() - startedAt;
+        finish({ ok: false, reason: "timeout", message: `no result ${check.timeoutMs + ABANDON_AFTER_MS}ms after start (the probe ignored its timeout)`, latencyMs }, true);
+      }, ABANDON_AFTER_MS);
+    }, check.timeoutMs);
+    flight.done = this.probe(check, flight.controller.signal, startedAt).then((result) => {
+      if (flight.timer !== undefined) clock.clearTimeout(flight.timer);
+      flight.timer = undefined;
+      this.inFlight.delete(flight);
+      slot.busy = false;
+      finish(result, false);
+    });
     this.inFlight.add(flight);
+  }
+
+  /** Runs the probe; a probe that throws (a bug) gives an "error" result and an `error` event. */
+  private async probe(check: Check, signal: AbortSignal, startedAt: number): Promise<ProbeResult> {
+    try {
+      return await this.run(check, signal);
+    } catch (error) {
+      this.options.events.emit("error", { source: `probe ${check.name}`, error });
+      return { ok: false, reason: "error", message: `the probe failed: ${error instanceof Error ? error.message : String(error)}`, latencyMs: this.options.clock.now() - startedAt };
+    }
   }
 }
