@@ -10,6 +10,9 @@
 //
 //   CHAOS_SEED=123 npx vitest run test/integration/etcd-chaos.test.ts   # replays a run
 //   CHAOS_SCHEDULES=5 …                                                 # fewer schedules
+//   CHAOS_AGENT_QUORUM=1 …   # a broken setup (agents configured without a quorum while the schedules
+//                            # still cut one agent from the service): the checker must report failovers
+//                            # without a failure — how to see that this test can fail
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeObservation, observationKey } from "../../src/coord/observations.js";
 import { ensureBuilt, waitFor } from "./agent-harness.js";
@@ -50,7 +53,7 @@ beforeAll(async () => {
   await ensureBuilt();
   env = await startAgentLab(AGENTS);
   for (const name of AGENTS) {
-    configs.set(name, writeAgentConfig(env, SCENARIO, name, { ttl: "3s", quorum: 2 }));
+    configs.set(name, writeAgentConfig(env, SCENARIO, name, { ttl: "3s", quorum: Number(process.env.CHAOS_AGENT_QUORUM ?? 2) }));
     launch(name);
   }
 }, 240_000);
