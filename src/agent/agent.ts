@@ -25,7 +25,7 @@ import { readSecret } from "../config/secret.js";
 import { systemClock, type Clock, type TimerHandle } from "../engine/clock.js";
 import { createAgentEvents } from "../engine/events.js";
 import { openEtcdCoordination, type EtcdCoordination } from "../coord/etcd-coordinator.js";
-import { startSharedVerdicts } from "../coord/shared-verdicts.js";
+import { startSharedVerdicts, type StartedSharedVerdicts } from "../coord/shared-verdicts.js";
 import { LocalCoordinator, type Coordinator } from "../failover/coordinator.js";
 import { buildTopology, hostsOf, type Topology } from "../model/topology.js";
 import type { Dispatcher } from "../notify/dispatcher.js";
@@ -135,14 +135,16 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       openIncidents: () => journal.open().length,
     });
     let coordinator: Coordinator = new LocalCoordinator(store, () => clock.now());
-    const status = (): AgentStatus => Object.assign(buildStatus({
+    let shared: StartedSharedVerdicts | undefined;
+    const status = (): AgentStatus => buildStatus({
       topology,
       source: "agent",
       agent: { name: vantage, version: AGENT_VERSION, started_at: new Date(startedAt).toISOString(), uptime_s: Math.round((clock.now() - startedAt) / 1000) },
       lastResult: (check) => lastResults.get(check),
       incidents: journal.open(),
       ...(generation ? { instanceState: (service: string, host: string) => generation!.watcher.verdicts.instanceState(service, host), health: (service: string) => generation!.watcher.health.health(service) } : {}),
-    }), { coordination: publicStatus(coordinator) });
+      coordination: () => ({ leadership: publicStatus(coordinator), shared: shared?.coordination() }),
+    });
 
     // Listening comes first after the store: a taken port should stop the start before any probe runs.
     const handler = createHandler({
@@ -211,12 +213,12 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       generation = startGeneration({
         topology: next, clock, events, journal, vantage, run: agentProbeRunner(clock, secret, push), activeHost: (service) => failover?.activeHost(service.name),
         ...(session ? {
-          shared: (local, shown) => startSharedVerdicts({
+          shared: (local, shown) => (shared = startSharedVerdicts({
             session, quorum: shown.agents.quorum, local, topology: shown, clock,
             onStatus: (quorum) => log[quorum.current ? "info" : "warn"]({ event: "quorum.status", current: quorum.current, vantages: quorum.vantages }, `shared verdicts ${quorum.current ? "current" : "frozen"}: ${quorum.reason}`),
             onError: (error, what) => log.warn({ event: "quorum.error", what, err: error }, `shared verdicts: ${what} failed; retrying`),
             onListenerError: (error) => log.error({ event: "quorum.listener", err: error }, "a verdict listener failed"),
-          }),
+          })),
         } : {}),
       });
     };
@@ -231,7 +233,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       coordinator,
     });
     disposers.push({ name: "failover", run: () => failover?.stop() });
-    const drills = startDrillScheduler({ acting, configFile, env: options.env, clock, store, config: () => config, log });
+    const drills = startDrillScheduler({ acting, coordinator, configFile, env: options.env, clock, store, config: () => config, log });
     disposers.push({ name: "drills", run: () => drills.stop() });
 
     // Leading starts only now that the controller listens: a leadership gained earlier would go unheard.

@@ -9,6 +9,7 @@ import type { ConfigDocument } from "../config/schema.js";
 import type { Clock, TimerHandle } from "../engine/clock.js";
 import { DrillJournal } from "../drill/journal.js";
 import { openDrills } from "../drill/open.js";
+import type { Coordinator } from "../failover/coordinator.js";
 import { ownerAlive } from "../drill/real-world.js";
 import type { Scenario } from "../drill/config.js";
 import type { Store } from "../store/db.js";
@@ -24,6 +25,8 @@ export interface DrillSchedulerOptions {
   log: Logger;
   /** Whether this agent may act (the leader); default always. */
   acting?: () => boolean;
+  /** The agent's coordinator: a drill's failover is fenced by the agent's own leadership. */
+  coordinator?: Coordinator;
   /** Tests: stands in for the real drill (or the recovery, with service undefined). */
   drill?: (service: string | undefined, scenario: Scenario) => Promise<void>;
 }
@@ -41,7 +44,7 @@ export function startDrillScheduler(options: DrillSchedulerOptions): { stop(): P
   let skippedSaid = false;
 
   const realDrill = async (service: string | undefined, scenario: Scenario) => {
-    const drills = await openDrills(options.configFile, env);
+    const drills = await openDrills(options.configFile, env, options.coordinator ? { coordinator: options.coordinator } : {});
     try {
       for (const settled of await drills.settle({ resumeFailovers: false })) log.warn({ event: "drill.recovered", drill: settled.id, service: settled.service }, `restored drill #${settled.id} of ${settled.service} left unfinished: ${settled.summary}`);
       if (service === undefined) return;

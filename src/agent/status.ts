@@ -53,16 +53,22 @@ export interface AgentStatus {
 }
 
 export interface CoordinationStatus {
-  mode: "etcd";
-  quorum: number;
+  coordination: "local" | "etcd";
+  /** The agent holding the etcd leader key (the one that acts); this agent with coordination local. */
+  leader: string | undefined;
+  isLeader: boolean;
+  /** The leader's fencing token (the leader key's create revision; a counter with coordination local). */
+  token: number;
+  /** With coordination etcd: the shared verdicts. */
+  quorum?: number;
   /** Agents publishing observations. */
-  vantages: number;
+  vantages?: number;
   /** "frozen": instance states stay where they were (failover acts on them) until etcd answers again. */
-  verdicts: "current" | "frozen";
-  reason: string;
-  since: string;
-  /** What incidents and notifications follow: the quorum's verdicts, or this agent's own while frozen. */
-  alerting: "quorum" | "local";
+  verdicts?: "current" | "frozen";
+  reason?: string;
+  since?: string;
+  /** What incidents and notifications follow: the quorum's verdicts, or this agent's own (frozen, or fewer agents than the quorum). */
+  alerting?: "quorum" | "local";
 }
 
 export interface StatusInput {
@@ -74,8 +80,8 @@ export interface StatusInput {
   /** Live verdicts; absent when read from the store. */
   instanceState?(service: string, host: string): string;
   health?(service: string): string;
-  /** The shared verdicts' state (startSharedVerdicts' decisions.status() and alerting.local()). */
-  coordination?(): { quorum: number; vantages: number; current: boolean; reason: string; since: number; alertingLocal: boolean } | undefined;
+  /** Who leads, and with etcd the shared verdicts' state (startSharedVerdicts' coordination()). */
+  coordination?(): { leadership: Pick<CoordinationStatus, "coordination" | "leader" | "isLeader" | "token">; shared?: { quorum: number; vantages: number; current: boolean; reason: string; since: number; alertingLocal: boolean } | undefined } | undefined;
 }
 
 const iso = (at: number) => new Date(at).toISOString();
@@ -110,10 +116,14 @@ export function buildStatus(input: StatusInput): AgentStatus {
     opened_at: iso(incident.openedAt),
     silenced: incident.silenced,
   }));
-  const shared = input.coordination?.();
-  const coordination: CoordinationStatus | undefined = shared && {
-    mode: "etcd", quorum: shared.quorum, vantages: shared.vantages, verdicts: shared.current ? "current" : "frozen",
-    reason: shared.reason, since: iso(shared.since), alerting: shared.alertingLocal ? "local" : "quorum",
+  const found = input.coordination?.();
+  const shared = found?.shared;
+  const coordination: CoordinationStatus | undefined = found && {
+    ...found.leadership,
+    ...(shared ? {
+      quorum: shared.quorum, vantages: shared.vantages, verdicts: shared.current ? "current" as const : "frozen" as const,
+      reason: shared.reason, since: iso(shared.since)!, alerting: shared.alertingLocal ? "local" as const : "quorum" as const,
+    } : {}),
   };
   return { source: input.source, agent: input.agent, services: services.sort((a, b) => a.name.localeCompare(b.name)), incidents, ...(coordination ? { coordination } : {}) };
 }

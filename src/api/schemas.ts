@@ -26,6 +26,19 @@ export const statusResponse = z.object({
     })),
   })),
   incidents: z.array(z.object({ id: z.number(), title: z.string(), severity: z.string(), root: component, children: z.array(component), opened_at: iso, silenced: z.boolean() })),
+  /** The running agent's coordination: who leads, and with etcd the shared (quorum) verdicts. */
+  coordination: z.object({
+    coordination: z.enum(["local", "etcd"]),
+    leader: z.string().optional(),
+    isLeader: z.boolean(),
+    token: z.number(),
+    quorum: z.number().optional(),
+    vantages: z.number().optional(),
+    verdicts: z.enum(["current", "frozen"]).optional(),
+    reason: z.string().optional(),
+    since: iso.optional(),
+    alerting: z.enum(["quorum", "local"]).optional(),
+  }).optional(),
 });
 
 export const topologyResponse = z.object({

@@ -86,7 +86,7 @@ export async function drill(argv: string[], io: Io): Promise<number> {
     if (placement.kind !== "failover" || placement.standby.length === 0) throw new UsageError(`${service} has no primary + standby: there is no failover to drill`, usage);
   }
 
-  const drills = await openDrills(file, io.env);
+  const drills = await openDrills(file, io.env, { offline: values["dry-run"] === true });
   try {
     if (!values["dry-run"]) {
       for (const settled of await drills.settle({ onChange: progress(io) })) writeLine(io.stderr, `restored drill #${settled.id} a crash left unfinished: ${settled.summary}`);

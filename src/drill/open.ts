@@ -2,7 +2,7 @@
 // one answers, wired into a real world. What `understudy drill` and the agent's drill scheduler call.
 import { dirname, resolve } from "node:path";
 import { agentProbeRunner } from "../agent/probe-runner.js";
-import { openFailovers } from "../failover/open.js";
+import { openFailovers, type OpenOptions } from "../failover/open.js";
 import { agentUrl } from "../agent/client.js";
 import { ConfigError } from "../config/diagnostics.js";
 import { loadConfig } from "../config/load.js";
@@ -34,7 +34,11 @@ export interface OpenedDrills {
   close(): Promise<void>;
 }
 
-export async function openDrills(file: string, env: NodeJS.ProcessEnv): Promise<OpenedDrills> {
+/**
+ * `options` go to the failover library: the agent passes its own coordinator (it already holds the
+ * etcd leader key, so a second session could never take it); a dry run passes `offline`.
+ */
+export async function openDrills(file: string, env: NodeJS.ProcessEnv, options: OpenOptions = {}): Promise<OpenedDrills> {
   const loaded = loadConfig(file);
   if (!loaded.ok) throw new ConfigError(loaded.diagnostics);
   const doc = loaded.config;
@@ -42,7 +46,7 @@ export async function openDrills(file: string, env: NodeJS.ProcessEnv): Promise<
   const dataDir = resolveDataDir(topology.agents.data_dir, env, dirname(resolve(file)));
   const store = openStore(storePathIn(dataDir));
   const journal = new DrillJournal(store);
-  const opened = await openFailovers(file, env).catch((error: unknown) => {
+  const opened = await openFailovers(file, env, options).catch((error: unknown) => {
     store.close();
     throw error;
   });
