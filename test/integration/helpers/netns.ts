@@ -231,8 +231,13 @@ export async function createLab(): Promise<Lab> {
       address: nodeAddress,
       spawn: (argv, options = {}) => trackProcess(["ip", "netns", "exec", netns, ...argv], options, state.processes),
       async exec(argv) {
-        const result = spawnSync("ip", ["netns", "exec", netns, ...argv], { encoding: "utf8" });
-        return { code: result.status ?? -1, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
+        try {
+          const { stdout, stderr } = await run("ip", ["netns", "exec", netns, ...argv], { encoding: "utf8" });
+          return { code: 0, stdout, stderr };
+        } catch (error) {
+          const failed = error as { code?: number; stdout?: string; stderr?: string };
+          return { code: typeof failed.code === "number" ? failed.code : -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? String(error) };
+        }
       },
       async cut(targets, mode = "drop") {
         for (const target of targets) {
