@@ -13,7 +13,8 @@
 // leads does it fail over, fail back, resume runs, back up and drill; every agent mirrors the active
 // hosts the leader records in etcd. Losing the lease (or a clock jump) is logged and stops acting, never
 // probing or alerting. The status API carries { coordination, leader, isLeader, token }. An etcd that
-// cannot be reached at start fails the start (EtcdError), like a taken port.
+// does not answer at start does not stop the start: the agent probes and alerts on its own and joins
+// once etcd answers (src/coord/session.ts waitForEtcd); a taken name, bad credentials or TLS do.
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import type { ApiWiring } from "../api/deps.js";
@@ -178,8 +179,12 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
           generation?.watcher.health.update({ at: clock.now(), reason: `${service} now served by ${host}` });
         },
         onError: (error) => log.warn({ event: "etcd.error", err: error }, `etcd: ${error.message}`),
+        waitForEtcd: true,
       });
       const opened = etcd;
+      if (opened.session.lease() === undefined) {
+        log.warn({ event: "etcd.waiting" }, "etcd does not answer yet: this agent probes and alerts on its own checks, and joins the others (verdicts, leadership) once etcd answers");
+      }
       disposers.push({ name: "etcd session", run: () => opened.close() });
       opened.coordinator.onLeadership((event) => log[event.leading ? "info" : "warn"]({ event: "leadership", leading: event.leading, leader: event.leader, token: event.token },
         event.leading ? `leading (token ${event.token}): ${event.reason}` : `${event.reason}; this agent keeps probing and alerting`));

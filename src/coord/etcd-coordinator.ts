@@ -349,10 +349,12 @@ export async function openEtcdCoordination(settings: EtcdSettings, options: {
   secret(ref: string): Promise<string>;
   onActive?: EtcdCoordinatorOptions["onActive"];
   onError?(error: Error): void;
+  /** The agent: an etcd that does not answer yet is joined later (session.ts waitForEtcd). */
+  waitForEtcd?: boolean;
 }): Promise<EtcdCoordination> {
   const client = await connectEtcd({ ...settings, timeoutMs: Math.min(2_000, Math.max(300, Math.round(settings.ttl / 4))) }, options.secret);
   try {
-    const session = await startSession({ etcd: client, prefix: settings.prefix, name: options.name, ttlMs: settings.ttl, card: options.card, ...(options.onError ? { onError: options.onError } : {}) });
+    const session = await startSession({ etcd: client, prefix: settings.prefix, name: options.name, ttlMs: settings.ttl, card: options.card, waitForEtcd: options.waitForEtcd === true, ...(options.onError ? { onError: options.onError } : {}) });
     const coordinator = new EtcdCoordinator({ session, ...(options.onActive ? { onActive: options.onActive } : {}), ...(options.onError ? { onError: options.onError } : {}) });
     return {
       session, coordinator,

@@ -19,6 +19,10 @@
 //   lease ends within a TTL; so startSession waits one TTL for it to go before refusing.
 // - After a re-grant the old lease is revoked (best effort) so nothing we published stays on it.
 // - The initial lease is held when startSession resolves; "granted" is emitted only for re-grants.
+//   With `waitForEtcd` (the agent) an etcd that does not answer at start is no reason to stop: the
+//   session starts lost and keeps asking, so the agent probes and alerts on its own meanwhile and
+//   joins ("granted") once etcd answers. A refused name, auth or TLS still fails the start: those are
+//   the config's problems, and waiting would hide them.
 // - Timers never throw: failures go to onError; a throwing listener is reported and skipped.
 import type { AgentCard, Etcd, Session } from "./etcd-api.js";
 import { EtcdError } from "./etcd-api.js";
@@ -36,6 +40,8 @@ export interface SessionOptions {
   now?: () => number;
   /** Hears failures of the background renewals and listeners (never thrown). */
   onError?: (error: Error) => void;
+  /** An unreachable etcd at start: start lost and keep asking instead of throwing (see the header). */
+  waitForEtcd?: boolean;
 }
 
 type LeaseListener = (event: { kind: "granted" | "lost"; lease: string | undefined; reason: string }) => void;
@@ -48,7 +54,13 @@ export function agentKey(prefix: string, name: string): string {
 
 export async function startSession(options: SessionOptions): Promise<Session> {
   const session = new EtcdSession(options);
-  await session.start();
+  try {
+    await session.start();
+  } catch (error) {
+    const unreachable = error instanceof EtcdError && (error.code === "unreachable" || error.code === "timeout");
+    if (!options.waitForEtcd || !unreachable) throw error;
+    session.startLost(error);
+  }
   return session;
 }
 
@@ -115,6 +127,13 @@ class EtcdSession implements Session {
       throw error;
     }
     this.hold(id, sentAt, ttl);
+  }
+
+  /** Starts without a lease (etcd did not answer): asks for one every ttl/3 until granted. */
+  startLost(error: Error): void {
+    this.report(error);
+    this.state = SessionState.lost;
+    this.schedule(() => this.regrant(), this.intervalMs);
   }
 
   async close(): Promise<void> {

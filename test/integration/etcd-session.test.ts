@@ -145,4 +145,28 @@ describe.skipIf(!available)("etcd session (3-member cluster)", () => {
     expect(session.lease()).not.toBe(old);
     await eventually("the card on the new lease", async () => (await cardOf("orphan"))?.lease === session.lease());
   });
+
+  it("an agent's session (waitForEtcd) starts while etcd does not answer, and joins once it does; without it the start fails", async () => {
+    for (const member of cluster.members) member.pause();
+    cleanup.push(() => cluster.members.forEach((member) => member.resume()));
+    const etcd = new EtcdClient({ endpoints: cluster.endpoints, timeoutMs: 300 });
+    const events: string[] = [];
+    let session: Session | undefined;
+    cleanup.push(async () => {
+      await session?.close();
+      await etcd.close();
+    });
+    try {
+      await expect(startSession({ etcd, prefix: PREFIX, name: "early", ttlMs: 3_000, card })).rejects.toMatchObject({ name: "EtcdError", code: expect.stringMatching(/unreachable|timeout/) });
+      session = await startSession({ etcd, prefix: PREFIX, name: "early", ttlMs: 3_000, card, waitForEtcd: true, onError: () => undefined });
+      session.onLease((event) => events.push(event.kind));
+      expect(session.lease()).toBeUndefined();
+      expect(session.alive()).toBe(false);
+    } finally {
+      for (const member of cluster.members) member.resume();
+    }
+    await eventually("a lease once etcd answers", () => events.includes("granted"));
+    expect(session.alive()).toBe(true);
+    await eventually("the card on that lease", async () => (await cardOf("early"))?.lease === session!.lease());
+  });
 });
