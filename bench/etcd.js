@@ -215,6 +215,7 @@ const summary = (samples) => {
 };
 
 async function takeover({ etcd, named, appPort, env }) {
+  const primary = await instance("127.0.0.2", appPort);
   const { agents, prefix } = await startAgents("etcd", { etcd, named, appPort, env, label: "takeover" });
   const samples = [];
   for (let trial = 1; trial <= TRIALS; trial++) {
@@ -238,6 +239,7 @@ async function takeover({ etcd, named, appPort, env }) {
     }, 60_000);
   }
   await Promise.all(agents.map((agent) => stop(agent.child)));
+  await stop(primary);
   return samples;
 }
 
