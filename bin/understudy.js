@@ -9,13 +9,17 @@
 // loads:
 //   - heap growth: a full collection once the old generation is AGENT_HEAP_GROWING_PERCENT above what the
 //     last one kept. It is no cap: the heap still grows as far as the live data needs (no out-of-memory
-//     where the defaults would have none); the cost is more frequent (incremental, mostly concurrent) marking.
+//     where the defaults would have none); the cost is more frequent (incremental, mostly concurrent)
+//     marking, a full collection every few seconds at 10,000 checks.
 //   - young generation: kept at its initial size (semi-space growth factor 1), 2 MB instead of up to 32 MB.
-// Both are V8 flags read when the collector runs, so setting them at start-up takes effect. NODE_OPTIONS
-// given by the user still wins: a flag given there is not overridden.
+//     More short-lived objects reach the old generation, which the first flag then collects promptly.
+// Measured (bench/probes.js, 10,000 checks, same load): 191 MB RSS and the same checks/s and lag as V8's
+// defaults (379 MB); 50 % gave 203 MB. Both are V8 flags read when the collector runs, so setting them
+// at start-up takes effect. Flags given by the user (NODE_OPTIONS or node's own arguments) win: a flag
+// named there is not overridden, so `--heap-growing-percent=0 --semi-space-growth-factor=2` restores V8's defaults.
 import v8 from "node:v8";
 
-const AGENT_HEAP_GROWING_PERCENT = 50;
+const AGENT_HEAP_GROWING_PERCENT = 30;
 const AGENT_SEMI_SPACE_GROWTH_FACTOR = 1;
 
 if (process.argv[2] === "agent") {
