@@ -8,7 +8,7 @@
 //   node bench/probes.js "--node-args=--cpu-prof --cpu-prof-dir=/tmp/p"   # profile the agent (or --trace-gc with --agent-log FILE)
 import { spawn, execFileSync } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -101,6 +101,7 @@ try {
     try { await fetch(`${url}/healthz`); break; } catch { if (i > 100) throw new Error(`agent did not start:\n${agentLog}`); await sleep(200); }
   }
   await sleep(WARMUP_S * 1000);
+  const loadBefore = loadavg()[0];
   const before = await metrics(url);
   const startedAt = Date.now();
   let peakRss = rssMb(agent.pid);
@@ -128,6 +129,8 @@ try {
   console.log(`| agent peak RSS | ${peakRss.toFixed(0)} MB | ≤ 200 MB |`);
   console.log(`| SQLite bytes per million results (db + WAL) | ${((stateBytes / after.results) * 1e6 / 2 ** 20).toFixed(1)} MiB | |`);
   console.log(`| results stored in all | ${after.results} | |`);
+  // The machine may be shared: lag in particular depends on what else ran on the agent's core.
+  console.log(`\nload average (1 min) at start / end of the measurement: ${loadBefore.toFixed(2)} / ${loadavg()[0].toFixed(2)}`);
 } finally {
   agent.kill("SIGKILL");
   targets.kill("SIGTERM");
