@@ -1,7 +1,7 @@
 // Randomized fault schedules against three real agents on a real 3-member etcd (issue 6): each
 // schedule is a few seconds of partitions (agent↔service, agent↔etcd members), heals, pauses
 // (SIGSTOP) and kills (-9) of agents, induced failures of the service's active instance and SIGSTOPs
-// of an etcd member, generated from a seed (helpers/chaos.ts). After each schedule the lab settles
+// of an etcd member, generated from a seed (helpers/chaos.ts), judged by helpers/chaos-check.ts. After each schedule the lab settles
 // (heal, resume, restart; a failure still open must be failed over, then the dead instance comes back)
 // and the invariant checker judges the schedule's window: the DNS record's history polled from BIND
 // every 200 ms, and every agent's journal plus the runs in etcd (at most one failover per induced
@@ -22,10 +22,8 @@ import {
 } from "./helpers/agent-lab.js";
 import { requireBinaries } from "./helpers/binaries.js";
 import type { LabProcess } from "./helpers/netns.js";
-import {
-  Coverage, checkInvariants, describeEvent, generateSchedule, runSchedule, scheduleSeed,
-  type ChaosEvent, type ChaosTarget, type ExecutedEvent, type Violation,
-} from "./helpers/chaos.js";
+import { Coverage, describeEvent, generateSchedule, runSchedule, scheduleSeed, type ChaosEvent, type ChaosTarget, type ExecutedEvent } from "./helpers/chaos.js";
+import { checkInvariants, type Violation } from "./helpers/chaos-check.js";
 
 const AGENTS = ["a1", "a2", "a3"];
 const SCENARIO = "chaos";
@@ -92,6 +90,18 @@ const target: ChaosTarget = {
     }
   },
 };
+
+/** When each agent was stopped (SIGSTOP → SIGCONT) in a schedule. */
+function pausesOf(executed: ExecutedEvent[]): Array<{ agent: string; from: number; to: number }> {
+  const pauses: Array<{ agent: string; from: number; to: number }> = [];
+  for (const item of executed) {
+    if (item.event.kind !== "pause-agent") continue;
+    const { agent } = item.event;
+    const resumed = executed.find((later) => later.at >= item.at && later.event.kind === "resume-agent" && later.event.agent === agent);
+    pauses.push({ agent, from: item.at, to: resumed?.at ?? Date.now() });
+  }
+  return pauses;
+}
 
 /** Every agent publishes both instances up (so the next schedule starts from a steady lab). */
 async function allSeeUp(): Promise<boolean> {
@@ -167,7 +177,7 @@ describe.skipIf(!available)(`${SCHEDULES} randomized schedules of partitions, pa
         const samples = firstInWindow < 0 ? dns.samples.slice(-1) : dns.samples.slice(Math.max(0, firstInWindow - 1)).filter((sample) => sample.at <= until);
         const failures = executed.filter((item) => item.failedHost).map((item) => ({ at: item.at, host: item.failedHost! }));
         const terms = AGENTS.flatMap((name) => leaderTerms(name, processes.get(name)!));
-        const verdict = checkInvariants({ addresses: env.addresses, dns: samples, failures, runs, terms });
+        const verdict = checkInvariants({ addresses: env.addresses, dns: samples, failures, runs, terms, pauses: pausesOf(executed) });
         verdict.violations.push(...liveness);
         coverage.add(executed, verdict);
         if (verdict.violations.length > 0) {

@@ -19,7 +19,7 @@ import {
   type AgentLab, type AgentOptions, type RunningAgent,
 } from "./helpers/agent-lab.js";
 import { requireBinaries } from "./helpers/binaries.js";
-import { checkInvariants, type JournalRun } from "./helpers/chaos.js";
+import { checkInvariants, type JournalRun } from "./helpers/chaos-check.js";
 import { decodeObservation, observationKey } from "../../src/coord/observations.js";
 
 const AGENTS = ["a1", "a2", "a3"];

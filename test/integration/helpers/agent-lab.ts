@@ -24,7 +24,7 @@ import { storePathIn } from "../../../src/store/data-dir.js";
 import { openStore } from "../../../src/store/db.js";
 import { ROOT } from "../agent-harness.js";
 import { findBinary } from "./binaries.js";
-import type { DnsSample, JournalRun, LeaderTerm } from "./chaos.js";
+import type { DnsSample, JournalRun, LeaderTerm } from "./chaos-check.js";
 import { startEtcdCluster, type EtcdCluster } from "./etcd.js";
 import { freePort } from "./free-port.js";
 import { namedOptions } from "./named.js";

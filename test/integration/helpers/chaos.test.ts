@@ -1,8 +1,9 @@
-// The chaos helpers judged without a lab: the invariant checker catches a synthetic history breaking
+// The chaos helpers (chaos.ts, chaos-check.ts) judged without a lab: the invariant checker catches a synthetic history breaking
 // each invariant and passes one that keeps them all; the generator is reproducible from its seed and
 // never leaves the envelope the system promises to survive.
 import { describe, expect, it } from "vitest";
-import { checkInvariants, generateSchedule, scheduleSeed, type ChaosEvent, type ChaosHistory, type JournalRun } from "./chaos.js";
+import { checkInvariants, type ChaosHistory, type JournalRun } from "./chaos-check.js";
+import { generateSchedule, scheduleSeed, type ChaosEvent } from "./chaos.js";
 
 const A = "10.1.0.10";
 const B = "10.1.0.11";
@@ -146,6 +147,20 @@ describe("the invariant checker", () => {
     ];
     retokened.terms = [{ agent: "a1", token: 7, from: T0 + 2_000, to: T0 + 4_000 }, { agent: "a2", token: 8, from: T0 + 5_000, to: T0 + 7_000 }, { agent: "a1", token: 9, from: T0 + 8_000, to: undefined }];
     expect(checkInvariants(retokened).violations).toEqual([]);
+  });
+
+  it("with terms and pauses: a copy dated inside its agent's pause is not its act, though its logged term spans it", () => {
+    const history = healthy();
+    history.runs = [
+      run({ agent: "a2", token: 9, steps: steps(T0 + 5_000, ["promote", "switch"]) }),
+      // a1 was stopped from +4 s to +8 s (its term, as logged, ran on), then led again and adopted a2's run.
+      run({ agent: "a1", token: 11, steps: steps(T0 + 5_000, ["promote", "switch"]) }),
+    ];
+    history.terms = [{ agent: "a1", token: 7, from: T0 + 2_000, to: T0 + 8_500 }, { agent: "a2", token: 9, from: T0 + 4_800, to: T0 + 9_000 }, { agent: "a1", token: 11, from: T0 + 9_500, to: undefined }];
+    history.pauses = [{ agent: "a1", from: T0 + 4_000, to: T0 + 8_000 }];
+    expect(checkInvariants(history).violations).toEqual([]);
+    delete history.pauses;
+    expect(checkInvariants(history).violations.map((v) => v.invariant)).toContain("fencing-overlap");
   });
 
   it("treats a step its agent died in as an instant at its start", () => {
