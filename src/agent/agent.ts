@@ -198,7 +198,16 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     const offs = [
       events.on("check.result", (event) => {
         const { check, result } = event;
-        lastResults.set(check.name, { at: event.startedAt, ok: result.ok, reason: result.reason, message: result.message, latencyMs: result.latencyMs });
+        // One record per check, updated in place: a new object per result (1,000 a second) is garbage
+        // that lives long enough to be promoted, and the agent's memory is mostly such garbage.
+        const last = lastResults.get(check.name);
+        if (last) {
+          last.at = event.startedAt;
+          last.ok = result.ok;
+          last.reason = result.reason;
+          last.message = result.message;
+          last.latencyMs = result.latencyMs;
+        } else lastResults.set(check.name, { at: event.startedAt, ok: result.ok, reason: result.reason, message: result.message, latencyMs: result.latencyMs });
         metrics.recordResult(event);
         writer.write({ check: check.name, service: check.service, host: check.host, agent: vantage, at: event.startedAt, ok: result.ok, latencyMs: result.latencyMs, reason: result.reason, message: result.message });
       }),
