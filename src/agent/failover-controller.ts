@@ -230,7 +230,8 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
         void track(failovers.run(planned.plan));
         return { started: true, plan: planned.plan };
       },
-      onProgress: () => () => {},
+      // Every journal write is a progress event: the dashboard's failover page and graph refresh on it.
+      onProgress: (listener) => failovers.journal.onChange((change) => listener({ run: change.runId, service: change.service, step: change.step ?? null, status: change.status })),
       activeHost: (service) => failovers.activeHost(service),
     },
     async stop() {

@@ -29,6 +29,22 @@ describe("running a failover plan", () => {
     expect(h.world.log.filter((line) => line.startsWith("notify:"))).toEqual([expect.stringMatching(/^notify:done:hs failed over from vps to spare in \d+\.\d s$/)]);
   });
 
+  test("every journal write is heard as progress, in order, ending with the run's status", async () => {
+    const h = harness();
+    const failovers = h.failovers();
+    const heard: string[] = [];
+    const off = failovers.journal.onChange((change) => heard.push(`${change.service}:${change.step ?? "run"}:${change.status}`));
+    const result = await failovers.run(planned(h, failovers));
+    off();
+    expect(result.status).toBe("done");
+    expect(heard).toEqual([
+      "hs:run:running",
+      ...["fence", "check-replica", "promote", "verify", "switch"].flatMap((step) => [`hs:${step}:started`, `hs:${step}:done`]),
+      "hs:notify:started", "hs:notify:done",
+      "hs:run:done",
+    ]);
+  });
+
   test("a standby that does not serve: verify fails after its retries, DNS is never touched", async () => {
     const h = harness();
     h.world.standbyServes = false;

@@ -47,18 +47,52 @@ interface StepRow { step: string; attempt: number; status: string; started_at: n
 const MAX_OUTPUT = 4_000;
 const clip = (text: string | undefined) => (text === undefined ? null : text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}…` : text);
 
+/** What changed in the journal, for live progress (the dashboard's `failover` events). */
+export interface JournalChange {
+  runId: number;
+  service: string;
+  step: StepRecord["step"] | undefined;
+  /** The step's status, or the run's when `step` is undefined. */
+  status: StepStatus | RunStatus;
+}
+
 export class FailoverJournal {
+  private readonly listeners = new Set<(change: JournalChange) => void>();
+
   constructor(private readonly store: Store) {}
+
+  /** Hears every write after it is committed; a throwing listener is skipped, never the journal. */
+  onChange(listener: (change: JournalChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(runId: number, step: StepRecord["step"] | undefined, status: StepStatus | RunStatus): void {
+    if (this.listeners.size === 0) return;
+    const row = this.store.statement("SELECT service FROM failover_runs WHERE id = ?").get(runId) as { service: string } | undefined;
+    if (!row) return;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener({ runId, service: row.service, step, status });
+      } catch {
+        // Progress is for watching; a failing watcher must not fail a failover.
+      }
+    }
+  }
 
   begin(plan: Plan, token: number, at: number): number {
     const result = this.store.statement(`INSERT INTO failover_runs (service, kind, from_host, to_host, reason, forced, token, plan, status, detected_at, started_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`).run(plan.service, plan.kind, plan.from, plan.to, plan.reason, plan.forced ? 1 : 0, token, JSON.stringify(plan), plan.detectedAt ?? null, at);
-    return Number(result.lastInsertRowid);
+    const id = Number(result.lastInsertRowid);
+    this.changed(id, undefined, "running");
+    return id;
   }
 
   /** The "before" entry: returns its id for `stepFinished`. */
   stepStarted(runId: number, step: StepRecord["step"], attempt: number, at: number): number {
-    return Number(this.store.statement("INSERT INTO failover_steps (run_id, step, attempt, status, started_at) VALUES (?, ?, ?, 'started', ?)").run(runId, step, attempt, at).lastInsertRowid);
+    const id = Number(this.store.statement("INSERT INTO failover_steps (run_id, step, attempt, status, started_at) VALUES (?, ?, ?, 'started', ?)").run(runId, step, attempt, at).lastInsertRowid);
+    this.changed(runId, step, "started");
+    return id;
   }
 
   /** The "after" entry; `alongside` runs in the same transaction (e.g. moving the active host with the switch). */
@@ -67,10 +101,15 @@ export class FailoverJournal {
       this.store.statement("UPDATE failover_steps SET status = ?, finished_at = ?, reason = ?, output = ? WHERE id = ?").run(outcome.status, at, outcome.reason ?? null, clip(outcome.output), entryId);
       alongside?.();
     }).immediate();
+    if (this.listeners.size > 0) {
+      const row = this.store.statement("SELECT run_id, step FROM failover_steps WHERE id = ?").get(entryId) as { run_id: number; step: StepRecord["step"] } | undefined;
+      if (row) this.changed(row.run_id, row.step, outcome.status);
+    }
   }
 
   finish(runId: number, status: Exclude<RunStatus, "running">, summary: string, at: number): void {
     this.store.statement("UPDATE failover_runs SET status = ?, summary = ?, finished_at = ? WHERE id = ?").run(status, summary, at, runId);
+    this.changed(runId, undefined, status);
   }
 
   /** A resumed run continues under a new fencing token (the one it had died with its process). */
