@@ -1,7 +1,14 @@
 // `understudy history [SERVICE] [--format table|json|markdown]`: failovers and failbacks from the
 // journal in the data directory, newest first, each with its steps' timings and outputs.
+// With coordination etcd the leader's runs live in etcd (<prefix>/runs/<service>, the latest per
+// service), and a follower's own journal may not hold them: those are merged in (etcd's copy wins
+// for a run both hold, matched by service, start and hosts). etcd not answering is said on stderr and
+// the local journal is shown alone.
 import { dirname, resolve } from "node:path";
-import { FailoverJournal } from "../failover/journal.js";
+import { readSecret } from "../config/secret.js";
+import { connectEtcd } from "../coord/etcd-client.js";
+import type { Topology } from "../model/topology.js";
+import { FailoverJournal, type RunRecord } from "../failover/journal.js";
 import { historyView } from "../failover/history-view.js";
 import { resolveDataDir, storePathIn } from "../store/data-dir.js";
 import { openStore } from "../store/db.js";
@@ -25,7 +32,8 @@ export async function history(argv: string[], io: Io): Promise<number> {
   if (service !== undefined && !topology.services.has(service)) throw new UsageError(`unknown service "${service}"`, usage);
   const store = openStore(storePathIn(resolveDataDir(topology.agents.data_dir, io.env, dirname(resolve(file)))));
   try {
-    const runs = new FailoverJournal(store).list({ service }).map(historyView);
+    const local = new FailoverJournal(store).list({ service });
+    const runs = mergeRuns(local, await etcdRuns(topology, io).then((found) => found.filter((run) => service === undefined || run.service === service))).map(historyView);
     if (format === "json") {
       writeLine(io.stdout, JSON.stringify({ failovers: runs }, null, 2));
       return 0;
@@ -44,5 +52,34 @@ export async function history(argv: string[], io: Io): Promise<number> {
     return 0;
   } finally {
     store.close();
+  }
+}
+
+const sameRun = (a: RunRecord, b: RunRecord) => a.service === b.service && a.startedAt === b.startedAt && a.from === b.from && a.to === b.to;
+
+/** The local journal's runs with etcd's added or (for the same run) preferred; newest first. */
+export function mergeRuns(local: readonly RunRecord[], fromEtcd: readonly RunRecord[]): RunRecord[] {
+  const merged = local.filter((run) => !fromEtcd.some((other) => sameRun(run, other)));
+  return [...merged, ...fromEtcd].sort((a, b) => b.startedAt - a.startedAt);
+}
+
+async function etcdRuns(topology: Topology, io: Io): Promise<RunRecord[]> {
+  const coordination = topology.agents.coordination;
+  if (coordination === "local") return [];
+  const etcd = await connectEtcd(coordination.etcd, (ref) => readSecret(ref, io.env));
+  try {
+    const { kvs } = await etcd.range(`${coordination.etcd.prefix}/runs/`);
+    return kvs.flatMap((kv) => {
+      try {
+        return [JSON.parse(kv.value) as RunRecord];
+      } catch {
+        return [];
+      }
+    });
+  } catch (error) {
+    writeLine(io.stderr, `understudy: etcd does not answer (${error instanceof Error ? error.message : String(error)}); showing this host's journal only`);
+    return [];
+  } finally {
+    await etcd.close();
   }
 }
