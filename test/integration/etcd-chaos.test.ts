@@ -147,7 +147,15 @@ async function settle(since: number, executed: ExecutedEvent[]): Promise<Violati
     executed.push({ at: Date.now(), event: { kind: "restore-service" } });
     await target.apply({ kind: "restore-service" });
   }
-  await within("no run left running", () => runningRuns(since).length === 0, 30_000);
+  await waitFor("no run left running", () => runningRuns(since).length === 0, 30_000).catch(() => undefined);
+  const stuck = runningRuns(since);
+  if (stuck.length > 0) {
+    const elsewhere = [...AGENTS.flatMap((name) => readJournal(name, configs.get(name)!.dataDir, since)), ...(await readEtcdRuns(env, SCENARIO))];
+    violations.push({
+      invariant: "liveness",
+      message: `runs left running 30 s after the schedule: ${stuck.map((run) => `${run.agent}'s copy of ${run.key} (elsewhere: ${elsewhere.filter((other) => other.key === run.key && other.agent !== run.agent).map((other) => `${other.agent} ${other.status}`).join(", ") || "none"})`).join("; ")}`,
+    });
+  }
   await within("every agent to see both instances up", allSeeUp, 30_000);
   return violations;
 }
@@ -185,6 +193,8 @@ describe.skipIf(!available)(`${SCHEDULES} randomized schedules of partitions, pa
             `schedule ${index} (seed ${seed}):`,
             ...executed.map((item) => `  +${item.at - since} ms ${describeEvent(item.event)}${item.failedHost ? ` (${item.failedHost})` : ""}`),
             ...verdict.violations.map((violation) => `  ✗ ${violation.invariant}: ${violation.message}`),
+            ...runs.map((run) => `  run ${run.key} in ${run.agent}'s journal: ${run.status}, token ${run.token}; ${run.steps.map((step) => `${step.step}#${step.attempt} ${step.status} +${step.startedAt - since}`).join(", ")}`),
+            ...AGENTS.flatMap((name) => leaderTerms(name, processes.get(name)!).filter((term) => (term.to ?? Infinity) >= since).map((term) => `  ${name} led with token ${term.token} from +${term.from - since} to ${term.to === undefined ? "now" : `+${term.to - since}`}`)),
           ].join("\n"));
         }
       }
