@@ -175,6 +175,48 @@ describe.skipIf(!available)("three agents on etcd, partitioned for real", () => 
     const verdict = checkInvariants({ addresses: env.addresses, dns: dns.samples, failures: [{ at: failedAt, host: "primary" }], runs: [...runs, ...(await readEtcdRuns(env, "d"))], terms: terms() });
     expect(verdict.violations).toEqual([]);
   }, 300_000);
+
+  it("(e) a leader killed mid-run, back as a follower and leading much later, does not redo its stale run", async () => {
+    const { byName, journals, leader } = await startScenario("e", { promote: ["sleep", "6"], promoteTimeout: "30s" });
+    const old = await leader();
+    const dns = recordDns(env);
+    const failures = [{ at: Date.now(), host: "primary" }];
+    await env.primary.kill();
+    await waitFor(`${old.name} to start the promote step`, () => readJournal(old.name, byName(old.name).dataDir).some((run) => run.steps.some((step) => step.step === "promote")), 60_000);
+    await byName(old.name).process.kill();
+    await waitFor("the record to point at the standby", async () => (await env.answer())?.[0] === env.addresses.standby, 90_000);
+    // Back as a follower, with its own journal still saying the run is running.
+    const restarted = startLabAgent(env, old.name, { config: byName(old.name).config, dataDir: byName(old.name).dataDir, apiUrl: byName(old.name).apiUrl });
+    const earlier = byName(old.name).process;
+    agents = [...agents.filter((agent) => agent.name !== old.name), restarted];
+    await env.primary.start();
+    // A second, real failure: the standby dies, the service moves back to the primary.
+    await waitFor("every agent to publish the primary up", async () => {
+      for (const agent of AGENTS) {
+        const kv = await env.client.get(observationKey("/understudy-e", agent, "app@primary"));
+        if (decodeObservation(kv?.value ?? "")?.state !== "up") return false;
+      }
+      return true;
+    }, 60_000);
+    failures.push({ at: Date.now(), host: "standby" });
+    await env.standby.kill();
+    await waitFor("the record to point at the primary again", async () => (await env.answer())?.[0] === env.addresses.primary, 90_000);
+    await env.standby.start();
+    // Now the restarted agent alone: it leads, with everything healthy.
+    await Promise.all(agents.filter((agent) => agent.name !== old.name).map((agent) => agent.process.kill()));
+    await explained(waitFor(`${old.name} to lead again`, async () => (await readLeader(env, "e"))?.name === old.name, 60_000));
+    // Long enough for a resumed run to promote (6 s) and switch.
+    await sleep(12_000);
+    await dns.stop();
+    const said = restarted.process.logs.filter((line) => /failover|resum|leadership|adopt/.test(String(line.event))).map((line) => `${String(line.time)} ${String(line.msg)}`).join("\n");
+    expect(await env.answer(), `${old.name}, leading again with both instances up, said:\n${said}`).toEqual([env.addresses.primary]);
+    const allTerms = agents.flatMap((agent) => leaderTerms(agent.name, agent.name === old.name ? [earlier, agent.process] : [agent.process]));
+    const verdict = checkInvariants({ addresses: env.addresses, dns: dns.samples, failures, runs: [...journals(), ...(await readEtcdRuns(env, "e"))], terms: allTerms });
+    expect(verdict.violations).toEqual([]);
+    expect(verdict.dnsFailovers).toBe(2);
+    // Its history does not keep saying the first run is running.
+    expect(readJournal(old.name, byName(old.name).dataDir).filter((run) => run.status === "running")).toEqual([]);
+  }, 400_000);
 });
 
 /** A failed wait says what each agent last printed, since the agents are where the answer is. */
