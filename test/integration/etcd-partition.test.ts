@@ -9,7 +9,10 @@
 //       lease could have expired, and no two agents act with different tokens at once;
 //   (c) the leader killed (kill -9) together with the primary: another agent takes over and fails the
 //       service over, once;
-//   (d) an etcd member stopped with SIGSTOP (the raft leader): the failover still happens.
+//   (d) an etcd member stopped with SIGSTOP (the raft leader): the failover still happens;
+//   (e) a leader killed mid-run comes back as a follower; after a second, real failover it leads again
+//       with everything healthy: it must not resume its own stale copy of the first run (found by the
+//       chaos schedules: the record moved with no failure).
 // Each scenario has its own etcd prefix and data directories; the lab is shared.
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
