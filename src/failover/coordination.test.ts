@@ -94,4 +94,34 @@ describe("a run under a shared coordinator", () => {
     expect(failovers.journal.list()).toHaveLength(1);
     expect(failovers.journal.get(id)?.steps).toHaveLength(record.steps.length);
   });
+
+  test("a leader killed mid-run that leads again after others moved on closes its stale copy untouched", async () => {
+    const h = harness();
+    const terms = new SharedTerms();
+    terms.elect("a1");
+    const a1Store = openStore(":memory:");
+    const crashing = h.failovers({ coordinator: terms.coordinator("a1"), store: a1Store, afterStarted: (step) => { if (step === "promote") throw new Error("kill -9"); } });
+    await expect(crashing.run(planned(crashing))).rejects.toThrow("kill -9");
+    expect(crashing.journal.unfinished()).toHaveLength(1);
+
+    // a2 takes over and finishes it, then fails the service back later: etcd's latest run of hs is the failback.
+    terms.elect("a2");
+    const a2 = h.failovers({ coordinator: terms.coordinator("a2"), store: openStore(":memory:") });
+    expect((await a2.resume())[0]?.status).toBe("done");
+    await h.clock.advance(3_600_000);
+    const back = a2.plan({ service: "hs", kind: "failback", force: true, reason: "primary back" });
+    if (!back.ok) throw new Error(back.message);
+    expect((await a2.run(back.plan)).status).toBe("done");
+    const before = [...h.world.log];
+    expect(h.world.dns).toBe("10.0.0.1");
+
+    // a1 is back and leads again, its own journal still holding the first run as running.
+    terms.elect("a1");
+    const again = h.failovers({ coordinator: terms.coordinator("a1"), store: a1Store });
+    const [closed] = await again.resume();
+    expect(closed).toMatchObject({ status: "fenced", summary: expect.stringMatching(/superseded: etcd's latest run of hs is the failback spare → vps .*closed without acting/) });
+    expect(h.world.log).toEqual(before);
+    expect(h.world.dns).toBe("10.0.0.1");
+    expect(again.journal.unfinished()).toEqual([]);
+  });
 });

@@ -2,7 +2,9 @@
 // guards, runs it with the journal (one run per service at a time in this process), resumes what a
 // crash left behind, and reads the active host and the history. Effects come in through `deps`.
 // Resuming first adopts the runs the coordinator holds (etcd: the journal a previous leader published),
-// so a new leader finishes what the old one left.
+// so a new leader finishes what the old one left; with etcd, an unfinished run of its own journal that
+// etcd does not hold as the latest of its service is a stale copy from an earlier term: closed, never
+// resumed (staleCopy).
 import type { Clock } from "../engine/clock.js";
 import type { HealthState } from "../engine/verdict.js";
 import type { Topology } from "../model/topology.js";
@@ -12,7 +14,7 @@ import { failoverSettings, type FailoverConfig, type FailoverDocument } from "./
 import type { Coordinator } from "./coordinator.js";
 import { startRun, type ExecuteDeps, type RunResult, type StepActions } from "./execute.js";
 import { checkGuards, type GuardRefusal } from "./guards.js";
-import { FailoverJournal } from "./journal.js";
+import { FailoverJournal, type RunRecord } from "./journal.js";
 import { buildPlan, type Plan } from "./plan.js";
 import { resumeRun } from "./resume.js";
 
@@ -136,10 +138,19 @@ export class Failovers {
 
   private async resumeOnce(): Promise<RunResult[]> {
     const busy = (service: string) => this.running.has(service);
-    for (const record of await this.deps.coordinator.runs()) if (!busy(record.service)) this.journal.adopt(record);
+    const shared = await this.deps.coordinator.runs();
+    for (const record of shared) if (!busy(record.service)) this.journal.adopt(record);
     const results: RunResult[] = [];
     for (const run of this.journal.unfinished()) {
       if (busy(run.service)) continue;
+      const stale = this.deps.coordinator.status().coordination === "etcd" ? staleCopy(run, shared) : undefined;
+      if (stale) {
+        // Not etcd's run: whatever it did was finished (or undone) by the leader that took over. Acting on
+        // it now, maybe long after, would move traffic nobody asked to move; it is closed untouched.
+        this.journal.finish(run.id, "fenced", stale, this.deps.clock.now());
+        results.push({ runId: run.id, status: "fenced", summary: stale });
+        continue;
+      }
       const resumed = resumeRun(this.executeDeps(), run).finally(() => this.running.delete(run.service));
       this.running.set(run.service, resumed);
       results.push(await resumed);
@@ -160,4 +171,17 @@ export class Failovers {
       ...(this.deps.signal ? { signal: this.deps.signal } : {}),
     };
   }
+}
+
+/**
+ * With etcd the journal of record is etcd's (<prefix>/runs/<service>, the latest run of each service,
+ * published with every step): a run this agent's own journal holds as unfinished but etcd does not is
+ * a copy left by a leader that lost its term (killed mid-run and back later); answers why, or
+ * undefined when etcd's latest run of the service is this very run.
+ */
+export function staleCopy(run: RunRecord, shared: readonly RunRecord[]): string | undefined {
+  const latest = shared.find((record) => record.service === run.service);
+  if (latest && latest.startedAt === run.startedAt && latest.from === run.from && latest.to === run.to) return undefined;
+  const since = latest ? `etcd's latest run of ${run.service} is the ${latest.kind} ${latest.from} → ${latest.to} started ${new Date(latest.startedAt).toISOString()} (${latest.status})` : `etcd holds no run of ${run.service}`;
+  return `left unfinished by this agent in an earlier term and superseded: ${since}; closed without acting`;
 }
