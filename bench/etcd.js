@@ -282,7 +282,7 @@ async function main() {
   const width = Math.max(...Object.keys(rows).map((k) => k.length));
   console.log(`${"measure".padEnd(width)}  trials   p50 ms   max ms`);
   for (const [name, row] of Object.entries(rows)) console.log(`${name.padEnd(width)}  ${String(row.n).padStart(6)}  ${String(row.p50_ms).padStart(7)}  ${String(row.max_ms).padStart(7)}`);
-  console.log(`target: takeover ≤ ${TTL_S * 1000 + 1000} ms (lease TTL + 1 s)`);
+  if (ONLY.has("takeover")) console.log(`target: takeover ≤ ${TTL_S * 1000 + 1000} ms (lease TTL + 1 s)`);
   console.log(JSON.stringify({ trials: TRIALS, ttl_s: TTL_S, ...rows, machine }));
 }
 
