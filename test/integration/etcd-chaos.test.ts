@@ -91,6 +91,14 @@ const target: ChaosTarget = {
   },
 };
 
+/** What the agents logged about leading and failing over between two times (for a failed schedule's report). */
+function agentSaid(from: number, to: number): Array<{ at: number; agent: string; msg: string }> {
+  const lines = AGENTS.flatMap((agent) => processes.get(agent)!.flatMap((proc) => proc.logs
+    .filter((line) => /^(failover|leadership|quorum)/.test(String(line.event)))
+    .map((line) => ({ at: Date.parse(String(line.time)), agent, msg: String(line.msg) }))));
+  return lines.filter((line) => line.at >= from && line.at <= to).sort((a, b) => a.at - b.at);
+}
+
 /** When each agent was stopped (SIGSTOP → SIGCONT) in a schedule. */
 function pausesOf(executed: ExecutedEvent[]): Array<{ agent: string; from: number; to: number }> {
   const pauses: Array<{ agent: string; from: number; to: number }> = [];
@@ -195,6 +203,8 @@ describe.skipIf(!available)(`${SCHEDULES} randomized schedules of partitions, pa
             ...verdict.violations.map((violation) => `  ✗ ${violation.invariant}: ${violation.message}`),
             ...runs.map((run) => `  run ${run.key} in ${run.agent}'s journal: ${run.status}, token ${run.token}; ${run.steps.map((step) => `${step.step}#${step.attempt} ${step.status} +${step.startedAt - since}`).join(", ")}`),
             ...AGENTS.flatMap((name) => leaderTerms(name, processes.get(name)!).filter((term) => (term.to ?? Infinity) >= since).map((term) => `  ${name} led with token ${term.token} from +${term.from - since} to ${term.to === undefined ? "now" : `+${term.to - since}`}`)),
+            ...samples.map((sample, i) => ({ sample, before: samples[i - 1] })).filter(({ sample, before }) => before?.values && sample.values && before.values.join() !== sample.values.join()).map(({ sample }) => `  record → ${sample.values!.join()} at +${sample.at - since}`),
+            ...agentSaid(since - 5_000, until).map((line) => `  ${line.at - since >= 0 ? "+" : ""}${line.at - since} ${line.agent}: ${line.msg}`),
           ].join("\n"));
         }
       }
