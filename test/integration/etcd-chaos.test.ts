@@ -124,6 +124,19 @@ async function allSeeUp(): Promise<boolean> {
   return true;
 }
 
+/** Each agent's published view of each instance, for a liveness report. */
+async function observationsNow(): Promise<string> {
+  const views: string[] = [];
+  for (const agent of AGENTS) {
+    for (const host of ["primary", "standby"]) {
+      const kv = await env.client.get(observationKey(PREFIX, agent, `app@${host}`)).catch(() => undefined);
+      const seen = decodeObservation(kv?.value ?? "");
+      views.push(`${agent}→${host}: ${seen ? `${seen.state} (${seen.reason}, ${new Date(seen.at).toISOString()})` : "nothing published"}`);
+    }
+  }
+  return views.join("; ");
+}
+
 /** Every copy of the runs begun since `since`: each agent's journal and etcd's. */
 async function allCopies(since: number): Promise<JournalRun[]> {
   return [...AGENTS.flatMap((name) => readJournal(name, configs.get(name)!.dataDir, since)), ...(await readEtcdRuns(env, SCENARIO)).filter((run) => run.startedAt >= since)];
@@ -179,7 +192,9 @@ async function settle(since: number, executed: ExecutedEvent[]): Promise<Violati
     violations.push({ invariant: "liveness", message: `runs no journal finished 30 s after the schedule: ${open.map((run) => `${run.key} (${run.agent})`).join(", ")}` });
   }
   stale.push(...staleCopies.map((run) => `${run.agent}'s copy of ${run.key}`));
-  await within("every agent to see both instances up", allSeeUp, 30_000);
+  if (!(await waitFor("every agent to see both instances up", allSeeUp, 30_000).catch(() => false))) {
+    violations.push({ invariant: "liveness", message: `30 s after the schedule, not every agent publishes both instances up: ${await observationsNow()}` });
+  }
   return violations;
 }
 
