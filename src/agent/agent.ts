@@ -186,7 +186,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         log.warn({ event: "etcd.waiting" }, "etcd does not answer yet: this agent probes and alerts on its own checks, and joins the others (verdicts, leadership) once etcd answers");
       }
       disposers.push({ name: "etcd session", run: () => opened.close() });
-      opened.coordinator.onLeadership((event) => log[event.leading ? "info" : "warn"]({ event: "leadership", leading: event.leading, leader: event.leader, token: event.token },
+      opened.coordinator.onLeadership((event) => log[event.leading ? "info" : "warn"]({ event: "leadership", leading: event.leading, leader: event.leader, fencing_token: event.token },
         event.leading ? `leading (token ${event.token}): ${event.reason}` : `${event.reason}; this agent keeps probing and alerting`));
       coordinator = opened.coordinator;
     }

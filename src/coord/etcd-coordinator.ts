@@ -62,6 +62,7 @@ export class EtcdCoordinator implements Coordinator {
   private lastTick: { mono: number; wall: number } | undefined;
   private pausedAt: { validUntil: number } | undefined;
   private loopTimer: ReturnType<typeof setTimeout> | undefined;
+  private cancelWatch: (() => void) | undefined;
   private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   private ticking: Promise<void> = Promise.resolve();
   private readonly offLease: () => void;
@@ -99,6 +100,24 @@ export class EtcdCoordinator implements Coordinator {
   async start(): Promise<void> {
     await this.tick();
     this.schedule();
+    // The loop alone would notice a dead leader's key gone up to a period late; a watch on the key runs
+    // a follower's loop at once when etcd deletes it (the lease expired or the leader resigned), so a
+    // takeover takes the TTL, not the TTL plus a period. The leader itself is left to its loop (its
+    // term ends with its lease: demote-first already covers it). Polling stays: a watch can break.
+    if (!this.isStopped()) {
+      this.cancelWatch = this.options.session.etcd.watch(this.key("leader"), {
+        onEvents: (events) => {
+          if (this.state === LeaderState.follower && events.some((event) => event.type === "delete" && event.kv.key === this.key("leader"))) this.kick();
+        },
+      });
+    }
+  }
+
+  /** Runs the loop now (serialized with the timer's runs), then goes on every period. */
+  private kick(): void {
+    if (this.isStopped()) return;
+    clearTimeout(this.loopTimer);
+    this.ticking = this.ticking.catch(() => undefined).then(() => this.tick()).finally(() => this.schedule());
   }
 
   /** Stops the loop; with `resign`, a leader deletes its key (guarded by its token) so the next takes over at once. */
@@ -108,6 +127,7 @@ export class EtcdCoordinator implements Coordinator {
     this.state = LeaderState.stopped;
     clearTimeout(this.loopTimer);
     clearTimeout(this.deadlineTimer);
+    this.cancelWatch?.();
     this.offLease();
     await this.ticking.catch(() => undefined);
     if (!this.term.signal.aborted) this.term.abort(new Error("the coordinator stopped"));
@@ -242,8 +262,9 @@ export class EtcdCoordinator implements Coordinator {
 
   private schedule(): void {
     if (this.state === LeaderState.stopped) return;
+    clearTimeout(this.loopTimer);
     this.loopTimer = setTimeout(() => {
-      this.ticking = this.tick().finally(() => this.schedule());
+      this.ticking = this.ticking.catch(() => undefined).then(() => this.tick()).finally(() => this.schedule());
     }, this.periodMs);
   }
 

@@ -11,6 +11,8 @@ export interface HistoryView {
   status: string;
   reason: string;
   forced: boolean;
+  /** The fencing token the run last acted under (a resumed run gets a new one). */
+  token: number;
   detected_at: string | null;
   started_at: string;
   finished_at: string | null;
@@ -28,7 +30,7 @@ export function historyView(run: RunRecord): HistoryView {
   const switched = [...run.steps].reverse().find((step) => step.step === "switch" && step.status === "done");
   const actEnd = switched?.finishedAt ?? run.finishedAt;
   return {
-    id: run.id, service: run.service, kind: run.kind, from: run.from, to: run.to, status: run.status, reason: run.reason, forced: run.forced,
+    id: run.id, service: run.service, kind: run.kind, from: run.from, to: run.to, status: run.status, reason: run.reason, forced: run.forced, token: run.token,
     detected_at: iso(run.detectedAt), started_at: iso(run.startedAt)!, finished_at: iso(run.finishedAt),
     decide_ms: run.detectedAt === undefined ? null : run.startedAt - run.detectedAt,
     act_ms: actEnd === undefined ? null : actEnd - run.startedAt,

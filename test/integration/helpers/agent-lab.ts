@@ -264,8 +264,8 @@ export function leaderTerms(agent: string, processes: LabProcess[]): LeaderTerm[
         open = undefined;
       }
       if (line.leading === true) {
-        // The logger redacts any field named "token" (it guards secrets), so the message carries it too.
-        const token = typeof line.token === "number" ? line.token : Number(/token (\d+)/.exec(String(line.msg))?.[1]);
+        // The leadership line carries fencing_token (older builds only had it in the message: "token N").
+        const token = typeof line.fencing_token === "number" ? line.fencing_token : Number(/token (\d+)/.exec(String(line.msg))?.[1]);
         if (!Number.isFinite(token)) throw new Error(`${agent}'s leadership log line names no token: ${JSON.stringify(line)}`);
         open = { agent, token, from: at, to: undefined };
         terms.push(open);
