@@ -13,6 +13,11 @@
 //     an agent that has not looked yet stays out of the count.
 //   - A failed write keeps its keys dirty and retries after `retryMs`. With no lease there is nothing to
 //     write on: the session's "granted" event re-publishes every instance on the new lease.
+//   - Anti-entropy: every `verifyMs` (the lease TTL) the publisher reads its own keys back and rewrites
+//     any that differ from what it last saw. A write that timed out may still reach etcd later (the
+//     request sat in a socket to a partitioned member and is delivered after the heal), overwriting a
+//     newer one; without this read-back such a stale "down" would stand until the state changed again
+//     (found by the chaos schedules: an agent that sees a service up, published as down for good).
 //   - A new publisher (agent start or config reload) keeps the keys it finds for instances that still
 //     exist, so a reload does not drop this vantage point from the count until its checks run again;
 //     keys of instances no longer in the config are deleted.
@@ -79,6 +84,8 @@ export interface PublisherOptions {
   instances: ReadonlySet<string>;
   coalesceMs?: number;
   retryMs?: number;
+  /** How often the published keys are read back and corrected (default: the session's TTL). */
+  verifyMs?: number;
   /** Hears a failed write or cleanup (once per streak of failures); the publisher retries by itself. */
   onError?(error: unknown): void;
 }
@@ -152,6 +159,32 @@ export function startObservationPublisher(options: PublisherOptions): Observatio
   };
   const cleaned = cleanup();
 
+  // Anti-entropy (see the header): read our keys back, mark what differs (or vanished) dirty.
+  const verifyMs = options.verifyMs ?? session.ttlMs;
+  let verifyTimer: TimerHandle | undefined;
+  const verify = async () => {
+    if (stopped) return;
+    if (session.lease() !== undefined && latest.size > 0) {
+      try {
+        const { kvs } = await session.etcd.range(`${observationsPrefix(session.prefix)}${session.name}/`);
+        const published = new Map(kvs.map((kv) => [parseObservationKey(session.prefix, kv.key)?.instance, kv.value]));
+        let found = false;
+        for (const [instance, observation] of latest) {
+          if (published.get(instance) !== JSON.stringify(observation)) {
+            dirty.add(instance);
+            found = true;
+          }
+        }
+        if (found) schedule(0);
+      } catch (error) {
+        // The next verify tries again; a write failure is reported by the writes themselves.
+        void error;
+      }
+    }
+    if (!stopped) verifyTimer = clock.setTimeout(() => void verify(), verifyMs);
+  };
+  verifyTimer = clock.setTimeout(() => void verify(), verifyMs);
+
   const offs = [
     options.local.onChange((change) => {
       if (change.to === "unknown") return;
@@ -174,6 +207,7 @@ export function startObservationPublisher(options: PublisherOptions): Observatio
       for (const off of offs) off();
       if (timer !== undefined) clock.clearTimeout(timer);
       timer = undefined;
+      if (verifyTimer !== undefined) clock.clearTimeout(verifyTimer);
       await cleaned;
       // What changed last is still worth saying: another generation or agent may rely on it.
       await flush();

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { main } from "../../src/cli/main.js";
 import { EtcdClient } from "../../src/coord/etcd-client.js";
-import { observationsPrefix } from "../../src/coord/observations.js";
+import { decodeObservation, observationKey, observationsPrefix } from "../../src/coord/observations.js";
 import { startSession } from "../../src/coord/session.js";
 import { startSharedVerdicts, type StartedSharedVerdicts } from "../../src/coord/shared-verdicts.js";
 import type { Session } from "../../src/coord/etcd-api.js";
@@ -191,6 +191,15 @@ describe.skipIf(!available)("quorum verdicts over a 3-member etcd cluster (quoru
       frozen.resume();
     }
   }, 90_000);
+
+  it("a stale write that reaches etcd late (a timed-out request delivered after a heal) is corrected by the read-back", async () => {
+    const key = observationKey(PREFIX, "b", "web@H1");
+    await eventually("b's up is published", async () => decodeObservation((await c.etcd.get(key))?.value ?? "")?.state === "up");
+    // What a request stuck in a socket to a partitioned member would do once delivered: an older "down".
+    await c.etcd.put(key, JSON.stringify({ state: "down", at: Date.now() - 60_000, reason: "an old failure" }), { lease: b.session.lease()! });
+    expect(decodeObservation((await c.etcd.get(key))!.value)?.state).toBe("down");
+    await eventually("b's own view (up) is published again", async () => decodeObservation((await c.etcd.get(key))?.value ?? "")?.state === "up", TTL_MS + 20_000);
+  }, 60_000);
 
   it("understudy agents lists the live agents, the leader, and what each sees down", async () => {
     const dir = await makeTempDir("understudy-agents-cli-");
