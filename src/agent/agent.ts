@@ -137,6 +137,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     });
     let coordinator: Coordinator = new LocalCoordinator(store, () => clock.now());
     let shared: StartedSharedVerdicts | undefined;
+    const etcdWanted = topology.agents.coordination !== "local";
     const status = (): AgentStatus => buildStatus({
       topology,
       source: "agent",
@@ -144,7 +145,14 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       lastResult: (check) => lastResults.get(check),
       incidents: journal.open(),
       ...(generation ? { instanceState: (service: string, host: string) => generation!.watcher.verdicts.instanceState(service, host), health: (service: string) => generation!.watcher.health.health(service) } : {}),
-      coordination: () => ({ leadership: publicStatus(coordinator), shared: shared?.coordination() }),
+      // Until the etcd session is open (the API listens first) the placeholder local coordinator must not
+      // be reported: this agent is not the leader of anything yet.
+      coordination: () => ({
+        leadership: etcdWanted && coordinator instanceof LocalCoordinator
+          ? { coordination: "etcd" as const, leader: undefined, isLeader: false, token: 0 }
+          : publicStatus(coordinator),
+        shared: shared?.coordination(),
+      }),
     });
 
     // Listening comes first after the store: a taken port should stop the start before any probe runs.

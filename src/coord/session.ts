@@ -116,6 +116,9 @@ class EtcdSession implements Session {
         await new Promise((resolve) => setTimeout(resolve, Math.min(500, this.intervalMs)));
         holder = await this.claimName(id);
       }
+      // One last look: a process stopped (SIGSTOP, a suspended VM) through the wait comes back past the
+      // deadline holding an answer from before the stop, when the predecessor's lease had not ended yet.
+      if (holder !== undefined) holder = await this.claimName(id);
       if (holder !== undefined) {
         throw new EtcdError(
           `another agent is already connected to etcd as "${this.name}" (its card ${agentKey(this.prefix, this.name)} stayed on lease ${holder.lease} for longer than the ${this.ttlSeconds} s TTL${holder.url ? `; it serves ${holder.url}` : ""}). What to do: give each agent its own agents.name, or stop the other agent`,
