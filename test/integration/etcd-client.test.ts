@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { EtcdError } from "../../src/coord/etcd-api.js";
 import type { Compare, WatchEvent } from "../../src/coord/etcd-api.js";
 import { EtcdClient, connectEtcd } from "../../src/coord/etcd-client.js";
+import { waitFor as eventually } from "./agent-harness.js";
 import { requireBinaries } from "./helpers/binaries.js";
 import { memberHealthy, startEtcdCluster } from "./helpers/etcd.js";
 import type { EtcdCluster } from "./helpers/etcd.js";
@@ -16,21 +17,6 @@ import { freePort } from "./helpers/free-port.js";
 
 const available = requireBinaries("etcd-server", "etcd") && requireBinaries("iproute2", "ss");
 const run = promisify(execFile);
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, withinMs = 20_000): Promise<T> {
-  const deadline = Date.now() + withinMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${withinMs} ms${last ? `: ${String(last)}` : ""}`);
-    await sleep(100);
-  }
-}
 
 describe.skipIf(!available)("etcd client (3-member cluster)", () => {
   let cluster: EtcdCluster;

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { AgentCard, Session } from "../../src/coord/etcd-api.js";
 import { EtcdClient } from "../../src/coord/etcd-client.js";
 import { startSession } from "../../src/coord/session.js";
+import { waitFor as eventually } from "./agent-harness.js";
 import { requireBinaries } from "./helpers/binaries.js";
 import { startEtcdCluster } from "./helpers/etcd.js";
 import type { EtcdCluster } from "./helpers/etcd.js";
@@ -13,21 +14,6 @@ import type { EtcdCluster } from "./helpers/etcd.js";
 const available = requireBinaries("etcd-server", "etcd");
 const PREFIX = "/us-test";
 const card = { version: "0.1.0-test", startedAt: 1_700_000_000_000, url: "http://127.0.0.1:8470" };
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, withinMs = 30_000): Promise<T> {
-  const deadline = Date.now() + withinMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${withinMs} ms${last ? `: ${String(last)}` : ""}`);
-    await sleep(100);
-  }
-}
 
 describe.skipIf(!available)("etcd session (3-member cluster)", () => {
   let cluster: EtcdCluster;
