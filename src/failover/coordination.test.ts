@@ -124,4 +124,21 @@ describe("a run under a shared coordinator", () => {
     expect(h.world.dns).toBe("10.0.0.1");
     expect(again.journal.unfinished()).toEqual([]);
   });
+
+  test("a retry after the term ended is not attempted (a leader stopped through its retry wait)", async () => {
+    const h = harness();
+    h.world.standbyServes = false;
+    const terms = new SharedTerms();
+    terms.elect("a1");
+    const failovers = h.failovers({ coordinator: terms.coordinator("a1") });
+    const running = failovers.run(planned(failovers));
+    await h.clock.advance(10);
+    const verifies = () => failovers.journal.list()[0]!.steps.filter((step) => step.step === "verify").length;
+    expect(verifies()).toBe(1);
+    terms.elect("a2");
+    await h.clock.advance(60_000);
+    expect((await running).status).toBe("fenced");
+    expect(verifies()).toBe(1);
+    expect(h.world.dns).toBe("10.0.0.1");
+  });
 });

@@ -114,6 +114,13 @@ async function attempt(deps: ExecuteDeps, step: PlannedStep, ctx: Omit<StepConte
 async function runStep(deps: ExecuteDeps, runId: number, plan: Plan, step: PlannedStep): Promise<StepOutcome | Refused> {
   let outcome: StepOutcome = { status: "failed", reason: "error", output: "not run" };
   for (let n = 1; n <= step.retry.attempts; n++) {
+    // The commit guard ran before the first attempt; a retry comes after a wait, and a process stopped
+    // (SIGSTOP, a suspended VM) through that wait may have lost its leadership meanwhile: check again,
+    // synchronously, before acting (timers overdue after a stop fire in no useful order).
+    if (n > 1 && !deps.coordinator.isLeader()) {
+      outcome = { status: "failed", reason: "fenced", output: `no further attempt of ${step.name}: this agent no longer leads` };
+      break;
+    }
     const entry = deps.journal.stepStarted(runId, step.name, n, deps.clock.now());
     deps.afterStarted?.(step.name, runId);
     outcome = await attempt(deps, step, { plan, runId, attempt: n });
