@@ -3,7 +3,7 @@
 // a forced stop does not wait for a notifier that never answers.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -82,6 +82,11 @@ describe("startAgent", () => {
   it("stops at once on a forced stop even while a notifier hangs", async () => {
     let asked = 0;
     const hanging = createServer(() => void asked++);
+    const open = new Set<Socket>();
+    hanging.on("connection", (socket) => {
+      open.add(socket);
+      socket.once("close", () => open.delete(socket));
+    });
     servers.push(hanging);
     await new Promise<void>((done) => hanging.listen(0, "127.0.0.1", done));
     const ntfy = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/alerts`;
@@ -93,5 +98,12 @@ describe("startAgent", () => {
     const graceful = agent.stop();
     await agent.stop({ force: true });
     await graceful;
+    // Stopped for real: the hanging delivery was abandoned (its connection closed by the agent), the
+    // API no longer answers, and nothing is sent afterwards.
+    await until(() => open.size === 0);
+    await expect(fetch(`${agent.url}/api/health`)).rejects.toThrow();
+    const seen = asked;
+    await new Promise((done) => setTimeout(done, 1_500));
+    expect(asked).toBe(seen);
   });
 });

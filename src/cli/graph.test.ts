@@ -1,9 +1,9 @@
 // `understudy graph` as a user runs it: the format flag and what each format starts with.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { main } from "./main.js";
 import type { Io } from "./io.js";
 
@@ -14,7 +14,9 @@ function capture(): { io: Io; out: () => string; err: () => string } {
   return { io: { stdout: sink((text) => (out += text)), stderr: sink((text) => (err += text)), env: {} }, out: () => out, err: () => err };
 }
 
-const config = join(mkdtempSync(join(tmpdir(), "understudy-graph-")), "understudy.yaml");
+const dir = mkdtempSync(join(tmpdir(), "understudy-graph-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const config = join(dir, "understudy.yaml");
 writeFileSync(config, `
 version: 1
 hosts: { O001: { address: 10.0.0.1, public: true }, H001: { address: 10.0.0.3 } }

@@ -1,9 +1,9 @@
 // `understudy plan` as a user runs it: the JSON contract, the table, and bad flags (exit 2 via main).
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { main } from "./main.js";
 import type { Io } from "./io.js";
 
@@ -19,6 +19,7 @@ function capture(): { io: Io; out: () => string; err: () => string } {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "understudy-plan-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const config = join(dir, "understudy.yaml");
 writeFileSync(config, `
 version: 1

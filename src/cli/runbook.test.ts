@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { main } from "./main.js";
 import type { Io } from "./io.js";
 
@@ -26,8 +26,14 @@ async function run(...argv: string[]) {
 }
 
 /** A scratch copy of the homelab config and its runbooks. */
+const scratchDirs: string[] = [];
+afterAll(() => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 function scratch() {
   const dir = mkdtempSync(join(tmpdir(), "understudy-runbook-"));
+  scratchDirs.push(dir);
   const config = join(dir, "understudy.yaml");
   cpSync(homelab, config);
   const runbooks = join(dir, "runbooks");

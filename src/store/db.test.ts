@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,12 +92,25 @@ describe("openStore", () => {
     expect(error.message).toContain(join(dir, "file"));
   });
 
-  it.skipIf(process.getuid?.() === 0)("explains a data directory that is not writable", () => {
-    // Root writes anywhere, so this only runs as an ordinary user.
+  it.skipIf(process.getuid?.() === 0)("explains a data directory that is not writable (as an ordinary user; root writes anywhere, so a root run checks the same through the CLI as nobody below)", () => {
     const locked = join(dir, "locked");
     mkdirSync(locked, { mode: 0o500 });
     chmodSync(locked, 0o500);
     expect(openError(join(locked, "understudy.db")).message).toContain("not writable");
+  });
+
+  it.runIf(process.getuid?.() === 0)("explains a data directory that is not writable (as root: `understudy history` run as nobody)", () => {
+    chmodSync(dir, 0o755);
+    const locked = join(dir, "locked");
+    mkdirSync(locked, { mode: 0o755 });
+    const config = join(dir, "understudy.yaml");
+    writeFileSync(config, "version: 1\nhosts: { A: { address: 127.0.0.1 } }\nservices: { s: { runs_on: [A] } }\nagents: { data_dir: locked }\n", { mode: 0o644 });
+    const cli = join(import.meta.dirname, "..", "..", "bin", "understudy.js");
+    const run = spawnSync(process.execPath, [cli, "history", "--config", config], { encoding: "utf8", uid: 65534, gid: 65534 });
+    expect(run.stderr).toContain(`The state directory is not writable: ${locked}`);
+    expect(run.stderr).toContain("Give the agent's user write access to it");
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.status).toBe(2);
   });
 });
 

@@ -20,7 +20,7 @@ import {
   leaderTerms, readEtcdRuns, readJournal, readLeader, recordDns, startAgentLab, startLabAgent, writeAgentConfig,
   type AgentLab, type RunningAgent,
 } from "./helpers/agent-lab.js";
-import { requireBinaries } from "./helpers/binaries.js";
+import { requireBinaries, requireRoot } from "./helpers/binaries.js";
 import type { LabProcess } from "./helpers/netns.js";
 import { Coverage, describeEvent, generateSchedule, runSchedule, scheduleSeed, type ChaosEvent, type ChaosTarget, type ExecutedEvent } from "./helpers/chaos.js";
 import { checkInvariants, type JournalRun, type Violation } from "./helpers/chaos-check.js";
@@ -30,7 +30,7 @@ const SCENARIO = "chaos";
 const PREFIX = `/understudy-${SCENARIO}`;
 const SCHEDULES = Number(process.env.CHAOS_SCHEDULES ?? 50);
 const RUN_SEED = process.env.CHAOS_SEED === undefined ? (Date.now() ^ (process.pid << 8)) >>> 0 : Number(process.env.CHAOS_SEED);
-const available = requireBinaries("etcd-server", "etcd") && requireBinaries("bind9", "named") && requireBinaries("iproute2", "ip") && process.getuid?.() === 0;
+const available = requireBinaries("etcd-server", "etcd") && requireBinaries("bind9", "named") && requireBinaries("iproute2", "ip") && requireRoot("agents in network namespaces, partitions cut with ip");
 
 let env: AgentLab;
 const agents = new Map<string, RunningAgent>();

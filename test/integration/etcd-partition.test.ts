@@ -21,12 +21,12 @@ import {
   leaderTerms, readEtcdRuns, readJournal, readLeader, recordDns, startAgentLab, startLabAgent, writeAgentConfig,
   type AgentLab, type AgentOptions, type RunningAgent,
 } from "./helpers/agent-lab.js";
-import { requireBinaries } from "./helpers/binaries.js";
+import { requireBinaries, requireRoot } from "./helpers/binaries.js";
 import { checkInvariants, type JournalRun } from "./helpers/chaos-check.js";
 import { decodeObservation, observationKey } from "../../src/coord/observations.js";
 
 const AGENTS = ["a1", "a2", "a3"];
-const available = requireBinaries("etcd-server", "etcd") && requireBinaries("bind9", "named") && requireBinaries("iproute2", "ip") && process.getuid?.() === 0;
+const available = requireBinaries("etcd-server", "etcd") && requireBinaries("bind9", "named") && requireBinaries("iproute2", "ip") && requireRoot("agents in network namespaces, partitions cut with ip");
 let env: AgentLab;
 let agents: RunningAgent[] = [];
 

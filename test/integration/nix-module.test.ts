@@ -2,7 +2,7 @@
 // the stub of lib/pkgs in nix/test/eval.nix (nixpkgs is not available offline) it renders the config
 // and a unit that the real systemd parser accepts. Needs Debian's nix-bin (and systemd for verify).
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -21,11 +21,19 @@ interface Evaluated {
   unit: { service: string[]; text: string; path: string[]; environment: Record<string, string>; reloadTriggers: string[] };
 }
 
+// The tests only parse and evaluate: nothing is built, so no build users are needed. Without this a
+// machine where nix-bin came without nix-setup-systemd (no `nixbld` group) gets a warning on every call.
+const nixEnv = { ...process.env, NIX_CONFIG: "build-users-group =" };
+
+function parse(file: string) {
+  return spawnSync("nix-instantiate", ["--parse", file], { encoding: "utf8", env: nixEnv });
+}
+
 function evaluate(args: Record<string, boolean | string> = {}): Evaluated {
   const flags = Object.entries(args).flatMap(([name, value]) => (typeof value === "boolean" ? ["--arg", name, String(value)] : ["--argstr", name, value]));
   // `--arg` makes nix-instantiate call the file's function; the default scenario passes one explicitly.
   if (flags.length === 0) flags.push("--arg", "allowPing", "false");
-  const json = execFileSync("nix-instantiate", ["--eval", "--strict", "--json", evalFile, ...flags], { encoding: "utf8" });
+  const json = execFileSync("nix-instantiate", ["--eval", "--strict", "--json", evalFile, ...flags], { encoding: "utf8", env: nixEnv });
   return JSON.parse(json) as Evaluated;
 }
 
@@ -33,10 +41,22 @@ const dir = mkdtempSync(join(tmpdir(), "understudy-nix-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(!requireBinaries("nix-bin", "nix-instantiate"))("nix/module.nix", () => {
-  it("parses", () => {
-    const parsed = spawnSync("nix-instantiate", ["--parse", moduleFile], { encoding: "utf8" });
+  it("parses, with nothing on stderr", () => {
+    const parsed = parse(moduleFile);
     expect(parsed.stderr).toBe("");
     expect(parsed.status).toBe(0);
+  });
+
+  it("the parse check catches a real syntax error in the module (file and line named)", () => {
+    const lines = readFileSync(moduleFile, "utf8").split("\n");
+    const at = lines.findIndex((line) => line.includes("="));
+    lines[at] = lines[at]!.replace("=", "= ;");
+    const broken = join(dir, "module.nix");
+    writeFileSync(broken, lines.join("\n"));
+    const parsed = parse(broken);
+    expect(parsed.status).not.toBe(0);
+    expect(parsed.stderr).toContain("syntax error");
+    expect(parsed.stderr).toContain(`${broken}:${at + 1}:`);
   });
 
   it("renders the homelab's unit: ExecStart on the stable config path, the agenix credential, SIGHUP reload", () => {

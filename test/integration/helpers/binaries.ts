@@ -31,3 +31,15 @@ export function requireBinaries(packageName: string, ...names: string[]): boolea
   console.warn(`skipping: ${message}`);
   return false;
 }
+
+/**
+ * Returns true when the tests run as root (network namespaces, veth, dropping privileges need it).
+ * Otherwise: throws under CI, as a missing binary does, or prints why and returns false.
+ */
+export function requireRoot(why: string): boolean {
+  if (process.getuid?.() === 0) return true;
+  const message = `these tests need root (${why}); run them as root`;
+  if (process.env.CI) throw new Error(`CI must run these tests, but ${message}`);
+  console.warn(`skipping: ${message}`);
+  return false;
+}

@@ -4,10 +4,10 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requireBinaries } from "./binaries.js";
+import { requireBinaries, requireRoot } from "./binaries.js";
 import { createLab, ip, type Lab, type LabNode } from "./netns.js";
 
-const available = requireBinaries("iproute2", "ip") && process.getuid?.() === 0;
+const available = requireBinaries("iproute2", "ip") && requireRoot("network namespaces and veth links");
 let lab: Lab;
 let node: LabNode;
 const servers: Server[] = [];
