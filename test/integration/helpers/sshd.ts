@@ -1,6 +1,8 @@
 // A real OpenSSH server (`/usr/sbin/sshd -D` from Debian's openssh-server) on 127.0.0.1 and a free
 // port, with a fresh ed25519 host key and one authorized client key, for the current user. Returns
-// the host key's fingerprint as `ssh-keygen -lf` prints it, which is what users pin.
+// the host key's fingerprint as `ssh-keygen -lf` prints it, which is what users pin. `listen` and
+// `wrap` run it elsewhere: on a lab node's address, behind `ip netns exec NS …` (wrap is the argv
+// prefix that execs sshd in the end, so the pid held is sshd's own).
 import { execFile } from "node:child_process";
 import { mkdir, writeFile, copyFile } from "node:fs/promises";
 import { connect } from "node:net";
@@ -32,9 +34,9 @@ async function keygen(file: string): Promise<void> {
 }
 
 /** Resolves true once the server sends its SSH banner. */
-function bannerSeen(port: number): Promise<boolean> {
+function bannerSeen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
+    const socket = connect({ host, port });
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
@@ -45,7 +47,16 @@ function bannerSeen(port: number): Promise<boolean> {
   });
 }
 
-export async function startSshd(): Promise<Sshd> {
+export interface SshdOptions {
+  /** The address to listen on (default 127.0.0.1). */
+  listen?: string;
+  /** The port (default a free one on the root namespace's loopback). */
+  port?: number;
+  /** An argv prefix that ends by exec'ing its remaining arguments (sshd's argv), e.g. ip netns exec. */
+  wrap?: string[];
+}
+
+export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const binary = findBinary("sshd");
   if (binary === undefined) throw new Error("sshd is not installed: apt-get install -y openssh-server");
   const temp = await makeTempDir("understudy-sshd-");
@@ -58,11 +69,12 @@ export async function startSshd(): Promise<Sshd> {
     const strangerKey = join(dir, "stranger_ed25519");
     await Promise.all([keygen(hostKey), keygen(clientKey), keygen(strangerKey)]);
     await copyFile(`${clientKey}.pub`, join(dir, "authorized_keys"));
-    const port = await freePort();
+    const host = options.listen ?? "127.0.0.1";
+    const port = options.port ?? (await freePort());
     await writeFile(
       join(dir, "sshd_config"),
       [
-        `ListenAddress 127.0.0.1:${port}`,
+        `ListenAddress ${host}:${port}`,
         `HostKey ${hostKey}`,
         `PidFile ${dir}/sshd.pid`,
         `AuthorizedKeysFile ${dir}/authorized_keys`,
@@ -79,9 +91,10 @@ export async function startSshd(): Promise<Sshd> {
     );
     const { stdout } = await run("ssh-keygen", ["-lf", `${hostKey}.pub`]);
     const hostKeyFingerprint = stdout.split(" ")[1] ?? "";
-    const daemon = await startDaemon(binary, ["-D", "-e", "-f", join(dir, "sshd_config")], { ready: () => bannerSeen(port) });
+    const argv = [...(options.wrap ?? []), binary, "-D", "-e", "-f", join(dir, "sshd_config")];
+    const daemon = await startDaemon(argv[0]!, argv.slice(1), { ready: () => bannerSeen(host, port) });
     return {
-      host: "127.0.0.1",
+      host,
       port,
       user: userInfo().username,
       hostKeyFingerprint,
