@@ -25,7 +25,7 @@ describe("migrations", () => {
     const db = new Database(path);
     expect(migrate(db, path)).toBe(MIGRATIONS.length);
     expect(schemaVersion(db)).toBe(MIGRATIONS.length);
-    expect(tables(db)).toEqual(expect.arrayContaining(["checks", "results", "rollups_minute", "rollups_hour", "incidents", "incident_children", "state"]));
+    expect(tables(db)).toEqual(expect.arrayContaining(["checks", "results", "rollups_minute", "rollups_hour", "incidents", "incident_children", "state", "heartbeats"]));
     db.close();
     const again = new Database(path);
     const before = tables(again);
