@@ -12,13 +12,14 @@
 // that waits for it (coordinated omission). The agent is pinned to core 0; the HTTP targets and this
 // generator to core 1.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { hashPassword } from "../dist/api/auth/password.js";
 import { hashToken, newToken } from "../dist/api/auth/tokens.js";
+import { scratchDir } from "./lib/scratch.js";
 
 const { values } = parseArgs({ options: { checks: { type: "string", default: "1000" }, rate: { type: "string", default: "200" }, seconds: { type: "string", default: "60" }, interval: { type: "string", default: "10s" }, servers: { type: "string", default: "4" } } });
 const CHECKS = Number(values.checks);
@@ -27,7 +28,7 @@ const SECONDS = Number(values.seconds);
 const PER_SERVICE = 10;
 const WARMUP_S = 15;
 const PATHS = ["/api/status", "/api/topology", "/api/incidents", "/api/analysis"];
-const dir = mkdtempSync(join(tmpdir(), "understudy-bench-api-"));
+const dir = scratchDir("understudy-bench-api-");
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function hasTaskset() {

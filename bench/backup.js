@@ -9,9 +9,9 @@
 //    age a promote would see is the interval plus one cycle.
 // Figures depend on the disk and page cache (the idle baselines read a warm file); compare runs on one machine.
 import { execFileSync, spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { performance } from "node:perf_hooks";
@@ -19,6 +19,7 @@ import { takeSnapshot } from "../dist/backup/snapshot.js";
 import { copySqlite } from "../dist/backup/sqlite-copy.js";
 import { replicateSnapshot } from "../dist/backup/replicate.js";
 import { replicaAge } from "../dist/backup/replica-state.js";
+import { ownChild, scratchDir } from "./lib/scratch.js";
 
 const DB_MB = Number(process.env.BENCH_DB_MB ?? 1024);
 const REPL_MB = Number(process.env.BENCH_REPL_MB ?? 100);
@@ -27,7 +28,7 @@ const EVERY_MS = Number(process.env.BENCH_EVERY_MS ?? 10_000);
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 6);
 const WRITER = new URL("../test/integration/backup-fixtures/writer.mjs", import.meta.url).pathname;
 
-const work = mkdtempSync(join(tmpdir(), "understudy-bench-backup-"));
+const work = scratchDir("understudy-bench-backup-");
 const children = [];
 const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const time = (fn) => {
@@ -52,7 +53,7 @@ function makeDatabase(file, mb) {
 /** A writer committing 200-byte rows: `rate` commits per second, or as fast as it can (0). */
 async function startWriter(file, rate = 0) {
   const child = spawn(process.execPath, [WRITER, file, "200", String(rate)], { stdio: ["ignore", "pipe", "inherit"] });
-  children.push(child);
+  children.push(ownChild(child));
   await new Promise((resolve) => child.stdout.once("data", resolve));
   return child;
 }
@@ -105,7 +106,7 @@ async function startSshd() {
     "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no", "PermitRootLogin prohibit-password", "StrictModes no", "Subsystem sftp internal-sftp", ""].join("\n"));
   const fingerprint = execFileSync("ssh-keygen", ["-lf", join(dir, "host.pub")], { encoding: "utf8" }).split(" ")[1];
   const sshd = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", join(dir, "sshd_config")], { stdio: "ignore" });
-  children.push(sshd);
+  children.push(ownChild(sshd));
   for (let i = 0; i < 100; i++) {
     const up = await new Promise((resolve) => {
       const socket = connect({ host: "127.0.0.1", port }).once("data", () => (socket.destroy(), resolve(true))).once("error", () => resolve(false));

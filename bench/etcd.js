@@ -13,13 +13,14 @@
 //   npm run build && node bench/etcd.js [--trials 10] [--ttl 3] [--only takeover,etcd,local]
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readByQuery } from "../dist/dns/dns-read.js";
 import { findDnsProviderKind } from "../dist/dns/registry.js";
+import { scratchDir } from "./lib/scratch.js";
 
 const { AbortSignal } = globalThis;
 const { values } = parseArgs({ options: { trials: { type: "string", default: "10" }, ttl: { type: "string", default: "3" }, only: { type: "string", default: "takeover,etcd,local" } } });
@@ -30,7 +31,7 @@ const ROOT = resolve(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin/understudy.js");
 const ZONE = "bench.test";
 const AGENTS = ["a1", "a2", "a3"];
-const dir = mkdtempSync(join(tmpdir(), "understudy-bench-etcd-"));
+const dir = scratchDir("understudy-bench-etcd-");
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 const children = new Set();
 const b64 = (text) => Buffer.from(text, "utf8").toString("base64");

@@ -8,13 +8,13 @@
 //   npm run build && node bench/failover.js [--trials 20]
 import { spawn, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readByQuery } from "../dist/dns/dns-read.js";
 import { findDnsProviderKind } from "../dist/dns/registry.js";
+import { scratchDir } from "./lib/scratch.js";
 
 const { AbortSignal } = globalThis;
 const { values } = parseArgs({ options: { trials: { type: "string", default: "20" } } });
@@ -22,7 +22,7 @@ const TRIALS = Number(values.trials);
 const ROOT = resolve(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin/understudy.js");
 const ZONE = "bench.test";
-const dir = mkdtempSync(join(tmpdir(), "understudy-bench-failover-"));
+const dir = scratchDir("understudy-bench-failover-");
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 const children = new Set();
 

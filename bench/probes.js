@@ -7,17 +7,18 @@
 //   node bench/probes.js --checks 2000 --seconds 60          # a smaller run
 //   node bench/probes.js "--node-args=--cpu-prof --cpu-prof-dir=/tmp/p"   # profile the agent (or --trace-gc with --agent-log FILE)
 import { spawn, execFileSync } from "node:child_process";
-import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { createWriteStream, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { scratchDir } from "./lib/scratch.js";
 
 const { values } = parseArgs({ options: { checks: { type: "string", default: "10000" }, seconds: { type: "string", default: "120" }, servers: { type: "string", default: "4" }, interval: { type: "string", default: "10s" }, "node-args": { type: "string", default: "" }, "agent-log": { type: "string" } } });
 const CHECKS = Number(values.checks);
 const SECONDS = Number(values.seconds);
 const PER_SERVICE = 10;
 const WARMUP_S = 20;
-const dir = mkdtempSync(join(tmpdir(), "understudy-bench-probes-"));
+const dir = scratchDir("understudy-bench-probes-");
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function taskset(core, argv) {

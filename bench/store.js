@@ -1,13 +1,13 @@
 // Benchmark of the agent's SQLite store: writes 1,000,000 results of 100 checks (one run every 30 s each,
 // ~3.5 days), rolls them up, and reports the write rate, the file size, and the steady-state size per
 // check under the default retention. Plain JS against the build: `npx tsc -p tsconfig.build.json && node bench/store.js`.
-import { mkdtempSync, rmSync, statSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, statSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { openStore } from "../dist/store/db.js";
 import { ResultWriter } from "../dist/store/result-writer.js";
 import { rollUp } from "../dist/store/rollups.js";
 import { DEFAULT_RETENTION } from "../dist/store/retention.js";
+import { scratchDir } from "./lib/scratch.js";
 
 const TOTAL = Number(process.env.BENCH_RESULTS ?? 1_000_000);
 const CHECKS = 100;
@@ -49,7 +49,7 @@ function fileBytes(path) {
   return [path, `${path}-wal`, `${path}-shm`].filter(existsSync).reduce((sum, file) => sum + statSync(file).size, 0);
 }
 
-const dir = mkdtempSync(join(tmpdir(), "understudy-bench-store-"));
+const dir = scratchDir("understudy-bench-store-");
 const path = join(dir, "understudy.db");
 try {
   const store = openStore(path);
