@@ -114,13 +114,13 @@ function buildTopologyWithJitter(topo: Topology, jitterMs: number): Topology {
 
 describe("incident grouping from verdicts", () => {
   /** A verdict source the test sets by hand; everything not set is up. */
-  function setup(topo: Topology, maintenance?: MaintenanceSchedule) {
+  function setup(topo: Topology, maintenance?: MaintenanceSchedule, settleMs?: number) {
     const clock = new FakeClock();
     const states = new Map<string, HealthState>();
     const source: VerdictSource = { instanceState: (s, h) => states.get(`${s}@${h}`) ?? "up", onChange: () => () => {} };
     const events = new Emitter<IncidentEvents>();
     const seen = record(events);
-    const tracker = new IncidentTracker({ topology: topo, source, events, clock, ...(maintenance ? { maintenance } : {}) });
+    const tracker = new IncidentTracker({ topology: topo, source, events, clock, ...(maintenance ? { maintenance } : {}), ...(settleMs !== undefined ? { settleMs } : {}) });
     const set = async (instance: string, state: HealthState) => {
       states.set(instance, state);
       tracker.evaluate(clock.now());
@@ -159,6 +159,22 @@ describe("incident grouping from verdicts", () => {
     await set("nfs@H002", "up");
     expect(seen.at(-1)!.event).toBe("incident.resolved");
     expect(seen.at(-1)!.incident.durationMs).toBe(2 * MINUTE);
+    // Nothing is down any more: the title says what the incident was, not "still down: " and nothing.
+    expect(seen.at(-1)!.incident.title).toBe("lan down: 2 services behind it");
+  });
+
+  it("a failure over before its settle time is titled by what failed, never with an empty still-down list", async () => {
+    const { seen, set, clock } = setup(homelab(), undefined, MINUTE);
+    await set("lan@H003", "down");
+    await set("forgejo@H001", "down");
+    await clock.advance(10_000);
+    await set("forgejo@H001", "up");
+    await set("lan@H003", "up");
+    expect(seen.map((s) => [s.event, s.incident.title])).toEqual([
+      ["incident.opened", "lan down: 1 service behind it"],
+      ["incident.resolved", "lan down: 1 service behind it"],
+    ]);
+    expect(seen.every((s) => !s.incident.title.endsWith(": "))).toBe(true);
   });
 
   it("unrelated failures are separate incidents, each with its own severity", async () => {

@@ -214,8 +214,16 @@ function listed(names: readonly string[]): string {
   return names.length <= 3 ? names.join(", ") : `${names.slice(0, 3).join(", ")} (+${names.length - 3})`;
 }
 
-/** "H003 down: lan, adguard, dhcp and 8 services behind it"; "forgejo down on H001"; "H003 recovered; still down: nfs". */
+/**
+ * "H003 down: lan, adguard, dhcp and 8 services behind it"; "forgejo down on H001"; "H003 recovered; still
+ * down: nfs". Once nothing is down (resolved, or over before it was announced) the title says what the
+ * incident was, every part as it was at its worst: "still down:" with nobody after it would say nothing.
+ */
 function titleOf(topology: Topology, root: Part, parts: readonly Part[]): string {
+  if (!parts.some((part) => part.down)) {
+    const worstRoot: Part = { ...root, down: true };
+    return titleOf(topology, worstRoot, parts.map((part) => (part === root ? worstRoot : { ...part, down: true })));
+  }
   const downServices = parts.filter((part) => part.down && part.ref.kind === "service" && part !== root);
   if (!root.down) {
     const still = parts.filter((part) => part.down).map((part) => part.ref.name);
