@@ -7,21 +7,22 @@ import { createAgentEvents } from "./events.js";
 import { IncidentTracker, type Incident, type IncidentEvents } from "./incidents.js";
 import { MaintenanceSchedule } from "./maintenance.js";
 import type { HealthState, InstanceChange, VerdictSource } from "./verdict.js";
+import { SETTLE_CAP_MS } from "./settle-time.js";
 import { startWatching, type Watcher } from "./watch.js";
 
 const MINUTE = 60_000;
 const BEHIND = ["forgejo", "jellyfin", "immich", "paperless", "vaultwarden", "nfs", "syncthing", "minio", "grafana", "prometheus"];
 
 /** A home router H003 (adguard, lan, dhcp) with ten services on two home servers behind it, and a VPS. */
-function homelab(extra = ""): Topology {
-  const behind = BEHIND.map((name, i) => `  ${name}: { runs_on: [${i < 5 ? "H001" : "H002"}], depends_on: [lan], criticality: ${name === "vaultwarden" ? "high" : "normal"}, checks: [{ command: ["true"] }] }`).join("\n");
+function homelab(extra = "", statusCheck = '{ command: ["true"] }', grafanaCheck = '{ command: ["true"] }'): Topology {
+  const behind = BEHIND.map((name, i) => `  ${name}: { runs_on: [${i < 5 ? "H001" : "H002"}], depends_on: [lan], criticality: ${name === "vaultwarden" ? "high" : "normal"}, checks: [${name === "grafana" ? grafanaCheck : '{ command: ["true"] }'}] }`).join("\n");
   const yaml = `version: 1
 hosts: { H001: { address: 10.0.0.13 }, H002: { address: 10.0.0.3 }, H003: { address: 10.0.0.1 }, O001: { address: 100.64.0.1 } }
 services:
   adguard: { role: dns, runs_on: [H003], checks: [{ command: ["true"] }] }
   lan: { role: router, runs_on: [H003], depends_on: [adguard], checks: [{ command: ["true"] }] }
   dhcp: { runs_on: [H003], checks: [{ command: ["true"] }] }
-  status: { runs_on: [O001], criticality: low, checks: [{ command: ["true"] }] }
+  status: { runs_on: [O001], criticality: low, checks: [${statusCheck}] }
 ${behind}
 ${extra}`;
   const loaded = parseConfig(yaml, "homelab.yaml");
@@ -94,6 +95,50 @@ describe("incidents through the whole engine", () => {
       expect(seen.filter((s) => s.event === "incident.opened")).toHaveLength(1);
     });
   }
+
+  // Issue 15 #5: the settle time was the spread of every check of the config, so one hourly check held
+  // every incident for about two hours.
+  describe("with one hourly check", () => {
+    /** A dead H003, checks every 30 s failing twice: every related verdict is in 60 s after the failure. */
+    async function killRouter(topo: Topology) {
+      const { clock, seen, dead, events } = run(topo, undefined);
+      const openedAt: number[] = [];
+      events.on("incident.opened", () => void openedAt.push(clock.now()));
+      await clock.advance(2 * MINUTE);
+      const failedAt = clock.now();
+      dead.add("H003");
+      return { clock, seen, failedAt, openedAt };
+    }
+    const ROUTER_CHILDREN = [...["adguard", "lan", "dhcp", ...BEHIND].map((s) => `service:${s}`), "host:H001", "host:H002"].sort();
+
+    it("elsewhere, it does not delay the router's incident: opened as soon as the related checks agree", async () => {
+      const { clock, seen, failedAt, openedAt } = await killRouter(homelab("", '{ command: ["true"], interval: 1h }'));
+      await clock.advance(60_000 + SETTLE_CAP_MS);
+      expect(openedAt).toHaveLength(1);
+      // Confirmed down within 60 s; the related checks' own spread (30 s) is all it waited.
+      expect(openedAt[0]! - failedAt).toBeLessThanOrEqual(90_000);
+      const incident = seen.find((s) => s.event === "incident.opened")!.incident;
+      expect(incident.title).toBe("H003 down: adguard, dhcp, lan and 10 services behind it");
+      expect(incident.children.map((c) => `${c.kind}:${c.name}`).sort()).toEqual(ROUTER_CHILDREN);
+      expect(watcher!.incidents.current()).toHaveLength(1);
+    });
+
+    it("behind the router, it waits at most the cap, and the slow verdict joins the same incident later", async () => {
+      const { clock, seen, failedAt, openedAt } = await killRouter(homelab("", undefined, '{ command: ["true"], interval: 1h }'));
+      await clock.advance(60_000 + SETTLE_CAP_MS);
+      expect(openedAt).toHaveLength(1);
+      expect(openedAt[0]! - failedAt).toBeLessThanOrEqual(60_000 + SETTLE_CAP_MS);
+      const opened = seen.find((s) => s.event === "incident.opened")!.incident;
+      expect(opened.root).toMatchObject({ kind: "host", name: "H003" });
+      expect(opened.children.map((c) => c.name)).not.toContain("grafana");
+      await clock.advance(2 * 60 * MINUTE);
+      expect(seen.filter((s) => s.event === "incident.opened")).toHaveLength(1);
+      const [open] = watcher!.incidents.current();
+      expect(watcher!.incidents.current()).toHaveLength(1);
+      expect(open!.id).toBe(opened.id);
+      expect(open!.children.map((c) => `${c.kind}:${c.name}`).sort()).toEqual(ROUTER_CHILDREN);
+    });
+  });
 
   it("an incident opened inside a maintenance window is recorded, silenced", async () => {
     const topo = homelab(`maintenance:\n  - { name: router firmware, hosts: [H003], start: "2026-01-01T00:00", duration: 1h }`);
@@ -175,6 +220,27 @@ describe("incident grouping from verdicts", () => {
       ["incident.resolved", "lan down: 1 service behind it"],
     ]);
     expect(seen.every((s) => !s.incident.title.endsWith(": "))).toBe(true);
+  });
+
+  it("each incident waits its own settle time: a short one is not held by a long one armed before it", async () => {
+    const clock = new FakeClock();
+    const states = new Map<string, HealthState>();
+    const source: VerdictSource = { instanceState: (s, h) => states.get(`${s}@${h}`) ?? "up", onChange: () => () => {} };
+    const events = new Emitter<IncidentEvents>();
+    const announced: Array<[string, number]> = [];
+    events.on("incident.opened", ({ incident }) => void announced.push([incident.title, clock.now() - incident.openedAt]));
+    const settleMs = (part: { name: string }) => (part.name === "status" || part.name === "O001" ? 10 * MINUTE : 10_000);
+    const tracker = new IncidentTracker({ topology: homelab(), source, events, clock, settleMs });
+    const set = (instance: string) => {
+      states.set(instance, "down");
+      tracker.evaluate(clock.now());
+    };
+    set("status@O001");
+    await clock.advance(1_000);
+    set("vaultwarden@H001");
+    await clock.advance(15 * MINUTE);
+    expect(announced).toEqual([["vaultwarden down", 10_000], ["O001 down: status", 10 * MINUTE]]);
+    tracker.stop();
   });
 
   it("unrelated failures are separate incidents, each with its own severity", async () => {

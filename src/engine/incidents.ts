@@ -9,8 +9,9 @@
 //     two open incidents found to be one are merged into the older (the other resolves as "merged");
 //   - a part stays in its incident while it is failing, so an incident resolves only when its root and
 //     all its children are up again (`incident.resolved`, with its duration); a partial recovery updates it.
-// Announcing waits `settleMs` (0: the end of the current burst; the agent uses detectionSpread), so the opening message
-// already names the root when several verdicts arrive together.
+// Announcing waits `settleMs` (0: the end of the current burst), so the opening message already names the
+// root when several verdicts arrive together; given per failing part (the agent uses settle-time.ts), an
+// incident waits the longest of its members' times, counted from its opening.
 // Incidents whose root is in a maintenance window are recorded with `silenced: true`.
 import type { Criticality, Topology } from "../model/topology.js";
 import { hostsOf } from "../model/topology.js";
@@ -60,8 +61,13 @@ interface OpenIncident {
   root: string;
   readonly parts: Map<string, Part>;
   readonly openedAt: number;
+  /** How long after `openedAt` it is announced; grows with the members that join before. */
+  settleMs: number;
   announced: string | undefined;
 }
+
+/** How long an incident with this failing part waits before it is announced. */
+export type SettlePolicy = (part: PartRef, hosts: readonly string[]) => number;
 
 const SEVERITY = (c: Criticality) => CRITICALITIES.length - CRITICALITIES.indexOf(c);
 
@@ -71,7 +77,8 @@ export interface IncidentTrackerOptions {
   events: EventSink<IncidentEvents>;
   clock: Clock;
   maintenance?: MaintenanceSchedule;
-  settleMs?: number;
+  /** One time for every incident, or one per failing part (default 0). */
+  settleMs?: number | SettlePolicy;
   firstId?: number;
 }
 
@@ -79,6 +86,7 @@ export class IncidentTracker {
   private readonly open = new Map<number, OpenIncident>();
   private nextId: number;
   private timer: TimerHandle | undefined;
+  private timerDue = Infinity;
 
   constructor(private readonly options: IncidentTrackerOptions) {
     this.nextId = options.firstId ?? 1;
@@ -114,24 +122,34 @@ export class IncidentTracker {
   stop(): void {
     if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
     this.timer = undefined;
+    this.timerDue = Infinity;
+  }
+
+  private settleOf(members: readonly string[], failing: Failing): number {
+    const policy = this.options.settleMs ?? 0;
+    if (typeof policy === "number") return policy;
+    return Math.max(0, ...members.map((key) => policy(failing.get(key)!.ref, failing.get(key)!.hosts)));
   }
 
   private place(root: string, members: readonly string[], failing: Failing, at: number): void {
     const matched = [...this.open.values()].filter((incident) => members.some((key) => incident.parts.has(key)));
     const part = (key: string): Part => ({ ref: failing.get(key)!.ref, down: true, hosts: [...failing.get(key)!.hosts], since: at, recoveredAt: undefined });
     if (matched.length === 0) {
-      const incident: OpenIncident = { id: this.nextId++, root, parts: new Map(members.map((key) => [key, part(key)])), openedAt: at, announced: undefined };
+      const incident: OpenIncident = { id: this.nextId++, root, parts: new Map(members.map((key) => [key, part(key)])), openedAt: at, settleMs: this.settleOf(members, failing), announced: undefined };
       this.open.set(incident.id, incident);
       return;
     }
     const [survivor, ...others] = matched as [OpenIncident, ...OpenIncident[]];
     for (const other of others) {
       for (const [key, value] of other.parts) if (!survivor.parts.has(key)) survivor.parts.set(key, value);
+      survivor.settleMs = Math.max(survivor.settleMs, other.settleMs);
       this.open.delete(other.id);
       if (other.announced !== undefined) this.emit("incident.resolved", this.snapshot(other, "merged", at, survivor.id));
     }
     if (members.includes(survivor.root) && survivor.root !== root) survivor.root = root;
-    for (const key of members) if (!survivor.parts.has(key)) survivor.parts.set(key, part(key));
+    const joining = members.filter((key) => !survivor.parts.has(key));
+    for (const key of joining) survivor.parts.set(key, part(key));
+    if (survivor.announced === undefined && joining.length > 0) survivor.settleMs = Math.max(survivor.settleMs, this.settleOf(joining, failing));
   }
 
   private refresh(incident: OpenIncident, failing: Failing, at: number): void {
@@ -158,15 +176,19 @@ export class IncidentTracker {
 
   /** Announces incidents whose settle time has passed; re-arms itself for the rest. */
   private schedule(): void {
-    const settle = this.options.settleMs ?? 0;
     const waiting = [...this.open.values()].filter((incident) => incident.announced === undefined);
-    if (waiting.length === 0 || this.timer !== undefined) return;
-    const due = Math.min(...waiting.map((incident) => incident.openedAt + settle));
+    if (waiting.length === 0) return;
+    const due = Math.min(...waiting.map((incident) => incident.openedAt + incident.settleMs));
+    // An incident with a shorter wait than the one armed for must not wait for the other's.
+    if (this.timer !== undefined && this.timerDue <= due) return;
+    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
+    this.timerDue = due;
     this.timer = this.options.clock.setTimeout(() => {
       this.timer = undefined;
+      this.timerDue = Infinity;
       const now = this.options.clock.now();
       for (const incident of this.open.values()) {
-        if (incident.announced !== undefined || incident.openedAt + settle > now) continue;
+        if (incident.announced !== undefined || incident.openedAt + incident.settleMs > now) continue;
         const snapshot = this.snapshot(incident, "open", now);
         incident.announced = JSON.stringify({ ...snapshot, durationMs: undefined });
         this.emit("incident.opened", snapshot);

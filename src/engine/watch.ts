@@ -18,6 +18,8 @@ import { IncidentTracker } from "./incidents.js";
 import { MaintenanceSchedule } from "./maintenance.js";
 import { Scheduler, type ProbeRunner } from "./scheduler.js";
 import { ServiceHealthTracker } from "./service-health.js";
+import { settleTime } from "./settle-time.js";
+import { withoutExpectedDown } from "./expected-down.js";
 import { LocalVerdicts, type VerdictSource } from "./verdict.js";
 
 /** Verdicts combined with other agents'; built per watcher from this agent's own (see the header). */
@@ -37,16 +39,19 @@ export interface WatchOptions {
   random?: () => number;
   /** The host serving a primary/standby service; the primary unless the failover work says otherwise. */
   activeHost?: (service: Service) => string | undefined;
-  /** How long a new incident waits for related failures before it is announced (default: detectionSpread). */
+  /** An instance stopped by design (a warm standby): its failing checks alert nobody (expected-down.ts). */
+  stoppedByDesign?: (service: string, host: string) => boolean;
+  /** How long a new incident waits for related failures before it is announced (default: per failure, settle-time.ts). */
   settleMs?: number;
   /** Several agents: combines `local` with the other vantage points' verdicts (absent: local only). */
   shared?: (local: LocalVerdicts, topology: Topology) => SharedVerdicts;
 }
 
 /**
- * How far apart the down verdicts of one failure can arrive: a check is confirmed down between its
- * (failure_threshold − 1)th and failure_threshold-th run after the failure, plus jitter. Waiting this
- * long before announcing lets a dead router's thirty verdicts meet in one incident named after it.
+ * How far apart the down verdicts of any failure can arrive, over every check of the config: a check is
+ * confirmed down between its (failure_threshold − 1)th and failure_threshold-th run after the failure,
+ * plus jitter. Incidents no longer wait this long (one hourly check would hold every alert for hours):
+ * each waits for the checks related to its own failure (settle-time.ts).
  */
 export function detectionSpread(topology: Topology): number {
   const checks = [...topology.services.values()].flatMap((service) => service.checks);
@@ -78,9 +83,9 @@ export function startWatching(options: WatchOptions): Watcher {
   const local = new LocalVerdicts({ startedAt: clock.now(), graceMs: topology.agents.grace, onListenerError: reportListener("instance change listener") });
   const shared = options.shared?.(local, topology);
   const verdicts = shared?.decisions ?? local;
-  const alerting = shared?.alerting ?? local;
+  const alerting = withoutExpectedDown(shared?.alerting ?? local, options.stoppedByDesign);
   const health = new ServiceHealthTracker(topology, alerting, options.activeHost, reportListener("service change listener"));
-  const incidents = new IncidentTracker({ topology, source: alerting, events, clock, maintenance, settleMs: options.settleMs ?? detectionSpread(topology) });
+  const incidents = new IncidentTracker({ topology, source: alerting, events, clock, maintenance, settleMs: options.settleMs ?? ((part, hosts) => settleTime(topology, part, hosts)) });
   const scheduler = new Scheduler({ topology, clock, events, ...(options.run ? { run: options.run } : {}), ...(options.random ? { random: options.random } : {}) });
   const vantage = options.vantage ?? "local";
 
