@@ -32,6 +32,8 @@ export interface ProbeContext {
 /** Read side of the heartbeat registry: when a push token last called in (ms since the epoch). */
 export interface HeartbeatSource {
   lastSeen(token: string): number | undefined;
+  /** When the agent first knew the token (a config of its had it): silence is counted from there. */
+  knownSince?(token: string): number | undefined;
 }
 
 /** A probe kind: the key under a check (`http:`, `dns:`…), its schema and its runner. */

@@ -24,6 +24,20 @@ describe("push probe", () => {
     expect(late.message).toBe("push nightly-backup last called in 1d1h1s ago, longer than the allowed 1d1h (period 1d + grace 1h).");
   });
 
+  it("does not fail a token before period plus grace has passed since the agent first knew it", async () => {
+    const registry = new InMemoryPushRegistry();
+    registry.know("nightly-backup", START);
+    const early = await push.run(spec, context(START + 45_000, registry));
+    expect(early).toMatchObject({ ok: true, details: { known_since: new Date(START).toISOString(), silence_ms: 45_000 } });
+    expect(early.message).toBe("push nightly-backup has not called in yet; the first heartbeat is due within 1d59m15s (period 1d + grace 1h from 45s ago, when this agent first knew it).");
+    expect(await push.run(spec, context(START + 25 * HOUR, registry))).toMatchObject({ ok: true });
+    // Known again later (a reload, a restart): the wait is not restarted.
+    registry.know("nightly-backup", START + 20 * HOUR);
+    const late = await push.run(spec, context(START + 25 * HOUR + 1_000, registry));
+    expect(late).toMatchObject({ ok: false, reason: "never" });
+    expect(late.message).toBe("push nightly-backup has not called in since this agent first knew it, 1d1h1s ago; expected a heartbeat every 1d.");
+  });
+
   it("fails when the token never called in, and when no receiver runs", async () => {
     expect(await push.run(spec, context(START, new InMemoryPushRegistry()))).toMatchObject({ ok: false, reason: "never" });
     expect(await push.run(spec, context(START))).toMatchObject({ ok: false, reason: "error" });

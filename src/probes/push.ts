@@ -1,6 +1,8 @@
 // The push kind: the target calls us. A cron job or a backup calls the agent's push URL when it
 // finishes; silence longer than `period` + `grace` means it did not run. The agent's HTTP server
 // records beats in a PushRegistry; the probe only reads the last one from `ctx.heartbeats`.
+// Silence is counted from the last beat or, before the first one, from when the agent first knew the
+// token (`knownSince`, kept across restarts): a new nightly job is not failed before it could have run.
 //
 // The token names the heartbeat in the URL (`/push/<token>`). It is either a plain id
 // ("nightly-backup", letters, digits, "-" and "_") or a secret reference ("env:NAME", "file:/path")
@@ -18,9 +20,19 @@ export interface PushRegistry extends HeartbeatSource {
   beat(token: string, at: number): void;
 }
 
-/** A registry in memory: enough for one agent; a restart forgets the beats. */
+/** A registry in memory, for tests and tools: a restart forgets the beats (the agent's is in its store). */
 export class InMemoryPushRegistry implements PushRegistry {
   readonly #beats = new Map<string, number>();
+  readonly #known = new Map<string, number>();
+
+  /** Starts counting the silence of a token from `at` (a token never made known fails at once). */
+  know(token: string, at: number): void {
+    if (!this.#known.has(token)) this.#known.set(token, at);
+  }
+
+  knownSince(token: string): number | undefined {
+    return this.#known.get(token);
+  }
 
   beat(token: string, at: number): void {
     // A late-delivered beat must not move the last-seen time backwards.
@@ -75,7 +87,16 @@ export const push = defineProbe({
     }
     const last = ctx.heartbeats.lastSeen(token);
     const allowed = spec.period + spec.grace;
-    if (last === undefined) return failed("never", `${target} has never called in; expected a heartbeat every ${formatDuration(spec.period)}.`, elapsed());
+    if (last === undefined) {
+      const since = ctx.heartbeats.knownSince?.(token);
+      const waited = since === undefined ? undefined : Math.max(0, ctx.now() - since);
+      const details = since === undefined ? undefined : { known_since: new Date(since).toISOString(), silence_ms: waited };
+      if (waited !== undefined && waited <= allowed) {
+        return passed(`${target} has not called in yet; the first heartbeat is due within ${formatDuration(allowed - waited)} (period ${formatDuration(spec.period)} + grace ${formatDuration(spec.grace)} from ${formatDuration(waited)} ago, when this agent first knew it).`, elapsed(), details);
+      }
+      const how = waited === undefined ? "never called in" : `not called in since this agent first knew it, ${formatDuration(waited)} ago`;
+      return failed("never", `${target} has ${how}; expected a heartbeat every ${formatDuration(spec.period)}.`, elapsed(), details);
+    }
     const silence = Math.max(0, ctx.now() - last);
     const details = { last_seen: new Date(last).toISOString(), silence_ms: silence };
     if (silence > allowed) {
