@@ -10,6 +10,8 @@ import { backupTargetsSchema, serviceBackupShape } from "../backup/config.js";
 import { dashboardSchema } from "../api/config.js";
 import { failoverSchema } from "../failover/config.js";
 import { drillSchema } from "../drill/config.js";
+import { guardSchema } from "./guard-schema.js";
+import { secretRef } from "./secret.js";
 
 /** Host and service names: what users type on the command line and what appears in DNS-ish places. */
 export const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -29,7 +31,7 @@ const sshSchema = z
   .strictObject({
     user: z.string().default("root").describe("Login user for fencing, promotion and ssh checks."),
     port: z.number().int().min(1).max(65535).default(22),
-    private_key: z.string().optional().describe('Secret reference to the private key: "file:/run/secrets/understudy-ssh".'),
+    private_key: secretRef.optional().describe('Secret reference to the private key: "file:/run/secrets/understudy-ssh".'),
     host_key: z.string().optional().describe('The host key fingerprint to pin, as `ssh-keygen -lf` prints it: "SHA256:…".'),
   })
   .describe("How Understudy reaches this host over SSH.");
@@ -118,7 +120,7 @@ const etcdSchema = z.strictObject({
   cert_file: z.string().optional().describe("Client certificate (PEM) for mutual TLS."),
   key_file: z.string().optional().describe("Client key (PEM) for mutual TLS."),
   username: z.string().optional().describe("etcd user (with password) when etcd auth is on."),
-  password: z.string().optional().describe('Secret reference: "env:NAME" or "file:/path".'),
+  password: secretRef.optional().describe('Secret reference: "env:NAME" or "file:/path"; a password written in the config is refused.'),
   prefix: z.string().default("/understudy").describe("Key prefix: several Understudy clusters can share one etcd."),
   ttl: durationSchema.prefault("10s").describe("Lease TTL: an agent that stops renewing is gone after this long; the leader demotes itself well before."),
 }).describe("An etcd cluster (3 or 5 members) holding leadership, shared observations, active hosts and the failover journal.");
@@ -130,6 +132,7 @@ const agentsSchema = z.strictObject({
     .describe('"local" (embedded, one agent) or { etcd: { endpoints: [...] } } for several agents.'),
   quorum: z.number().int().min(1).default(1).describe("Vantage points that must agree before a failure counts."),
   listen: z.string().default("127.0.0.1:8470").describe("Address of the agent's HTTP API, dashboard and /metrics."),
+  host_names: z.array(z.string().min(1)).default([]).describe("Other names the HTTP API is reached by (a reverse proxy's public name, the name Prometheus scrapes). Requests naming any other host are refused (DNS rebinding); the listen host, localhost and IP addresses are always accepted."),
   data_dir: z.string().optional().describe("Where the agent keeps its SQLite state; defaults to ./.understudy or $STATE_DIRECTORY."),
   concurrency: z.number().int().min(1).default(256).describe("Most checks running at once; a check kept waiting is counted as schedule lag, never silently skipped."),
   grace: durationSchema.prefault("30s").describe("After the agent starts, failures are recorded but open no incident for this long."),
@@ -166,7 +169,8 @@ export const notifyItemSchema = z
   })
   .describe(`A notifier: exactly one of ${notifierKinds.map((kind) => kind.kind).join(", ")}.`);
 
-export const configSchema = z
+// Guarded: a kind's refinement or transform that throws gives a diagnostic, never an exception (guard-schema.ts).
+export const configSchema = guardSchema(z
   .strictObject({
     version: z.literal(1).describe("Config format version; always 1 for now."),
     hosts: z.record(name("host"), hostSchema).describe("The machines, by name."),
@@ -178,7 +182,7 @@ export const configSchema = z
     backup_targets: backupTargetsSchema,
     dashboard: dashboardSchema.optional(),
   })
-  .describe("Understudy configuration: hosts, services, what depends on what and what stands in for what.");
+  .describe("Understudy configuration: hosts, services, what depends on what and what stands in for what."));
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type ConfigDocument = z.output<typeof configSchema>;

@@ -16,7 +16,8 @@ export const ntfySchema = z
   .strictObject({
     url: z
       .url({ protocol: /^https?$/, error: "the topic URL, such as https://ntfy.sh/mytopic" })
-      .refine((url) => new URL(url).pathname.replace(/\/+$/, "").split("/").pop() !== "", { message: "the URL must end with the topic: https://ntfy.sh/mytopic" })
+      // zod runs a refinement even when z.url() refused the value: parse only what is a URL.
+      .refine((url) => !URL.canParse(url) || new URL(url).pathname.replace(/\/+$/, "").split("/").pop() !== "", { message: "the URL must end with the topic: https://ntfy.sh/mytopic" })
       .describe("Topic URL: the server followed by the topic, e.g. https://ntfy.sh/mytopic."),
     token: secretRef.optional().describe('Access token (tk_…) for a protected topic, as a secret reference ("env:NAME" or "file:/path").'),
     tags: z.array(z.string()).default([]).describe("Extra tags added to every message (ntfy shows known ones as emojis)."),
