@@ -2,6 +2,9 @@
 // metadata (mode, owner, mtime, symlink target) are recorded here rather than trusted to the target,
 // because an SFTP server or a restic restore does not keep owners; restore applies them from here.
 // A snapshot is complete exactly when its manifest exists: it is always the last thing written.
+// The manifest carries its own digest (sha256 of its content without the digest): an edited or damaged
+// manifest is caught, not only an edited file. Manifests from before the digest still parse (digest
+// absent); readers say that such a manifest could not be checked. Paths are checked by manifest-check.ts.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -20,7 +23,7 @@ const entrySchema = z.object({
   size: z.number().int().nonnegative().optional(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   target: z.string().optional(),
-  mode: z.number().int(),
+  mode: z.number().int().min(0).max(0o7777), // permission bits only (tree-copy stores `mode & 0o7777`)
   uid: z.number().int(),
   gid: z.number().int(),
   mtime_ms: z.number(),
@@ -43,6 +46,8 @@ export const manifestSchema = z.object({
   items: z.array(itemSchema),
   files: z.array(entrySchema),
   sqlite: z.array(z.object({ path: z.string(), integrity_check: z.string() })),
+  // The file also holds `digest`: "sha256:<hex>" of its JSON without that key (see manifestText). It is an
+  // envelope, not content: parsing leaves it out, manifest-check.ts reads and checks it.
 });
 
 export type Manifest = z.output<typeof manifestSchema>;
@@ -82,7 +87,28 @@ export async function readManifest(snapshotDir: string): Promise<Manifest> {
   return parseManifest(text, file);
 }
 
-/** Written last: until this returns, the snapshot does not exist for anyone who lists or restores. */
+/** The digest of a manifest's JSON value (as parsed, so formatting does not matter), the digest key left out. */
+export function manifestDigest(json: Record<string, unknown>): string {
+  const { digest: _digest, ...body } = json;
+  return `sha256:${createHash("sha256").update(JSON.stringify(body)).digest("hex")}`;
+}
+
+/** The text of a manifest with its digest: what writeManifest stores. */
+export function manifestText(manifest: Manifest): string {
+  const { digest: _digest, ...body } = manifest as Manifest & { digest?: unknown };
+  return `${JSON.stringify({ ...body, digest: manifestDigest(body) }, null, 2)}\n`;
+}
+
+/**
+ * Written last: until this returns, the snapshot does not exist for anyone who lists or restores. The
+ * digest is (re)computed here, so only a freshly taken snapshot should be written this way: a target
+ * copies a stored manifest's text as it is (copyManifest), never re-signing what it did not check.
+ */
 export function writeManifest(snapshotDir: string, manifest: Manifest): Promise<void> {
-  return writeFileAtomic(join(snapshotDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  return writeFileAtomic(join(snapshotDir, MANIFEST_FILE), manifestText(manifest));
+}
+
+/** Copies a manifest's text unchanged (digest and all) from one snapshot folder to another, atomically. */
+export async function copyManifest(fromDir: string, toDir: string): Promise<void> {
+  await writeFileAtomic(join(toDir, MANIFEST_FILE), await readFile(join(fromDir, MANIFEST_FILE)));
 }

@@ -154,6 +154,7 @@ async function verify(context: Context, id: string | undefined): Promise<number>
         damaged++;
         writeLine(io.stdout, `${c.red("✗")} ${job.id} on ${job.target.name} is damaged:\n${result.problems.map((p) => `    ${p}`).join("\n")}`);
       }
+      for (const note of result.notes) writeLine(io.stdout, `    ${c.yellow("!")} ${note}`);
     }
     // A damaged snapshot is bad input from the world, as a wrong password is: exit 2.
     return damaged === 0 ? 0 : 2;

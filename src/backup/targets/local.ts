@@ -1,12 +1,15 @@
 // The local target: a folder (a mounted disk, a NAS share) holding one folder per snapshot,
 // <path>/<id>/data/… and <path>/<id>/manifest.json. The data is copied and fsynced first, the
 // manifest written last and atomically, so a crash leaves a folder without a manifest: never listed.
-import { cp, mkdir, open, readdir, readFile, rm, stat } from "node:fs/promises";
+// The manifest travels as its text, digest and all: a target copies it, never re-writes it, and one
+// fetched back is checked (digest, paths) before any of its data is copied.
+import { cp, lstat, mkdir, open, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { defineTarget, infoOf } from "../target.js";
 import type { BackupTarget, PutOptions, SnapshotInfo } from "../target.js";
-import { DATA_DIR, MANIFEST_FILE, parseManifest, readManifest, writeManifest } from "../manifest.js";
+import { copyManifest, DATA_DIR, MANIFEST_FILE, parseManifest, readManifest } from "../manifest.js";
+import { readCheckedManifest } from "../manifest-check.js";
 import type { Manifest } from "../manifest.js";
 import { fsyncDir } from "../../fs/atomic-file.js";
 import { BackupError } from "../errors.js";
@@ -44,7 +47,7 @@ export class LocalTarget implements BackupTarget {
       done += file.size ?? 0;
       options.onProgress?.(done, total);
     }
-    await writeManifest(dest, manifest);
+    await copyManifest(snapshotDir, dest);
   }
 
   async list(): Promise<SnapshotInfo[]> {
@@ -75,9 +78,13 @@ export class LocalTarget implements BackupTarget {
     } catch {
       throw new BackupError("not_found", `no complete snapshot ${id} in ${this.description}`);
     }
-    const manifest = await readManifest(source);
+    const { manifest } = await readCheckedManifest(source);
+    // A data folder that is itself a symlink would be copied from wherever it points.
+    if (!(await lstat(join(source, DATA_DIR)).then((stats) => stats.isDirectory(), () => false))) {
+      throw new BackupError("corrupt", `${this.description}/${id}: ${DATA_DIR} is not a folder; the snapshot is damaged`);
+    }
     await cp(join(source, DATA_DIR), join(toDir, DATA_DIR), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
-    await writeManifest(toDir, manifest);
+    await copyManifest(source, toDir);
     return manifest;
   }
 

@@ -9,6 +9,7 @@ import { readSecret, secretRef } from "../../config/secret.js";
 import { defineTarget, manifestBytes } from "../target.js";
 import type { BackupTarget, SnapshotInfo, TargetContext } from "../target.js";
 import { readManifest } from "../manifest.js";
+import { readCheckedManifest } from "../manifest-check.js";
 import type { Manifest } from "../manifest.js";
 import { BackupError } from "../errors.js";
 
@@ -88,7 +89,7 @@ export class ResticTarget implements BackupTarget {
     const snapshot = await this.find(id);
     // The backup was taken of "." inside the snapshot folder, so restic restores its contents as they are.
     await this.restic(["restore", snapshot.id, "--target", toDir]);
-    return readManifest(toDir);
+    return (await readCheckedManifest(toDir, `${this.description} snapshot ${id}'s manifest`)).manifest;
   }
 
   async remove(id: string): Promise<void> {

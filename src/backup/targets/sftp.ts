@@ -7,7 +7,9 @@ import { dirname, join } from "node:path";
 import { z } from "zod";
 import { defineTarget, infoOf, manifestBytes } from "../target.js";
 import type { BackupTarget, PutOptions, SnapshotInfo, TargetContext } from "../target.js";
-import { DATA_DIR, MANIFEST_FILE, parseManifest, readManifest, writeManifest } from "../manifest.js";
+import { DATA_DIR, MANIFEST_FILE, parseManifest, readManifest } from "../manifest.js";
+import { openManifest } from "../manifest-check.js";
+import { writeFileAtomic } from "../../fs/atomic-file.js";
 import type { Manifest } from "../manifest.js";
 import { BackupError } from "../errors.js";
 import { isSnapshotId } from "../snapshot-id.js";
@@ -85,7 +87,8 @@ export class SftpTarget implements BackupTarget {
     } catch {
       throw new BackupError("not_found", `no complete snapshot ${id} in ${this.description}`);
     }
-    const manifest = parseManifest(text, `${this.description}/${id}/${MANIFEST_FILE}`);
+    // Checked (digest, every path inside the folder, nothing beneath a symlink) before anything is created from it.
+    const { manifest } = openManifest(text, `${this.description}/${id}/${MANIFEST_FILE}`);
     const data = join(toDir, DATA_DIR);
     await mkdir(data, { recursive: true });
     for (const entry of manifest.files) {
@@ -101,7 +104,7 @@ export class SftpTarget implements BackupTarget {
         }
       }
     }
-    await writeManifest(toDir, manifest);
+    await writeFileAtomic(join(toDir, MANIFEST_FILE), text);
     return manifest;
   }
 
