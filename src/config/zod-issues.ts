@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import { didYouMean } from "./suggest.js";
 import type { PathSegment } from "./diagnostics.js";
+import { SECRET_REF_PATTERN } from "./secret.js";
 
 type Issue = z.core.$ZodIssue;
 type AnySchema = z.core.$ZodType;
@@ -29,8 +30,8 @@ function variants(schema: AnySchema): AnySchema[] {
   return def.type === "union" && def.options ? def.options.flatMap(variants) : [inner];
 }
 
-/** The keys an object schema at this place accepts (all variants of a union together). */
-export function keysAt(schema: AnySchema, path: readonly PathSegment[]): string[] {
+/** The schemas that may apply at this place (all variants of a union together). */
+function schemasAt(schema: AnySchema, path: readonly PathSegment[]): AnySchema[] {
   let candidates = variants(schema);
   for (const segment of path) {
     const next: AnySchema[] = [];
@@ -42,7 +43,18 @@ export function keysAt(schema: AnySchema, path: readonly PathSegment[]): string[
     }
     candidates = next;
   }
-  return [...new Set(candidates.flatMap((candidate) => Object.keys((candidate._zod.def as { shape?: object }).shape ?? {})))];
+  return candidates;
+}
+
+/** The keys an object schema at this place accepts (all variants of a union together). */
+export function keysAt(schema: AnySchema, path: readonly PathSegment[]): string[] {
+  return [...new Set(schemasAt(schema, path).flatMap((candidate) => Object.keys((candidate._zod.def as { shape?: object }).shape ?? {})))];
+}
+
+/** Whether this place holds a secret reference (secret.ts): what the user wrote there is never repeated. */
+export function isSecretAt(schema: AnySchema, path: readonly PathSegment[]): boolean {
+  return schemasAt(schema, path).some((candidate) =>
+    ((candidate._zod.def as { checks?: AnySchema[] }).checks ?? []).some((check) => (check._zod.def as { pattern?: RegExp }).pattern === SECRET_REF_PATTERN));
 }
 
 function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
@@ -54,7 +66,19 @@ function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
   return current;
 }
 
-function describeValue(value: unknown): string {
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return typeof value === "string" ? "a string" : `a ${typeof value}`;
+}
+
+/** The value as a message may show it; at a secret's place only its kind: a typed-in password is never printed. */
+function shown(value: unknown, schema: AnySchema, path: readonly PathSegment[]): string {
+  return value !== undefined && isSecretAt(schema, path) ? `${kindOf(value)} (not shown: this key holds a secret)` : describeAny(value);
+}
+
+function describeAny(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
@@ -73,7 +97,7 @@ function explain(issue: Issue, schema: AnySchema, input: unknown, base: PathSegm
       // A schema may say what it expects in its own words ("expected a duration such as …").
       const expected = issue.message.startsWith("expected ") ? issue.message.slice(9) : TYPE_WORDS[issue.expected] ?? issue.expected;
       if (value === undefined) return [{ path, message: `missing required key; expected ${expected}` }];
-      return [{ path, message: `expected ${expected}, got ${describeValue(value)}` }];
+      return [{ path, message: `expected ${expected}, got ${shown(value, schema, path)}` }];
     }
     case "unrecognized_keys": {
       const known = keysAt(schema, path);
@@ -84,8 +108,8 @@ function explain(issue: Issue, schema: AnySchema, input: unknown, base: PathSegm
     }
     case "invalid_value": {
       const allowed = issue.values.map((v) => JSON.stringify(v));
-      const hint = typeof value === "string" ? didYouMean(value, issue.values.map(String)) : "";
-      return [{ path, message: `expected ${allowed.length === 1 ? allowed[0] : `one of ${allowed.join(", ")}`}, got ${describeValue(value)}${hint}` }];
+      const hint = typeof value === "string" && !isSecretAt(schema, path) ? didYouMean(value, issue.values.map(String)) : "";
+      return [{ path, message: `expected ${allowed.length === 1 ? allowed[0] : `one of ${allowed.join(", ")}`}, got ${shown(value, schema, path)}${hint}` }];
     }
     case "invalid_union":
       return explainUnion(issue, schema, input, path);
@@ -102,13 +126,14 @@ function explainUnion(issue: Extract<Issue, { code: "invalid_union" }>, schema: 
   const branches = issue.errors.filter((branch) => !branch.some((inner) => inner.code === "invalid_type" && inner.path.length === 0));
   if (branches.length === 0) {
     const expected = [...new Set(issue.errors.flatMap((branch) => branch.filter((i) => i.code === "invalid_type").map((i) => (i as { expected: string }).expected)))];
-    return [{ path, message: `expected ${expected.map((e) => TYPE_WORDS[e] ?? e).join(" or ")}, got ${describeValue(value)}` }];
+    return [{ path, message: `expected ${expected.map((e) => TYPE_WORDS[e] ?? e).join(" or ")}, got ${shown(value, schema, path)}` }];
   }
   if (value !== null && typeof value === "object" && !Array.isArray(value)) {
     const given = Object.keys(value);
     const ranked = branches
       .map((branch) => ({ branch, known: branch.filter((i) => i.code === "unrecognized_keys").flatMap((i) => (i as { keys: string[] }).keys) }))
-      .map(({ branch, known }) => ({ branch, overlap: given.filter((key) => !known.includes(key)).length }))
+      // A branch that is a single value ("local") is no match for a mapping, whatever its keys.
+      .map(({ branch, known }) => ({ branch, overlap: branch.some((i) => i.code === "invalid_value" && i.path.length === 0) ? -1 : given.filter((key) => !known.includes(key)).length }))
       .sort((a, b) => b.overlap - a.overlap);
     if (ranked[0] && ranked[0].overlap === 0) {
       const allowed = keysAt(schema, path);

@@ -22,6 +22,7 @@ import { startWatch } from "./etcd-watch.js";
 import type { StreamHandle, WatchTransport } from "./etcd-watch.js";
 import type { WireHeader, WireKeyValue } from "./etcd-wire.js";
 import { JsonStreamSplitter, encode, int, keyRange, toKeyValue, toWireCompare, toWireOperation } from "./etcd-wire.js";
+import { describeSecretRef } from "../config/secret.js";
 
 const DEFAULT_TIMEOUT_MS = 2_000;
 const GRPC_INVALID_ARGUMENT = 3;
@@ -344,7 +345,8 @@ export async function connectEtcd(config: EtcdConfig, secret: (ref: string) => P
     try {
       password = await secret(config.password);
     } catch (error) {
-      throw new EtcdError(`agents.coordination.etcd.password: cannot resolve the secret ${config.password}: ${(error as Error).message}`, "auth");
+      // Named by its reference only: a literal here would be the password itself.
+      throw new EtcdError(`agents.coordination.etcd.password: cannot resolve the secret ${describeSecretRef(config.password)}: ${(error as Error).message}`, "auth");
     }
   }
   const [ca, cert, key] = [await pem("ca_file"), await pem("cert_file"), await pem("key_file")];
