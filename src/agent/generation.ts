@@ -41,6 +41,7 @@ export interface GenerationOptions {
   run: ProbeRunner;
   /** The host serving each primary/standby service (the failover controller persists it). */
   activeHost?: WatchOptions["activeHost"];
+  stoppedByDesign?: WatchOptions["stoppedByDesign"];
   /** Several agents on etcd: `(local, topology) => startSharedVerdicts({ session, local, topology, … })`. */
   shared?: WatchOptions["shared"];
 }
@@ -50,6 +51,7 @@ export function startGeneration(options: GenerationOptions): Generation {
   const watcher = startWatching({
     topology, clock, events, vantage: options.vantage, run: options.run,
     ...(options.activeHost ? { activeHost: options.activeHost } : {}),
+    ...(options.stoppedByDesign ? { stoppedByDesign: options.stoppedByDesign } : {}),
     ...(options.shared ? { shared: options.shared } : {}),
   });
   const detach = journal.attach(events);

@@ -67,6 +67,9 @@ export const failoverSchema = z
       .describe("manual: alert with the exact command to run; automatic: the agent fails over on a verdict."),
     fence: fenceSchema.optional(),
     promote: actionSchema.optional().describe("Make the standby serve (e.g. systemctl start headscale); default: nothing to do (a hot standby)."),
+    restore: actionSchema
+      .optional()
+      .describe("Make a fenced host serve again when a run is rolled back (undo the fence); default: the promote action, run on that host."),
     dns: dnsSwitchSchema.optional(),
     min_interval: durationSchema.optional().describe("Anti-flap: no failover sooner than this after the previous one. Default 10m."),
     max_per_hour: z.number().int().min(1).optional().describe("Anti-flap: at most this many failovers in any hour. Default 3."),
@@ -77,6 +80,9 @@ export const failoverSchema = z
       .strictObject({ after: durationSchema.describe("How long the primary must be up without a break before moving back.") })
       .optional()
       .describe("Automatic failback to the primary once it has been stable this long; without it the service stays on the standby."),
+    verify_timeout: durationSchema
+      .optional()
+      .describe("How long the verify step keeps running the standby's checks before it gives up and the run rolls back: the promoted service's start-up time, with margin. Default 60s."),
     force_stale_replica: z.boolean().optional().describe("Promote even a standby whose replica is older than the RPO (or unknown). Default false: such a promote is refused."),
   })
   .describe("How the service fails over: mode, fence, promote, dns, anti-flap guards, self-fence wait, failback.");
@@ -87,12 +93,16 @@ export type FenceConfig = z.output<typeof fenceSchema>;
 export type DnsSwitchConfig = z.output<typeof dnsSwitchSchema>;
 
 /** A failover block with every default filled in: what the plan, guards and agent read. */
-export interface FailoverConfig extends Omit<FailoverDocument, "min_interval" | "max_per_hour" | "self_fence_after" | "force_stale_replica"> {
+export interface FailoverConfig extends Omit<FailoverDocument, "min_interval" | "max_per_hour" | "self_fence_after" | "force_stale_replica" | "verify_timeout"> {
   min_interval: number;
+  verify_timeout: number;
   max_per_hour: number;
   self_fence_after: number;
   force_stale_replica: boolean;
 }
+
+/** Long enough for a service that needs a few seconds to open its database and listen. */
+export const DEFAULT_VERIFY_TIMEOUT_MS = 60_000;
 
 // Defaults are applied here rather than in the schema so that code building config documents (the
 // plan's remedies) can write `failover: { mode: "automatic" }` and nothing more.
@@ -102,6 +112,7 @@ export function failoverSettings(block: FailoverDocument | undefined): FailoverC
     ...doc,
     min_interval: doc.min_interval ?? 10 * 60_000,
     max_per_hour: doc.max_per_hour ?? 3,
+    verify_timeout: doc.verify_timeout ?? DEFAULT_VERIFY_TIMEOUT_MS,
     self_fence_after: doc.self_fence_after ?? 0,
     force_stale_replica: doc.force_stale_replica ?? false,
   };

@@ -1,5 +1,6 @@
 // Runs a plan step by step with the journal: each attempt is journaled before it starts and after it
-// ends; a required step that fails rolls back (DNS returns to the old address if the switch had begun);
+// ends; a required step that fails rolls back, undoing what the run did to the world (rollBack below):
+// the fenced source restored, the promoted target demoted, DNS back at the old address;
 // the service's active host moves in the same transaction as the switch's "after" entry. Every step
 // passes the coordinator's commit guard first (so does the rollback), so a run overtaken by a later one
 // (or one whose agent lost the leadership) stops where it is; after each journal change the run is
@@ -8,8 +9,9 @@
 // the term ends. resume.ts picks up a run a crash left behind; this file knows nothing about crashes.
 import type { Clock } from "../engine/clock.js";
 import type { CommitResult, Coordinator } from "./coordinator.js";
-import type { FailoverJournal, RunRecord, RunStatus } from "./journal.js";
-import { retryDelay, STEP_NAMES, type Plan, type PlannedStep, type StepName } from "./plan.js";
+import { lastAttempts, type FailoverJournal, type RunRecord, type RunStatus } from "./journal.js";
+import { retryDelay, type Plan, type PlannedStep, type StepName } from "./plan.js";
+
 
 export type StepOutcome =
   | { status: "done" | "skipped"; output: string }
@@ -27,6 +29,12 @@ export interface StepActions {
   run(step: PlannedStep, ctx: StepContext): Promise<StepOutcome>;
   /** Points DNS back at the old address (idempotent: a no-op when it is there). */
   rollbackSwitch(plan: Plan, signal: AbortSignal): Promise<StepOutcome>;
+  /**
+   * Undoes a fence or a promote (idempotent): `restore` makes the fenced source serve again (the
+   * `restore` action, else the promote action run on the source); `demote` stops the promoted target
+   * (the fence action run on the target). `skipped` when nothing is configured to do it.
+   */
+  undo(what: "restore" | "demote", plan: Plan, signal: AbortSignal): Promise<StepOutcome>;
   /** Tells people how the run ended; `run` is the journal so far, `status` how it ends. */
   notify(run: RunRecord, status: Exclude<RunStatus, "running">, summary: string): Promise<StepOutcome>;
 }
@@ -48,8 +56,6 @@ export interface RunResult {
   status: Exclude<RunStatus, "running">;
   summary: string;
 }
-
-const SWITCH_INDEX = STEP_NAMES.indexOf("switch");
 
 type Refused = Extract<CommitResult, { ok: false }>;
 
@@ -113,6 +119,7 @@ async function attempt(deps: ExecuteDeps, step: PlannedStep, ctx: Omit<StepConte
 /** Runs one step with its retry policy, journaling (and publishing) every attempt. */
 async function runStep(deps: ExecuteDeps, runId: number, plan: Plan, step: PlannedStep): Promise<StepOutcome | Refused> {
   let outcome: StepOutcome = { status: "failed", reason: "error", output: "not run" };
+  const firstAt = deps.clock.now();
   for (let n = 1; n <= step.retry.attempts; n++) {
     // The commit guard ran before the first attempt; a retry comes after a wait, and a process stopped
     // (SIGSTOP, a suspended VM) through that wait may have lost its leadership meanwhile: check again,
@@ -130,7 +137,12 @@ async function runStep(deps: ExecuteDeps, runId: number, plan: Plan, step: Plann
     const published = await publish(deps, runId, moves ? { service: plan.service, host: plan.to } : undefined);
     if (!published.ok) return published;
     if (outcome.status !== "failed" || step.retry.final.includes(outcome.reason) || n === step.retry.attempts || deps.signal?.aborted) break;
-    await sleep(deps.clock, retryDelay(step.retry, n), deps.signal);
+    const delay = retryDelay(step.retry, n);
+    if (step.retry.withinMs !== undefined && deps.clock.now() + delay - firstAt >= step.retry.withinMs) {
+      outcome = { ...outcome, output: `${outcome.output} (still failing after ${Math.round((deps.clock.now() - firstAt) / 1000)} s, ${n} attempts; verify_timeout is ${Math.round(step.retry.withinMs / 1000)} s)` };
+      break;
+    }
+    await sleep(deps.clock, delay, deps.signal);
   }
   return outcome;
 }
@@ -159,35 +171,78 @@ export async function finishRun(deps: ExecuteDeps, runId: number, status: Exclud
   return { runId, status, summary };
 }
 
-/** Puts DNS back if the switch had begun, then ends the run as rolled back (or failed when DNS could not be restored). */
-export async function rollBack(deps: ExecuteDeps, runId: number, why: string): Promise<RunResult> {
-  const run = deps.journal.get(runId)!;
-  const switchBegan = run.steps.some((record) => record.step === "switch" || record.step === "rollback");
-  if (!switchBegan) return finishRun(deps, runId, "rolled-back", `${why}; nothing was switched: ${run.plan.service} stays on ${run.from}`);
-  // A deposed leader does not touch DNS, not even to put it back: the next leader settles the run.
-  const allowed = await guard(deps, runId, "rollback");
-  if (!allowed.ok) return fenced(deps, runId, allowed);
-  const entry = deps.journal.stepStarted(runId, "rollback", 1, deps.clock.now());
-  deps.afterStarted?.("rollback", runId);
-  const outcome = await deps.actions.rollbackSwitch(run.plan, deps.signal ?? new AbortController().signal)
-    .catch((error: unknown): StepOutcome => ({ status: "failed", reason: "error", output: String(error) }));
-  deps.journal.stepFinished(entry, { status: outcome.status, reason: outcome.status === "failed" ? outcome.reason : undefined, output: outcome.output }, deps.clock.now());
-  const published = await publish(deps, runId);
-  if (!published.ok) return fenced(deps, runId, published);
-  if (outcome.status === "failed") {
-    return finishRun(deps, runId, "failed", `${why}; putting DNS back to ${run.plan.addresses.from} FAILED (${outcome.output}): check the record by hand`);
-  }
-  return finishRun(deps, runId, "rolled-back", `${why}; DNS points at ${run.plan.addresses.from} again: ${run.plan.service} stays on ${run.from}`);
+/** What a rollback must undo, read from the run's own steps (so a rollback redone after a crash undoes the same). */
+function undoList(run: RunRecord): Array<"restore" | "demote" | "dns"> {
+  const last = lastAttempts({ steps: run.steps.filter((record) => record.step !== "rollback") });
+  const list: Array<"restore" | "demote" | "dns"> = [];
+  if (last.get("fence")?.status === "done") list.push("restore");
+  const promote = last.get("promote");
+  if (promote !== undefined && promote.status !== "skipped") list.push("demote");
+  if (last.has("switch")) list.push("dns");
+  return list;
 }
 
-/** Runs the plan's steps from `from` (an index) to the switch, then ends the run. */
-export async function executeFrom(given: ExecuteDeps, runId: number, plan: Plan, token: number, from: number): Promise<RunResult> {
+/**
+ * Undoes what the run did, each undo journaled as a "rollback" entry: the fenced source restored first
+ * (so something serves), then the promoted target demoted and DNS put back. When the source cannot be
+ * restored the target is left as it is (it may be the only instance able to serve) and the run fails,
+ * saying so. Ends the run as rolled back, or failed when an undo failed.
+ */
+export async function rollBack(deps: ExecuteDeps, runId: number, why: string): Promise<RunResult> {
+  const run = deps.journal.get(runId)!;
+  const plan = run.plan;
+  const todo = undoList(run);
+  if (todo.length === 0) return finishRun(deps, runId, "rolled-back", `${why}; nothing was changed: ${plan.service} stays on ${run.from}`);
+  // A deposed leader does not touch the world, not even to put it back: the next leader settles the run.
+  const allowed = await guard(deps, runId, "rollback");
+  if (!allowed.ok) return fenced(deps, runId, allowed);
+  const signal = deps.signal ?? new AbortController().signal;
+  const undone: string[] = [];
+  const failed: string[] = [];
+  let attemptNo = 0;
+  const undo = async (label: string, act: () => Promise<StepOutcome>): Promise<StepOutcome | Refused> => {
+    const entry = deps.journal.stepStarted(runId, "rollback", ++attemptNo, deps.clock.now());
+    deps.afterStarted?.("rollback", runId);
+    const outcome = await act().catch((error: unknown): StepOutcome => ({ status: "failed", reason: "error", output: String(error) }));
+    deps.journal.stepFinished(entry, { status: outcome.status, reason: outcome.status === "failed" ? outcome.reason : undefined, output: `${label}: ${outcome.output}` }, deps.clock.now());
+    const published = await publish(deps, runId);
+    if (!published.ok) return published;
+    if (outcome.status === "failed") failed.push(`${label} FAILED (${outcome.output})`);
+    else if (outcome.status === "done") undone.push(label);
+    return outcome;
+  };
+  let restoreFailed = false;
+  for (const what of todo) {
+    if (what === "restore") {
+      const outcome = await undo(`${run.from} restored (its fence undone)`, () => deps.actions.undo("restore", plan, signal));
+      if ("ok" in outcome) return fenced(deps, runId, outcome);
+      restoreFailed = outcome.status === "failed";
+    } else if (what === "demote") {
+      if (restoreFailed) continue;
+      const outcome = await undo(`${run.to} demoted (its promote undone)`, () => deps.actions.undo("demote", plan, signal));
+      if ("ok" in outcome) return fenced(deps, runId, outcome);
+    } else {
+      const outcome = await undo(`DNS back at ${plan.addresses.from}`, () => deps.actions.rollbackSwitch(plan, signal));
+      if ("ok" in outcome) return fenced(deps, runId, outcome);
+    }
+  }
+  const did = undone.length > 0 ? `; undone: ${undone.join(", ")}` : "";
+  if (failed.length > 0) {
+    const left = restoreFailed && todo.includes("demote") ? `; ${run.to} was left promoted, since ${run.from} could not serve again` : "";
+    return finishRun(deps, runId, "failed", `${why}${did}; ${failed.join("; ")}${left}: check ${plan.service} by hand (understudy status shows each instance)`);
+  }
+  return finishRun(deps, runId, "rolled-back", `${why}${did}: ${plan.service} stays on ${run.from}`);
+}
+
+/** Runs the plan's steps from `from` (an index into plan.steps) to the switch, then ends the run. */
+export async function executeFrom(given: ExecuteDeps, runId: number, plan: Plan, token: number, from: number, note = ""): Promise<RunResult> {
   // The term's end aborts like the agent stopping: the step in flight is cut short, the guards refuse the rest.
   const term = given.coordinator.leaderSignal();
   const deps: ExecuteDeps = { ...given, signal: given.signal ? AbortSignal.any([given.signal, term]) : term };
   const startedAt = deps.journal.get(runId)!.startedAt;
   if (deps.journal.get(runId)!.token !== token) deps.journal.retoken(runId, token);
-  for (const step of plan.steps.slice(from, SWITCH_INDEX + 1)) {
+  const switchIndex = plan.steps.findIndex((step) => step.name === "switch");
+  for (const step of plan.steps.slice(from, switchIndex + 1)) {
     if (step.notBefore !== undefined) await sleep(deps.clock, step.notBefore - deps.clock.now(), deps.signal);
     if (deps.signal?.aborted) return rollBack(deps, runId, `stopped before ${step.name}: ${term.aborted ? "this agent is no longer the leader" : "the agent is stopping"}`);
     // The guard comes last before acting: a wait above may have let a later run take over.
@@ -199,7 +254,7 @@ export async function executeFrom(given: ExecuteDeps, runId: number, plan: Plan,
   }
   const now = deps.clock.now();
   const verb = plan.kind === "failback" ? "failed back" : "failed over";
-  return finishRun(deps, runId, "done", `${plan.service} ${verb} from ${plan.from} to ${plan.to} in ${took(plan, now, startedAt)}`);
+  return finishRun(deps, runId, "done", `${plan.service} ${verb} from ${plan.from} to ${plan.to} in ${took(plan, now, startedAt)}${note}`);
 }
 
 /** Starts a new run of the plan. */

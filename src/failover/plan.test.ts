@@ -13,8 +13,20 @@ describe("failover plan", () => {
   const plan = buildPlan({ topology, service, config: settings, kind: "failover", from: "vps", to: "spare", reason: "vps down", force: false, now: 10_000, lastSeenUp: 5_000 });
 
   test("fence → check-replica → promote → verify → switch → notify, traffic last", () => {
-    expect(plan.steps.map((step) => step.name)).toEqual([...STEP_NAMES]);
+    expect(plan.steps.map((step) => step.name)).toEqual(STEP_NAMES.filter((name) => name !== "sync"));
     expect(plan.addresses).toEqual({ from: "10.0.0.1", to: "10.0.0.2" });
+  });
+  test("a planned move fences (required) and ships a final snapshot before it promotes", () => {
+    const fenced = fixtureConfig("{ mode: automatic, fence: { command: [systemctl, stop, hs] }, promote: { command: [systemctl, start, hs] } }");
+    const moved = buildPlan({ topology: fenced.topology, service: fenced.topology.services.get("hs")!, config: failoverSettings(fenced.config.services.hs!.failover), kind: "failback", from: "spare", to: "vps", reason: "x", force: false, planned: true, now: 0 });
+    expect(moved.steps.map((step) => `${step.name}${step.required ? "" : "?"}`)).toEqual(["fence", "sync", "check-replica", "promote", "verify", "switch", "notify?"]);
+    expect(describePlan(moved).join("\n")).toMatch(/sync +final snapshot of the data taken on spare, shipped to vps/);
+  });
+  test("verify keeps trying for verify_timeout (60 s by default)", () => {
+    expect(plan.steps.find((step) => step.name === "verify")?.retry.withinMs).toBe(60_000);
+    const patient = fixtureConfig("{ mode: automatic, verify_timeout: 2m }");
+    const slow = buildPlan({ topology: patient.topology, service: patient.topology.services.get("hs")!, config: failoverSettings(patient.config.services.hs!.failover), kind: "failover", from: "vps", to: "spare", reason: "x", force: false, now: 0 });
+    expect(slow.steps.find((step) => step.name === "verify")).toMatchObject({ retry: { withinMs: 120_000 }, description: expect.stringMatching(/retried for up to 120 s/) });
   });
   test("the promote waits for the old primary's self-fence time", () => {
     expect(plan.steps.find((step) => step.name === "promote")?.notBefore).toBe(25_000);

@@ -3,12 +3,17 @@
 // real run would do, and the journal stores it so a resumed run does what was planned.
 //
 // The order is the safety argument: fence (the old active stops serving, where it can be reached) →
-// check-replica (the standby's data is recent enough) → promote → verify (the standby passes the
-// service's own checks) → switch (DNS, read back) → notify. Traffic never moves before verify passed.
+// sync (planned moves only: a final snapshot taken on the fenced source, shipped to the target, so
+// nothing acknowledged is lost) → check-replica (the standby's data is recent enough) → promote →
+// verify (the standby passes the service's own checks, retried for `verify_timeout`) → switch (DNS,
+// read back) → notify. Traffic never moves before verify passed.
+// A planned move (a switchover: a person moves a healthy primary; a failback) requires its fence (when
+// one is configured) and its sync; an unplanned failover has no sync step and loses at most the
+// replica's age, which check-replica judges against target.rpo.
 import type { Service, Topology } from "../model/topology.js";
 import { kindsOf, ACTION_KINDS, type ActionConfig, type FailoverConfig } from "./config.js";
 
-export const STEP_NAMES = ["fence", "check-replica", "promote", "verify", "switch", "notify"] as const;
+export const STEP_NAMES = ["fence", "sync", "check-replica", "promote", "verify", "switch", "notify"] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 /** How a step is retried: attempts in all, exponential delay between them, and failures never worth a retry. */
@@ -18,13 +23,17 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** Failure reasons a retry cannot help (a refused key, a stale replica…): the step fails at once. */
   final: readonly string[];
+  /** Retries stop once this long has passed since the first attempt (verify: `verify_timeout`). */
+  withinMs?: number;
 }
 
 const FINAL = ["auth", "host_key", "secret", "invalid", "stale", "no-checks", "unsupported", "key"];
 
 /** Retry policy per step. verify retries longest: a promoted service may need a few seconds to listen. */
 export const RETRY_POLICIES: Readonly<Record<StepName, RetryPolicy>> = {
-  fence: { attempts: 2, minDelayMs: 500, maxDelayMs: 1_000, final: FINAL },
+  // An unreachable host is not retried here: the pending-fence retrier goes on after the run.
+  fence: { attempts: 2, minDelayMs: 500, maxDelayMs: 1_000, final: [...FINAL, "unreachable"] },
+  sync: { attempts: 2, minDelayMs: 1_000, maxDelayMs: 2_000, final: FINAL },
   "check-replica": { attempts: 1, minDelayMs: 0, maxDelayMs: 0, final: FINAL },
   promote: { attempts: 3, minDelayMs: 500, maxDelayMs: 2_000, final: FINAL },
   verify: { attempts: 6, minDelayMs: 250, maxDelayMs: 2_000, final: FINAL },
@@ -33,7 +42,7 @@ export const RETRY_POLICIES: Readonly<Record<StepName, RetryPolicy>> = {
 };
 
 const DEFAULT_TIMEOUT_MS: Readonly<Record<StepName, number>> = {
-  fence: 30_000, "check-replica": 10_000, promote: 60_000, verify: 30_000, switch: 30_000, notify: 5_000,
+  fence: 30_000, sync: 10 * 60_000, "check-replica": 10_000, promote: 60_000, verify: 30_000, switch: 30_000, notify: 5_000,
 };
 
 /** The delay before attempt `attempt + 1` (attempt counts from 1). */
@@ -60,6 +69,8 @@ export interface Plan {
   readonly to: string;
   readonly reason: string;
   readonly forced: boolean;
+  /** A switchover or failback: fence and sync before promote (absent in runs journaled before it existed). */
+  readonly planned?: boolean;
   readonly createdAt: number;
   /** When the failure that asked for it was confirmed (undefined: a person asked). */
   readonly detectedAt: number | undefined;
@@ -77,6 +88,8 @@ export interface PlanInput {
   to: string;
   reason: string;
   force: boolean;
+  /** A planned move (switchover, failback): the source is fenced and its final data shipped first. */
+  planned?: boolean;
   now: number;
   detectedAt?: number | undefined;
   /** When the old active was last seen serving; the promote waits for its self-fence time from then. */
@@ -99,10 +112,10 @@ function describeAction(action: ActionConfig | undefined, defaultHost: string, t
 export function buildPlan(input: PlanInput): Plan {
   const { topology, service, config, from, to } = input;
   const address = (host: string) => topology.hosts.get(host)?.address ?? host;
-  const step = (name: StepName, description: string, required: boolean, extra: { timeoutMs?: number | undefined; notBefore?: number } = {}): PlannedStep => ({
+  const step = (name: StepName, description: string, required: boolean, extra: { timeoutMs?: number | undefined; notBefore?: number; retry?: RetryPolicy } = {}): PlannedStep => ({
     name, description, required,
     timeoutMs: extra.timeoutMs ?? DEFAULT_TIMEOUT_MS[name],
-    retry: RETRY_POLICIES[name],
+    retry: extra.retry ?? RETRY_POLICIES[name],
     ...(extra.notBefore !== undefined && extra.notBefore > input.now ? { notBefore: extra.notBefore } : {}),
   });
   const rpo = service.target.rpoMs;
@@ -110,22 +123,29 @@ export function buildPlan(input: PlanInput): Plan {
   const checks = service.checks.filter((check) => check.host === to).map((check) => check.name);
   const dns = config.dns;
   const dnsKind = dns ? Object.keys(dns).find((key) => !["name", "type", "ttl"].includes(key) && (dns as Record<string, unknown>)[key] !== undefined) : undefined;
+  const planned = input.planned === true;
+  const fence = describeAction(config.fence, from, topology);
   const selfFenceAt = input.lastSeenUp === undefined || config.self_fence_after === 0 ? undefined : input.lastSeenUp + config.self_fence_after;
 
   return {
-    service: service.name, kind: input.kind, from, to, reason: input.reason, forced: input.force,
+    service: service.name, kind: input.kind, from, to, reason: input.reason, forced: input.force, planned,
     createdAt: input.now, detectedAt: input.detectedAt,
     addresses: { from: address(from), to: address(to) },
     steps: [
-      step("fence", describeAction(config.fence, from, topology) ?? `nothing configured: ${from} is not fenced`, config.fence?.required === true, { timeoutMs: config.fence?.timeout }),
+      step("fence", fence ?? `nothing configured: ${from} is not fenced${planned ? " and may write after the final snapshot" : ""}`, config.fence?.required === true || (planned && fence !== undefined && !input.force), { timeoutMs: config.fence?.timeout }),
+      ...(planned ? [step("sync", service.data.length === 0 ? "no data: nothing to ship"
+        : `final snapshot of ${service.data.length === 1 ? "the data" : `${service.data.length} data paths`} taken on ${from}, shipped to ${to}`, !input.force)] : []),
       step("check-replica", service.data.length === 0 ? "no data: nothing to check"
+        : planned ? `the final snapshot from ${from} is the replica: nothing older to judge`
         : rpo === undefined ? `replica age of ${to} recorded, not judged (no target.rpo)`
         : `replica on ${to} must be younger than the RPO (${Math.round(rpo / 1000)} s)${staleAllowed ? ", or promoted anyway (forced)" : ""}`, !staleAllowed),
       step("promote", describeAction(config.promote, to, topology) ?? `nothing configured: ${to} is a hot standby`, true, {
         timeoutMs: config.promote?.timeout,
         ...(selfFenceAt === undefined ? {} : { notBefore: selfFenceAt }),
       }),
-      step("verify", checks.length > 0 ? `run ${checks.join(", ")} against ${to}` : `no check watches ${to}: cannot verify (add a check with on: ${to})`, true),
+      step("verify", checks.length > 0 ? `run ${checks.join(", ")} against ${to}, retried for up to ${Math.round(config.verify_timeout / 1000)} s` : `no check watches ${to}: cannot verify (add a check with on: ${to})`, true, {
+        retry: { ...RETRY_POLICIES.verify, attempts: Math.max(RETRY_POLICIES.verify.attempts, Math.ceil(config.verify_timeout / RETRY_POLICIES.verify.minDelayMs) + 1), withinMs: config.verify_timeout },
+      }),
       step("switch", dns && dnsKind ? `${dnsKind}: ${dns.name} ${dns.type} ${address(from)} → ${address(to)} (TTL ${dns.ttl} s), read back` : "no dns configured: traffic is not switched by Understudy", true),
       step("notify", `tell the notifiers what happened and how long it took`, false),
     ],

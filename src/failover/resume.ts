@@ -4,14 +4,15 @@
 //     only the notification may be missing, so send it and close the run as done;
 //   - otherwise, within `resumeWindowMs` of its start, go on from the first step not completed; when
 //     the switch had begun, from verify, so traffic only moves to a standby seen serving *now*;
-//   - older than that, roll back: the world has moved on and a person should decide again.
+//   - older than that, roll back (undoing a fence or a promote already begun, see rollBack): the world
+//     has moved on and a person should decide again.
+// Whatever the path, the summary says the agent stopped mid-run and at which step, so `history` tells.
 // Never is a DNS record left pointing at a host the run did not verify.
 // Whatever the path, the run first takes this process's token (retoken): the guards compare it, and the
 // token the run died with belonged to a process (or, with etcd, a leader's term) that is gone.
 import type { ExecuteDeps, RunResult } from "./execute.js";
 import { executeFrom, finishRun, rollBack } from "./execute.js";
 import { lastAttempts, type RunRecord } from "./journal.js";
-import { STEP_NAMES } from "./plan.js";
 
 export const DEFAULT_RESUME_WINDOW_MS = 5 * 60_000;
 
@@ -25,15 +26,18 @@ export async function resumeRun(deps: ExecuteDeps, run: RunRecord, resumeWindowM
     // A best-effort step that failed counts as passed: the run went on after it.
     return record.status !== "failed" || run.plan.steps.find((step) => step.name === name)?.required === false;
   };
-  if (last.has("rollback")) return rollBack(deps, run.id, `resumed after a crash during rollback (${run.summary ?? "interrupted"})`);
+  const interrupted = [...run.steps].reverse().find((record) => record.status === "started")?.step ?? "between steps";
+  const stopped = `the agent stopped (crash, kill or power loss) during ${interrupted}`;
+  if (last.has("rollback")) return rollBack(deps, run.id, `${stopped}; the rollback was finished after the restart (${run.summary ?? "interrupted"})`);
   if (finished("switch")) {
-    return finishRun(deps, run.id, "done", `${run.service} ${run.kind === "failback" ? "failed back" : "failed over"} from ${run.from} to ${run.to} (the agent restarted before it could say so)`);
+    return finishRun(deps, run.id, "done", `${run.service} ${run.kind === "failback" ? "failed back" : "failed over"} from ${run.from} to ${run.to} (${stopped}, after the switch; the restarted agent closed the run)`);
   }
-  const interrupted = run.steps.find((record) => record.status === "started")?.step ?? "a step";
   if (deps.clock.now() - run.startedAt > resumeWindowMs) {
-    return rollBack(deps, run.id, `interrupted at ${interrupted} and found ${Math.round((deps.clock.now() - run.startedAt) / 1000)} s later, too late to go on`);
+    return rollBack(deps, run.id, `${stopped} and was restarted ${Math.round((deps.clock.now() - run.startedAt) / 1000)} s after the run began, too late to go on`);
   }
-  let from = STEP_NAMES.findIndex((name) => !finished(name));
-  if (last.has("switch")) from = Math.min(from, STEP_NAMES.indexOf("verify"));
-  return executeFrom(deps, run.id, run.plan, token, from);
+  const names = run.plan.steps.map((step) => step.name);
+  let from = names.findIndex((name) => !finished(name));
+  if (from < 0) from = names.length;
+  if (last.has("switch")) from = Math.min(from, names.indexOf("verify"));
+  return executeFrom(deps, run.id, run.plan, token, from, ` (resumed: ${stopped})`);
 }

@@ -1,7 +1,9 @@
 // The real steps: fence and promote run the configured actions, check-replica asks the ReplicaCheck
 // hook, verify runs the service's own checks on the new host through the probe registry, switch writes
 // the DNS record through the provider registry (the provider reads it back), notify goes through the
-// notification dispatcher. Each is idempotent: running it twice leaves the world as running it once.
+// notification dispatcher; sync asks the FinalSync hook (the data path) to ship the fenced source's
+// final snapshot. Undoing a fence runs `restore` (else promote) on the source; undoing a promote runs
+// the fence on the target. Each is idempotent: running it twice leaves the world as running it once.
 import type { Dispatcher } from "../notify/dispatcher.js";
 import type { Notification } from "../notify/notifier.js";
 import { findDnsProviderKind } from "../dns/registry.js";
@@ -13,12 +15,15 @@ import type { StepActions, StepOutcome } from "./execute.js";
 import type { RunRecord } from "./journal.js";
 import type { Plan } from "./plan.js";
 import type { ReplicaCheck } from "./replica-check.js";
+import { noFinalSync, type FinalSync } from "./final-sync.js";
 
 export interface StepDeps extends ActionEnv {
   settings(service: string): FailoverConfig;
   replicas: ReplicaCheck;
   probe: ProbeRunner;
   dispatcher(): Dispatcher | undefined;
+  /** Ships a planned move's final snapshot (default: none available, so a planned move refuses). */
+  finalSync?: FinalSync;
 }
 
 function dnsOf(deps: StepDeps, plan: Plan, signal: AbortSignal): { provider: DnsProvider; name: string; type: NonNullable<FailoverConfig["dns"]>["type"]; ttl: number } | undefined {
@@ -54,8 +59,12 @@ export function realSteps(deps: StepDeps): StepActions {
           return settings.fence ? runAction(settings.fence, { ...target, defaultHost: plan.from }, deps, signal, step.timeoutMs) : { status: "skipped", output: "no fence configured" };
         case "promote":
           return settings.promote ? runAction(settings.promote, { ...target, defaultHost: plan.to }, deps, signal, step.timeoutMs) : { status: "skipped", output: "no promote configured: a hot standby" };
+        case "sync":
+          if (service.data.length === 0) return { status: "skipped", output: "the service declares no data" };
+          return (deps.finalSync ?? noFinalSync).ship(plan.service, plan.from, plan.to, signal);
         case "check-replica": {
           if (service.data.length === 0) return { status: "skipped", output: "the service declares no data" };
+          if (plan.planned && plan.steps.some((s) => s.name === "sync")) return { status: "done", output: `planned move: the final snapshot shipped from ${plan.from} is ${plan.to}'s data` };
           const age = await deps.replicas.ageMs(plan.service, plan.to, deps.now());
           const rpo = service.target.rpoMs;
           const forced = plan.forced || settings.force_stale_replica;
@@ -82,6 +91,21 @@ export function realSteps(deps: StepDeps): StepActions {
       }
     },
     rollbackSwitch: (plan, signal) => writeDns(deps, plan, plan.addresses.from, signal),
+    async undo(what, plan, signal) {
+      const settings = deps.settings(plan.service);
+      const timeoutMs = 60_000;
+      if (what === "restore") {
+        const action = settings.restore ?? settings.promote;
+        const key = settings.restore ? "restore" : "promote";
+        if (!action) return { status: "failed", reason: "unsupported", output: `nothing is configured to make ${plan.from} serve again: add failover.restore (e.g. systemctl start)` };
+        if (action.ssh?.host !== undefined && action.ssh.host !== plan.from) return { status: "failed", reason: "unsupported", output: `failover.${key} runs on ${action.ssh.host}, not ${plan.from}: add failover.restore` };
+        return runAction(action, { service: plan.service, from: plan.to, to: plan.from, step: "restore", defaultHost: plan.from }, deps, signal, action.timeout ?? timeoutMs);
+      }
+      const fence = settings.fence;
+      if (!fence) return { status: "skipped", output: `no fence configured: ${plan.to} cannot be stopped by Understudy` };
+      if (fence.ssh?.host !== undefined && fence.ssh.host !== plan.to) return { status: "failed", reason: "unsupported", output: `failover.fence runs on ${fence.ssh.host}: it cannot stop ${plan.to}` };
+      return runAction(fence, { service: plan.service, from: plan.to, to: plan.from, step: "demote", defaultHost: plan.to }, deps, signal, fence.timeout ?? timeoutMs);
+    },
     async notify(run: RunRecord, status, summary) {
       const dispatcher = deps.dispatcher();
       if (!dispatcher) return { status: "skipped", output: "no notifiers configured" };

@@ -36,6 +36,12 @@ export interface FakeWorld {
   failing: Map<StepName, string>;
   /** Whether the standby serves (verify). */
   standbyServes: boolean;
+  /** Hosts whose instance runs: fence and demote stop one, promote and restore start one. */
+  running: Set<string>;
+  /** Hosts that cannot be reached: a fence or restore on them fails as unreachable. */
+  unreachable: Set<string>;
+  /** Undo actions that fail with this reason. */
+  failingUndo: Map<"restore" | "demote", string>;
 }
 
 export function fakeActions(world: FakeWorld): StepActions {
@@ -47,9 +53,21 @@ export function fakeActions(world: FakeWorld): StepActions {
     async run(step, { plan }) {
       world.log.push(step.name);
       if (step.name === "verify" && !world.standbyServes) return { status: "failed", reason: "verify", output: `${plan.to} does not serve` };
+      if (step.name === "fence" && world.unreachable.has(plan.from)) return { status: "failed", reason: "unreachable", output: `${plan.from} unreachable` };
       const result = outcome(step.name);
       if (step.name === "switch" && result.status === "done") world.dns = plan.addresses.to;
+      if (step.name === "fence" && result.status === "done") world.running.delete(plan.from);
+      if (step.name === "promote" && result.status === "done") world.running.add(plan.to);
       return result;
+    },
+    async undo(what, plan) {
+      const host = what === "restore" ? plan.from : plan.to;
+      world.log.push(`undo:${what}:${host}`);
+      const reason = world.failingUndo.get(what) ?? (world.unreachable.has(host) ? "unreachable" : undefined);
+      if (reason !== undefined) return { status: "failed", reason, output: `${what} ${host} failed` };
+      if (what === "restore") world.running.add(host);
+      else world.running.delete(host);
+      return { status: "done", output: `${what} ${host} ok` };
     },
     async rollbackSwitch(plan) {
       world.log.push("rollback");
@@ -74,7 +92,7 @@ export function harness(failover?: string): Harness {
   const { config, topology } = fixtureConfig(failover);
   const clock = new FakeClock();
   const store = openStore(":memory:");
-  const world: FakeWorld = { dns: "10.0.0.1", log: [], failing: new Map(), standbyServes: true };
+  const world: FakeWorld = { dns: "10.0.0.1", log: [], failing: new Map(), standbyServes: true, running: new Set(["vps"]), unreachable: new Set(), failingUndo: new Map() };
   return {
     clock, store, world,
     failovers: (options = {}) => new Failovers({
