@@ -119,12 +119,13 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   disposers.push({ name: "store", run: () => store.close() });
   try {
     const events = createAgentEvents();
-    const push = new PushReceiver();
+    let generation: Generation | undefined;
+    // Beats are kept in the store; one runs its checks at once, so status and verdicts follow the push.
+    const push = new PushReceiver({ store, onBeat: (checks) => generation?.watcher.scheduler.runNow(checks), onError: (error) => log.error({ event: "push.error", err: error }, "recording a push heartbeat failed") });
     const lastResults = new Map<string, LastResult>();
     let dispatcher: Dispatcher = createDispatcher(topology, clock, options.env, log);
     let failover: FailoverController | undefined;
     const journal = new IncidentJournal(store, withFailoverHints(() => dispatcher, () => clock.now(), (incident) => failover?.hint(incident)), log);
-    let generation: Generation | undefined;
 
     const instances = () => [...topology.services.values()].flatMap((service) =>
       (service.placement.kind === "logical" ? ["*"] : hostsOf(service.placement)).map((host) => ({ service: service.name, host, state: generation?.watcher.verdicts.instanceState(service.name, host) ?? "unknown" })));
@@ -230,7 +231,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     disposers.push({ name: "listeners", run: () => offs.reverse().forEach((off) => off()) });
 
     const begin = async (next: Topology) => {
-      for (const problem of await push.useTopology(next, secret)) log.error({ event: "push.token", check: problem.check }, `push check ${problem.check}: ${problem.error}`);
+      for (const problem of await push.useTopology(next, secret, clock.now())) log.error({ event: "push.token", check: problem.check }, `push check ${problem.check}: ${problem.error}`);
       const session = etcd?.session;
       generation = startGeneration({
         topology: next, clock, events, journal, vantage, run: agentProbeRunner(clock, secret, push), activeHost: (service) => failover?.activeHost(service.name),
@@ -247,7 +248,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     await begin(topology);
     disposers.push({ name: "watcher", run: () => generation?.stop() });
     const acting = () => coordinator.isLeader();
-    const backups = startAgentBackups({ acting, clock, store, config: () => config, dispatcher: () => dispatcher, registry: metrics.registry, dataDir, env: options.env, secret, beat: (token) => push.beat(token, clock.now()), log });
+    const backups = startAgentBackups({ acting, clock, store, config: () => config, dispatcher: () => dispatcher, registry: metrics.registry, dataDir, env: options.env, secret, beat: (token) => push.beat(token, clock.now()), log, activeHost: (service) => failover?.activeHost(service) });
     disposers.push({ name: "backups", run: () => backups.stop() });
     failover = startFailoverController({
       store, clock, log, dataDir, events, secret, topology: () => topology, config: () => config, dispatcher: () => dispatcher,

@@ -54,6 +54,28 @@ function start(clock: FakeClock, topo: Topology, run: ProbeRunner, random?: () =
 }
 
 describe("scheduler", () => {
+  it("runs a check at once on runNow, outside its grid, and once more when asked while it runs", async () => {
+    const clock = new FakeClock();
+    const t0 = clock.now();
+    const { scheduler, results } = start(clock, topology(2, "interval: 1h"), slowProbe(clock, 1_000));
+    await clock.advance(10 * SECOND);
+    expect(results.map((r) => r.check.name)).toEqual(["s0/command", "s1/command"]);
+    scheduler.runNow(["s1/command", "nosuch"]);
+    await clock.advance(SECOND);
+    expect(results.map((r) => [r.check.name, r.startedAt - t0])).toEqual([["s0/command", 0], ["s1/command", 0], ["s1/command", 10 * SECOND]]);
+    // Asked twice while running: one more run after this one, not two at once.
+    scheduler.runNow(["s0/command"]);
+    scheduler.runNow(["s0/command"]);
+    await clock.advance(100);
+    scheduler.runNow(["s0/command"]);
+    await clock.advance(5 * SECOND);
+    expect(results.slice(3).map((r) => [r.check.name, r.startedAt - t0])).toEqual([["s0/command", 11 * SECOND], ["s0/command", 12 * SECOND]]);
+    // The grid did not move: the next planned runs are at the hour.
+    await clock.advance(3_600 * SECOND - 15 * SECOND);
+    expect(results.slice(5).map((r) => [r.check.name, r.startedAt - t0])).toEqual([["s0/command", 3_600 * SECOND], ["s1/command", 3_600 * SECOND]]);
+    expect(scheduler.stats().overruns).toBe(0);
+  });
+
   it("runs each check every interval, each run within [planned, planned + jitter]", async () => {
     const clock = new FakeClock();
     const t0 = clock.now();

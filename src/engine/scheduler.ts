@@ -12,6 +12,8 @@
 //   - Each run gets an AbortSignal that fires at the check's timeout. A probe that ignores it is given
 //     up on a second later (a timeout result; its concurrency slot is freed) but its check stays busy until
 //     it settles, so a stuck probe costs only its own check's runs (as overruns), never the agent's slots.
+//   - `runNow` runs checks at once, outside their grid (a push check whose heartbeat just arrived), without
+//     moving the grid; a check already running then runs once more when it finishes.
 //   - Clock jumps: timers run on monotonic time, the grid on wall time. When a timer fires and the wall
 //     clock disagrees with the grid by more than an interval forward (a step ahead), or by any real amount
 //     backward (timers never fire early), the grid is re-anchored at now: one run, no burst of catch-up
@@ -70,6 +72,8 @@ interface Slot {
   busy: boolean;
   runs: number;
   overruns: number;
+  /** runNow was asked while it ran: run again when it finishes. */
+  again: boolean;
 }
 
 /** A run under way: its abort, its one pending timer (the timeout, then the give-up), and its settling. */
@@ -92,6 +96,7 @@ export function registryRunner(clock: Clock, secret: (ref: string) => Promise<st
 
 export class Scheduler {
   private readonly slots: Slot[];
+  private readonly byName: Map<string, Slot>;
   private readonly queue: Array<{ slot: Slot; scheduledAt: number }> = [];
   private readonly inFlight = new Set<Flight>();
   private readonly lags: LagWindow;
@@ -105,7 +110,8 @@ export class Scheduler {
 
   constructor(private readonly options: SchedulerOptions) {
     const checks = [...options.topology.services.values()].flatMap((service) => service.checks);
-    this.slots = checks.map((check) => ({ check, planned: 0, dueAt: 0, timer: undefined, busy: false, runs: 0, overruns: 0 }));
+    this.slots = checks.map((check) => ({ check, planned: 0, dueAt: 0, timer: undefined, busy: false, runs: 0, overruns: 0, again: false }));
+    this.byName = new Map(this.slots.map((slot) => [slot.check.name, slot]));
     this.run = options.run ?? registryRunner(options.clock, (ref) => readSecret(ref));
     this.random = options.random ?? Math.random;
     this.limit = options.topology.agents.concurrency;
@@ -141,6 +147,18 @@ export class Scheduler {
     closeIdleConnections();
   }
 
+  /** Runs the named checks now, outside their grid; one already running runs again once it finishes. */
+  runNow(names: readonly string[]): void {
+    if (!this.started || this.stopped) return;
+    for (const name of names) {
+      const slot = this.byName.get(name);
+      if (!slot) continue;
+      if (slot.busy) slot.again = true;
+      else this.enqueue(slot, this.options.clock.now());
+    }
+    this.pump();
+  }
+
   stats(): SchedulerStats {
     const lag = this.lags.summary(this.options.clock.now());
     return { ...this.counters, running: this.running, queued: this.queue.length, lagP50Ms: lag.p50, lagP99Ms: lag.p99, lagMaxMs: lag.max };
@@ -172,8 +190,7 @@ export class Scheduler {
       this.counters.overruns++;
       this.options.events.emit("check.overrun", { check: slot.check, scheduledAt: slot.dueAt, overruns: slot.overruns });
     } else {
-      slot.busy = true;
-      this.queue.push({ slot, scheduledAt: slot.dueAt });
+      this.enqueue(slot, slot.dueAt);
       this.pump();
     }
     slot.planned += slot.check.intervalMs;
@@ -182,6 +199,11 @@ export class Scheduler {
       this.counters.missed++;
     }
     this.arm(slot);
+  }
+
+  private enqueue(slot: Slot, scheduledAt: number): void {
+    slot.busy = true;
+    this.queue.push({ slot, scheduledAt });
   }
 
   private pump(): void {
@@ -227,6 +249,11 @@ export class Scheduler {
       this.inFlight.delete(flight);
       slot.busy = false;
       finish(result, false);
+      if (slot.again && !this.stopped) {
+        slot.again = false;
+        this.enqueue(slot, clock.now());
+        this.pump();
+      }
     });
     this.inFlight.add(flight);
   }
