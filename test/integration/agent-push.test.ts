@@ -3,7 +3,6 @@
 // `understudy status` at once, a restart on the same data folder remembers the last beat and when the
 // agent first knew the token, and silence past period + grace is down, with an incident.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -14,6 +13,7 @@ import type { Io } from "../../src/cli/io.js";
 import { status as statusCommand } from "../../src/cli/status.js";
 import { FakeClock } from "../../src/engine/clock.js";
 import { waitFor } from "./agent-harness.js";
+import { freePort } from "./helpers/free-port.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -25,14 +25,6 @@ afterEach(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   [dirs, agents] = [[], []];
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 /** A NAS whose nightly backup and weekly scrub call in; checks every 5 minutes. */
 async function configFile(): Promise<string> {
