@@ -7,6 +7,7 @@ import { connect, isIPv6 } from "node:net";
 import type { HostPort } from "../probes/host-port.js";
 import { describeNetError } from "../probes/net-error.js";
 import type { NetFailure } from "../probes/net-error.js";
+import { probeLookup, probeUdpLookup } from "../net/probe-lookup.js";
 
 export type Exchange = { ok: true; response: Buffer; transport: "udp" | "tcp" } | { ok: false; failure: NetFailure };
 
@@ -18,10 +19,13 @@ function sameId(message: Buffer, response: Buffer): boolean {
 
 function overUdp(server: HostPort, message: Buffer, waitMs: number, signal: AbortSignal): Promise<Exchange> {
   return new Promise((resolve) => {
-    const socket = createSocket(isIPv6(server.host) ? "udp6" : "udp4");
+    const socket = createSocket({ type: isIPv6(server.host) ? "udp6" : "udp4", lookup: probeUdpLookup });
+    let settled = false;
     const timer = setTimeout(() => finish({ ok: false, failure: { reason: "timeout", text: `no UDP answer within ${waitMs} ms` } }), waitMs);
     const onAbort = () => finish({ ok: false, failure: { reason: "timeout", text: "cancelled" } });
     function finish(outcome: Exchange) {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
       try {
@@ -31,17 +35,24 @@ function overUdp(server: HostPort, message: Buffer, waitMs: number, signal: Abor
       }
       resolve(outcome);
     }
+    if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
     socket.on("error", (error) => finish({ ok: false, failure: describeNetError(error) }));
     // A stray datagram with another id (a late answer to an earlier try) is ignored.
     socket.on("message", (data) => sameId(message, data) && finish({ ok: true, response: data, transport: "udp" }));
-    socket.connect(server.port, server.host, () => socket.send(message));
+    // connect() reports its own failure (no route, a blackhole route) to this callback, not to "error": sending
+    // on the socket it left unconnected would throw out of the callback and end the process.
+    socket.connect(server.port, server.host, (error?: Error) => {
+      if (error) return finish({ ok: false, failure: describeNetError(error) });
+      if (settled) return;
+      socket.send(message, (sendError) => sendError && finish({ ok: false, failure: describeNetError(sendError) }));
+    });
   });
 }
 
 function overTcp(server: HostPort, message: Buffer, signal: AbortSignal): Promise<Exchange> {
   return new Promise((resolve) => {
-    const socket = connect({ host: server.host, port: server.port, signal });
+    const socket = connect({ host: server.host, port: server.port, signal, lookup: probeLookup });
     let received = Buffer.alloc(0);
     const finish = (outcome: Exchange) => {
       socket.destroy();

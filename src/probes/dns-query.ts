@@ -9,6 +9,7 @@ import type { DecodedPacket, RecordType } from "dns-packet";
 import type { HostPort } from "./host-port.js";
 import { describeNetError } from "./net-error.js";
 import type { NetFailure } from "./net-error.js";
+import { probeLookup, probeUdpLookup } from "../net/probe-lookup.js";
 
 export interface DnsResponse {
   packet: DecodedPacket;
@@ -17,6 +18,9 @@ export interface DnsResponse {
 }
 
 export type DnsOutcome = { ok: true; response: DnsResponse } | { ok: false; failure: NetFailure };
+
+/** What an aborted query reports: the caller's timeout (or the agent's stop) cut it short. */
+const CANCELLED: NetFailure = { reason: "timeout", text: "cancelled before an answer came" };
 
 export async function dnsQuery(server: HostPort, name: string, type: RecordType, signal: AbortSignal): Promise<DnsOutcome> {
   const id = randomInt(0, 65_536);
@@ -34,20 +38,22 @@ function toResponse(packet: DecodedPacket, transport: "udp" | "tcp"): DnsRespons
 
 function overUdp(server: HostPort, message: Buffer, id: number, signal: AbortSignal): Promise<DnsOutcome> {
   return new Promise((resolve) => {
-    const socket = createSocket(isIPv6(server.host) ? "udp6" : "udp4");
+    const socket = createSocket({ type: isIPv6(server.host) ? "udp6" : "udp4", lookup: probeUdpLookup });
+    let settled = false;
     const finish = (outcome: DnsOutcome) => {
-      signal.removeEventListener("abort", close);
-      close();
-      resolve(outcome);
-    };
-    const close = () => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
       try {
         socket.close();
       } catch {
         // Already closed: nothing left to release.
       }
+      resolve(outcome);
     };
-    signal.addEventListener("abort", close, { once: true });
+    const onAbort = () => finish({ ok: false, failure: CANCELLED });
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
     socket.on("error", (error) => finish({ ok: false, failure: describeNetError(error) }));
     socket.on("message", (data) => {
       let packet: DecodedPacket;
@@ -60,19 +66,26 @@ function overUdp(server: HostPort, message: Buffer, id: number, signal: AbortSig
       if (packet.id === id) finish({ ok: true, response: toResponse(packet, "udp") });
     });
     // A connected socket receives ICMP "port unreachable" as ECONNREFUSED instead of waiting for a timeout.
-    socket.connect(server.port, server.host, () => socket.send(message));
+    // connect() hands its own failure (no route: ENETUNREACH, a blackhole route: EINVAL) to this callback,
+    // not to "error"; sending on the socket it left unconnected would throw out of the callback and end the process.
+    socket.connect(server.port, server.host, (error?: Error) => {
+      if (error) return finish({ ok: false, failure: describeNetError(error) });
+      // Closed meanwhile (an abort): send() would throw ERR_SOCKET_DGRAM_NOT_RUNNING.
+      if (settled) return;
+      socket.send(message, (sendError) => sendError && finish({ ok: false, failure: describeNetError(sendError) }));
+    });
   });
 }
 
 function overTcp(server: HostPort, message: Buffer, id: number, signal: AbortSignal): Promise<DnsOutcome> {
   return new Promise((resolve) => {
-    const socket = connect({ host: server.host, port: server.port, signal });
+    const socket = connect({ host: server.host, port: server.port, signal, lookup: probeLookup });
     let received = Buffer.alloc(0);
     const finish = (outcome: DnsOutcome) => {
       socket.destroy();
       resolve(outcome);
     };
-    socket.on("error", (error) => finish({ ok: false, failure: describeNetError(error) }));
+    socket.on("error", (error) => finish({ ok: false, failure: signal.aborted ? CANCELLED : describeNetError(error) }));
     socket.on("connect", () => socket.write(message));
     socket.on("data", (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);

@@ -17,6 +17,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
+import { probeLookup } from "../net/probe-lookup.js";
 import { describeNetError } from "./net-error.js";
 import type { NetFailure } from "./net-error.js";
 
@@ -105,6 +106,7 @@ function exchange(url: URL, method: string, headers: Record<string, string>, opt
       method,
       headers,
       agent,
+      lookup: probeLookup,
       rejectUnauthorized: options.tlsVerify,
       signal: options.signal,
     });

@@ -11,6 +11,8 @@ const TLS_CODES = new Set([
   "ERR_SSL_WRONG_VERSION_NUMBER",
 ]);
 
+const ROUTE_REFUSED = new Set(["EINVAL", "EACCES", "EPERM"]);
+
 export interface NetFailure {
   /** Machine reason: refused, dns, unreachable, reset, tls, timeout or error. */
   reason: string;
@@ -25,17 +27,24 @@ export function describeNetError(error: unknown): NetFailure {
     case "ECONNREFUSED":
       return { reason: "refused", text: "connection refused" };
     case "ENOTFOUND":
-    case "EAI_AGAIN":
     case "EAI_NONAME":
       return { reason: "dns", text: `the name does not resolve (${code})` };
+    case "EAI_AGAIN":
+      return { reason: "dns", text: `no DNS server answered for the name (${code})` };
     case "EHOSTUNREACH":
     case "ENETUNREACH":
+    case "ENETDOWN":
       return { reason: "unreachable", text: `no route to the host (${code})` };
     case "ECONNRESET":
     case "EPIPE":
       return { reason: "reset", text: "the connection was reset by the peer" };
     case "ETIMEDOUT":
       return { reason: "timeout", text: "the connection timed out" };
+  }
+  // The kernel refuses a connect or send along a "blackhole" route with EINVAL, along a "prohibit" one
+  // with EACCES, and when a firewall rule rejects it with EPERM: the route exists but leads nowhere.
+  if (code !== undefined && ROUTE_REFUSED.has(code) && (err.syscall === "connect" || err.syscall === "send")) {
+    return { reason: "unreachable", text: `the route to the host discards the traffic (${code}: a blackhole, prohibit or firewall rule)` };
   }
   if (code !== undefined && (TLS_CODES.has(code) || code.startsWith("ERR_SSL") || code.startsWith("ERR_TLS"))) {
     return { reason: "tls", text: `TLS failed: ${err.message} (${code})` };

@@ -37,6 +37,18 @@ export function parsePingOutput(output: string): PingSummary | undefined {
   return summary;
 }
 
+/**
+ * The probe reason for what ping says when it sends nothing: "ping: connect: Network is unreachable" (no
+ * route; "Invalid argument" on a blackhole route), "ping: db.lan: Name or service not known" (a name).
+ */
+export function complaintReason(said: string): string {
+  if (/(connect|sendmsg|sendto): (Network is unreachable|No route to host|Invalid argument|Permission denied|Operation not permitted)/i.test(said)) return "unreachable";
+  // iputils' words for EACCES on send (a prohibit route or a firewall rule).
+  if (/check your local firewall rules/i.test(said)) return "unreachable";
+  if (/Name or service not known|Temporary failure in name resolution|No address associated|Unknown host/i.test(said)) return "dns";
+  return "error";
+}
+
 interface PingRun {
   stdout: string;
   stderr: string;
@@ -67,7 +79,7 @@ export const ping = defineProbe({
     const summary = parsePingOutput(run.stdout);
     if (summary === undefined) {
       const said = (run.stderr || run.stdout).trim().split("\n")[0] ?? "";
-      return failed("error", `${target} failed: ${said || "ping printed no summary"}.`, latencyMs);
+      return failed(complaintReason(said), `${target} failed: ${said || "ping printed no summary"}.`, latencyMs);
     }
     const details = { transmitted: summary.transmitted, received: summary.received, loss_percent: summary.lossPercent, avg_rtt_ms: summary.avgRttMs };
     const seen = `${summary.received}/${summary.transmitted} replies (${summary.lossPercent}% loss${summary.avgRttMs === undefined ? "" : `, average ${summary.avgRttMs} ms`})`;

@@ -1,6 +1,7 @@
 // The contract every probe kind implements: a schema for its config value and a function that runs it once.
 // The scheduler knows only this interface; src/probes/registry.ts lists the kinds.
 import type { z } from "zod";
+import { redactResult, redactUrlPasswords } from "./redact.js";
 
 /** What one run of a probe found. Expected failures are values, never exceptions. */
 export interface ProbeResult {
@@ -47,7 +48,23 @@ export interface ProbeKind<S extends z.ZodType = z.ZodType> {
   run(spec: z.output<S>, ctx: ProbeContext): Promise<ProbeResult>;
 }
 
-/** Helper for implementations: keeps the spec type tied to the schema. */
+/**
+ * Helper for implementations: keeps the spec type tied to the schema, and keeps secrets out of what every
+ * kind reports: URL passwords are masked in its description and results, and so is any value it read
+ * through ctx.secret (see redact.ts).
+ */
 export function defineProbe<S extends z.ZodType>(kind: ProbeKind<S>): ProbeKind<S> {
-  return kind;
+  return {
+    ...kind,
+    describe: (spec) => redactUrlPasswords(kind.describe(spec)),
+    async run(spec, ctx) {
+      const read: string[] = [];
+      const secret = async (ref: string) => {
+        const value = await ctx.secret(ref);
+        read.push(value.trim());
+        return value;
+      };
+      return redactResult(await kind.run(spec, { ...ctx, secret }), read);
+    },
+  };
 }

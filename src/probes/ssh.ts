@@ -2,10 +2,12 @@
 // kind. The host key is pinned: a key whose fingerprint differs from `host_key` fails before any
 // authentication, so a probe never sends its key to an impostor.
 import { createHash } from "node:crypto";
+import { connect } from "node:net";
 import { Client } from "ssh2";
 import type { ClientChannel } from "ssh2";
 import { z } from "zod";
 import { secretRef } from "../config/secret.js";
+import { probeLookup } from "../net/probe-lookup.js";
 import { defineProbe } from "./probe.js";
 import { argvSchema, collect, commandExpectShape, judgeCommand } from "./command-expect.js";
 import type { CommandOutcome } from "./command-expect.js";
@@ -80,8 +82,14 @@ function runSsh(spec: SshSpec, privateKey: string, passphrase: string | undefine
         });
       });
     });
+    // The TCP connection is ours so that its name is resolved off the thread pool (ssh2 would call
+    // dns.lookup). ssh2 listens for its errors; ours only keeps one raised before ssh2 took it (the key
+    // failed to parse) from ending the process.
+    const socket = connect({ host: spec.host, port: spec.port, lookup: probeLookup });
+    socket.on("error", () => undefined);
     try {
       connection.connect({
+        sock: socket,
         host: spec.host,
         port: spec.port,
         username: spec.user,
@@ -95,6 +103,7 @@ function runSsh(spec: SshSpec, privateKey: string, passphrase: string | undefine
       });
     } catch (error) {
       // ssh2 parses the key synchronously; its message names the problem, never the key.
+      socket.destroy();
       finish({ reason: "key", text: `the private key is unusable: ${(error as Error).message}` });
     }
   });

@@ -2,6 +2,7 @@
 // `{ tcp: "db.lan:5432" }` or `{ tcp: { host: db.lan, port: 5432 } }`.
 import { connect } from "node:net";
 import { z } from "zod";
+import { probeLookup } from "../net/probe-lookup.js";
 import { defineProbe } from "./probe.js";
 import { formatHostPort, hostPortString, hostSchema, portSchema } from "./host-port.js";
 import type { HostPort } from "./host-port.js";
@@ -25,12 +26,12 @@ export type TcpSpec = z.output<typeof tcpSchema>;
 /** Opens and closes one connection; resolves with the failure, or undefined once connected. */
 export function tcpConnect(target: HostPort, signal: AbortSignal): Promise<NetFailure | undefined> {
   return new Promise((resolve) => {
-    const socket = connect({ host: target.host, port: target.port, signal });
+    const socket = connect({ host: target.host, port: target.port, signal, lookup: probeLookup });
     socket.once("connect", () => {
       socket.destroy();
       resolve(undefined);
     });
-    socket.once("error", (error) => {
+    socket.on("error", (error) => {
       socket.destroy();
       resolve(describeNetError(error));
     });

@@ -6,6 +6,7 @@ import { isIP } from "node:net";
 import { checkServerIdentity, connect } from "node:tls";
 import type { PeerCertificate } from "node:tls";
 import { z } from "zod";
+import { probeLookup } from "../net/probe-lookup.js";
 import { defineProbe } from "./probe.js";
 import { formatHostPort, hostPortString, hostSchema, portSchema } from "./host-port.js";
 import { describeNetError } from "./net-error.js";
@@ -39,8 +40,9 @@ function handshake(spec: TlsSpec, servername: string | undefined, ca: Buffer | u
     // Verification is done below, after the handshake, so that an expired or foreign certificate
     // is reported for what it is rather than as a bare handshake error.
     // The name is checked separately too, so that authorizationError speaks only of the chain.
-    const socket = connect({ host: spec.host, port: spec.port, servername, ca, rejectUnauthorized: false, checkServerIdentity: () => undefined });
+    const socket = connect({ host: spec.host, port: spec.port, servername, ca, rejectUnauthorized: false, checkServerIdentity: () => undefined, lookup: probeLookup });
     const abort = () => socket.destroy();
+    if (signal.aborted) abort();
     signal.addEventListener("abort", abort, { once: true });
     const finish = (value: Handshake | NetFailure) => {
       signal.removeEventListener("abort", abort);
@@ -52,7 +54,7 @@ function handshake(spec: TlsSpec, servername: string | undefined, ca: Buffer | u
       const chainError = error === null || error === undefined ? undefined : error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
       finish({ certificate: socket.getPeerCertificate(), chainError });
     });
-    socket.once("error", (error) => finish(describeNetError(error)));
+    socket.on("error", (error) => finish(describeNetError(error)));
   });
 }
 

@@ -33,7 +33,7 @@ describe.skipIf(!requireBinaries("iputils-ping", "ping"))("ping probe with the s
 
   it("reports ping's own complaint for a name that does not resolve", async () => {
     const result = await probe("does-not-exist.invalid");
-    expect(result).toMatchObject({ ok: false, reason: "error" });
+    expect(result).toMatchObject({ ok: false, reason: "dns" });
     expect(result.message).toContain("does-not-exist.invalid");
   });
 });
