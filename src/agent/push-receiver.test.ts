@@ -56,6 +56,24 @@ describe("PushReceiver", () => {
     }
   });
 
+  it("writes at most one beat a second per token to the store: a flood of calls is not a flood of writes", async () => {
+    const store = openStore(":memory:");
+    try {
+      const receiver = new PushReceiver({ store });
+      await receiver.useTopology(topology(), secret, 0);
+      const writes = () => store.db.prepare("SELECT total_changes()").pluck().get() as number;
+      const before = writes();
+      for (let at = 10_000; at < 12_000; at += 10) expect(receiver.beat("nightly", at)).toBe(true);
+      expect(writes() - before).toBe(2);
+      expect(receiver.lastSeen("nightly")).toBe(11_990);
+      const again = new PushReceiver({ store });
+      await again.useTopology(topology(), secret, 20_000);
+      expect(again.lastSeen("nightly")).toBe(11_000);
+    } finally {
+      store.close();
+    }
+  });
+
   it("counts a beat the store could not write, and says so", async () => {
     const store = openStore(":memory:");
     const errors: unknown[] = [];

@@ -5,13 +5,17 @@
 // Heartbeats are kept in the agent's store (src/store/heartbeats.ts), so a restart forgets no beat and
 // does not restart the wait before a token's first beat: the first time a config of this agent had the
 // token is stored with it. They are read into memory once per config, so a probe run costs no query.
-// A beat is written through at once, then `onBeat` runs the token's checks, so the check's result and
-// the verdict follow the push instead of waiting for the next scheduled run.
+// A beat is written through at once (at most one write a second per token: the push URL needs no
+// login, and a flood of calls must not become a flood of disk writes), then `onBeat` runs the token's
+// checks, so the check's result and the verdict follow the push instead of waiting for the next run.
 import type { Topology } from "../model/topology.js";
 import type { HeartbeatSource } from "../probes/probe.js";
 import type { PushSpec } from "../probes/push.js";
 import type { Store } from "../store/db.js";
 import { knowHeartbeat, recordHeartbeat } from "../store/heartbeats.js";
+
+/** A beat this soon after the last one written is counted in memory only. */
+const WRITE_EVERY_MS = 1_000;
 
 export interface PushReceiverOptions {
   /** Where beats and first-known times are kept; without one, they live in memory only. */
@@ -27,6 +31,7 @@ export class PushReceiver implements HeartbeatSource {
   private checks = new Map<string, string[]>();
   private readonly lastBeat = new Map<string, number>();
   private readonly known = new Map<string, number>();
+  private readonly written = new Map<string, number>();
 
   constructor(private readonly options: PushReceiverOptions = {}) {}
 
@@ -65,9 +70,11 @@ export class PushReceiver implements HeartbeatSource {
     // A late-delivered beat must not move the last-seen time backwards.
     this.lastBeat.set(token, Math.max(at, this.lastBeat.get(token) ?? at));
     const { store, onBeat, onError } = this.options;
-    if (store) {
+    const written = this.written.get(token);
+    if (store && (written === undefined || at - written >= WRITE_EVERY_MS)) {
       try {
         recordHeartbeat(store, token, at);
+        this.written.set(token, at);
       } catch (error) {
         onError?.(error);
       }
