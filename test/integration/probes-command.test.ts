@@ -70,6 +70,14 @@ describe("command probe running local programs", () => {
     expect(JSON.stringify(result)).not.toContain("hunter2");
   });
 
+  it("masks a secret the command prints back in the message (issue 15 #15)", async () => {
+    const spec = { argv: ["sh", "-c", 'echo "token is $TOKEN" >&2; exit 3'], env: { TOKEN: { secret: "env:BACKUP_TOKEN" } } };
+    const result = await probe(spec, { env: { BACKUP_TOKEN: "hunter2-printed" } });
+    expect(result).toMatchObject({ ok: false, reason: "exit_code" });
+    expect(result.message).toContain("token is ***");
+    expect(JSON.stringify(result)).not.toContain("hunter2-printed");
+  });
+
   it("reports a program that does not exist", async () => {
     const result = await probe(["/nonexistent/check-thing"]);
     expect(result).toMatchObject({ ok: false, reason: "error" });

@@ -44,6 +44,9 @@ function routes(request: IncomingMessage, response: ServerResponse): void {
       return json(200, { status: "degraded" });
     case "/broken":
       return json(503, { status: "down" });
+    case "/basic":
+      // "monitor:pa ss@word" as a browser sends it from https://monitor:pa%20ss%40word@host/.
+      return request.headers.authorization === `Basic ${Buffer.from("monitor:pa ss@word").toString("base64")}` ? json(200, { status: "ok" }) : json(401, { error: "unauthorized" });
     case "/private":
       return request.headers.authorization === "Bearer s3cret-token" ? json(200, { status: "ok" }) : json(401, { error: "unauthorized" });
     case "/old":
@@ -107,6 +110,24 @@ describe("http probe against a local HTTP server", () => {
     const unset = await probe(spec, { env: {} });
     expect(unset).toMatchObject({ ok: false, reason: "secret" });
     expect(unset.message).toContain("HEALTH_TOKEN is not set");
+  });
+
+  it("sends a URL's user:password@ as Basic auth and never shows the password (issue 15 #15)", async () => {
+    const withPassword = (password: string, path: string) => server.url.replace("http://", `http://monitor:${password}@`) + path;
+    const good = withPassword("pa%20ss%40word", "/basic");
+    expect(http.describe(http.schema.parse(good))).toBe(`GET ${server.url.replace("http://", "http://monitor:***@")}/basic`);
+    const passed = await probe(good);
+    expect(passed).toMatchObject({ ok: true, details: { status: 200 } });
+    expect(passed.message).toBe(`GET ${server.url.replace("http://", "http://monitor:***@")}/basic answered 200.`);
+    // Refused, redirected, or written with a raw "@": in no message, reason or detail.
+    const refused = await probe(withPassword("wrong-Pa55", "/basic"));
+    expect(refused).toMatchObject({ ok: false, reason: "status", details: { status: 401 } });
+    expect(JSON.stringify(refused)).not.toContain("wrong-Pa55");
+    const redirected = await probe(withPassword("re-Dir3ct", "/old"));
+    expect(redirected).toMatchObject({ ok: true, details: { redirects: 1 } });
+    expect(JSON.stringify(redirected)).not.toContain("re-Dir3ct");
+    const raw = await probe(withPassword("raw@Pa55", "/basic"));
+    expect(JSON.stringify(raw)).not.toMatch(/raw@Pa55|raw%40Pa55|Pa55/);
   });
 
   it("follows redirects, stops after five, and can be told not to follow", async () => {
