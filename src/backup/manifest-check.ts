@@ -64,6 +64,7 @@ function fileProblems(manifest: Manifest): string[] {
     if (byPath.has(entry.path)) return problems.push(`${name}: listed twice`);
     if (!manifest.items.some((item) => entry.path === item.stored || entry.path.startsWith(`${item.stored}/`))) return problems.push(`${name}: belongs to no item`);
     if (entry.type === "symlink" && entry.target === undefined) return problems.push(`${name}: a symlink without a target`);
+    if (entry.mode < 0 || entry.mode > 0o7777) return problems.push(`${name}: mode ${entry.mode.toString(8)} is more than permission bits (at most 7777)`);
     byPath.set(entry.path, { type: entry.type, index });
     placed.set(placeOf(manifest, entry.path), { type: entry.type, index });
     return undefined;

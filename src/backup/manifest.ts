@@ -23,7 +23,7 @@ const entrySchema = z.object({
   size: z.number().int().nonnegative().optional(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   target: z.string().optional(),
-  mode: z.number().int().min(0).max(0o7777), // permission bits only (tree-copy stores `mode & 0o7777`)
+  mode: z.number().int(), // permission bits only (tree-copy stores `mode & 0o7777`); manifest-check refuses more
   uid: z.number().int(),
   gid: z.number().int(),
   mtime_ms: z.number(),
