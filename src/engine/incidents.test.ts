@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { parseConfig } from "../config/load.js";
+import { loadConfig, parseConfig } from "../config/load.js";
 import { buildTopology, type Topology } from "../model/topology.js";
 import { FakeClock } from "./clock.js";
 import { Emitter } from "./emitter.js";
@@ -121,6 +121,33 @@ describe("incidents through the whole engine", () => {
       expect(incident.title).toBe("H003 down: adguard, dhcp, lan and 10 services behind it");
       expect(incident.children.map((c) => `${c.kind}:${c.name}`).sort()).toEqual(ROUTER_CHILDREN);
       expect(watcher!.incidents.current()).toHaveLength(1);
+    });
+
+    it("examples/homelab.yaml (nginx's TLS check every hour): the router dying opens its incident within the cap", async () => {
+      const loaded = loadConfig("examples/homelab.yaml");
+      if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join("\n"));
+      const clock = new FakeClock();
+      const events = createAgentEvents();
+      const seen = record(events);
+      const openedAt: number[] = [];
+      events.on("incident.opened", () => void openedAt.push(clock.now()));
+      let dead = false;
+      // With H003 gone, AdGuard on it and the NAS mount on H001 (through lan) fail; the rest answers.
+      watcher = startWatching({
+        topology: buildTopology(loaded.config), clock, events, random: () => 0,
+        run: async (check) => (dead && (check.host === "H003" || check.service === "nfs-client")
+          ? { ok: false, reason: "timeout", message: "no answer", latencyMs: 1 } : { ok: true, message: "ok", latencyMs: 1 }),
+      });
+      await clock.advance(2 * MINUTE);
+      const failedAt = clock.now();
+      dead = true;
+      await clock.advance(60_000 + SETTLE_CAP_MS);
+      expect(openedAt).toHaveLength(1);
+      expect(openedAt[0]! - failedAt).toBeLessThanOrEqual(60_000 + SETTLE_CAP_MS);
+      const incident = seen.find((s) => s.event === "incident.opened")!.incident;
+      expect(incident.root).toMatchObject({ kind: "host", name: "H003" });
+      expect(incident.children.map((c) => c.name)).toEqual(expect.arrayContaining(["adguard", "nfs-client"]));
+      expect(watcher.incidents.current()).toHaveLength(1);
     });
 
     it("behind the router, it waits at most the cap, and the slow verdict joins the same incident later", async () => {
