@@ -27,12 +27,12 @@ import { bothServing, lostWrites, nameOnFenced, replacedUnderApp, startWatch, ti
 
 const available =
   requireBinaries("openssh-server", "sshd") && requireBinaries("openssh-client", "ssh", "ssh-keygen") && requireBinaries("bind9", "named") &&
-  requireBinaries("iproute2", "ip") && requireBinaries("util-linux", "unshare") && requireBinaries("rsync", "rsync") && requireBinaries("sqlite3", "sqlite3") &&
+  requireBinaries("iproute2", "ip") && requireBinaries("util-linux", "unshare", "nsenter") && requireBinaries("rsync", "rsync") && requireBinaries("sqlite3", "sqlite3") &&
   requireRoot("hosts in network namespaces with their own sshd and mounts");
 
-const RPO_MS = 10_000;
+const RPO_MS = 30_000;
 /** After a's link is back, the agent has this long to see a serving and fence it (detect + fence). */
-const FENCE_AFTER_RESTORE_MS = 15_000;
+const FENCE_AFTER_RESTORE_MS = 25_000;
 
 let env: StandbyLab;
 let watch: Watch;
@@ -233,13 +233,16 @@ const life: Array<{ name: string; timeoutMs: number; run: () => Promise<void> }>
 /**
  * Phases today's main does not pass yet (issue 14 in progress): registered as todo, their code above.
  * Each later phase starts from the state an earlier one leaves, so a phase stays here until every
- * phase before it passes. Take a name out when the work it needs has landed.
+ * phase before it passes. Take a name out when the work it needs has landed. STANDBY_LIFE=all runs
+ * every phase anyway (to see where today's code stops).
  */
-const NOT_YET = new Set<string>(life.slice(1).map((step) => step.name));
+const NOT_YET = new Set<string>(process.env.STANDBY_LIFE === "all" ? [] : life.slice(1).map((step) => step.name));
 
 describe.skipIf(!available)("a warm standby's whole life: kill, cut, failback, switchover, agent restart", () => {
+  // The build alone can take minutes on a loaded machine; the lab is started in its own hook.
+  beforeAll(() => ensureBuilt(), 300_000);
+
   beforeAll(async () => {
-    await ensureBuilt();
     env = await startStandbyLab();
     const apiPort = await freePort();
     api = `http://127.0.0.1:${apiPort}`;

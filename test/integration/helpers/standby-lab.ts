@@ -4,19 +4,20 @@
 // runs. The service is wal-app.mjs, started and stopped on a host over SSH like a unit.
 //
 // Decisions:
-// - Same path, different disks. Each host's sshd runs in a mount namespace of its own where the host's
-//   folder (<tmp>/host-a) is bind-mounted on the lab's data path (<tmp>/srv), so `data: [{ sqlite:
-//   <tmp>/srv/app.db }]` names one path that holds a different database on each host, as on two real
-//   machines; in the root namespace (the agent's) that path is an empty folder: the agent can only
-//   reach the data through the hosts.
-// - `run(argv)` runs a command on a host in the same namespaces as its sshd's sessions, without SSH,
-//   so the test can act on a host whose link is down (a host booting its service while cut off).
-// - The app's pid is read from its pid file in the host's folder; /proc/<pid>/fd shows the database
-//   as the app sees it.
-// - stop() kills the apps (by pid file), the sshds, named, the namespaces and the temp folder; it is
-//   safe to call twice and after a failed start.
+// - Same path, different disks. Each host runs in mount and pid namespaces of its own (besides its
+//   network namespace) where the host's folder (<tmp>/host-a) is bind-mounted on the lab's data path
+//   (<tmp>/srv), so `data: [{ sqlite: <tmp>/srv/app.db }]` names one path that holds a different
+//   database on each host, as on two real machines, and a host's /proc shows only its own processes
+//   (what the receiving side of replication reads to see whether the data is in use). In the root
+//   namespace (the agent's) that path is an empty folder: the agent reaches the data only through hosts.
+// - `run(argv)` runs a command on a host in its namespaces (nsenter into its init), without SSH, so
+//   the test can act on a host whose link is down (a host booting its service while cut off).
+// - The app's pid (root namespace) is found in /proc by its command line and the host's pid namespace;
+//   /proc/<pid>/fd shows the database as the app sees it.
+// - stop() kills the apps, the sshds (each host's init, and with it everything on the host), named, the
+//   namespaces and the temp folder; it is safe to call twice and after a failed start.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { readByQuery } from "../../../src/dns/dns-read.js";
@@ -75,33 +76,52 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The argv prefix that enters a host: its netns, then a private mount namespace with its folder mounted. */
-function hostWrap(node: LabNode, folder: string, dataPath: string): string[] {
-  return ["ip", "netns", "exec", node.netns, "unshare", "-m", "--propagation", "private", "sh", "-c", 'mount --bind "$1" "$2" && shift 2 && exec "$@"', "host", folder, dataPath];
+const readOr = (read: () => string, fallback = "") => {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+};
+
+/** Root-namespace pids of the processes run as argv[0] `command` with every one of `parts` in their argv, optionally in one pid namespace. */
+function findProcesses(command: string, parts: string[], pidNamespace?: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const args = readOr(() => readFileSync(`/proc/${entry}/cmdline`, "utf8")).split("\0");
+    if (args[0] !== command || !parts.every((part) => args.includes(part))) continue;
+    if (pidNamespace !== undefined && readOr(() => readlinkSync(`/proc/${entry}/ns/pid`)) !== pidNamespace) continue;
+    found.push(Number(entry));
+  }
+  return found;
 }
+
+// A host's init: enters its network namespace, then new mount and pid namespaces (its own /proc), mounts
+// its folder on the data path and runs its argv (sshd) as a child, reaping whatever is orphaned to it (a
+// daemonized app that is killed). When the unshare above it dies, it dies, and with it every process
+// of the host (--kill-child).
+const INIT = 'mount --bind "$1" "$2" || exit 1; shift 2; "$@" & wait';
 
 async function startHost(name: "a" | "b", lab: Lab, dir: string, dataPath: string, cleanups: Array<() => Promise<unknown>>): Promise<LabHost> {
   const node = await lab.addNode(name);
   const folder = join(dir, `host-${name}`);
   mkdirSync(folder);
-  const wrap = hostWrap(node, folder, dataPath);
+  const wrap = ["ip", "netns", "exec", node.netns, "unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "--propagation", "private", "sh", "-c", INIT, "host", folder, dataPath];
   const sshd = await startSshd({ listen: node.address, port: 22, wrap });
   cleanups.unshift(() => sshd.stop());
-  const appPid = () => {
-    try {
-      const pid = Number(readFileSync(join(folder, "app.pid"), "utf8").trim());
-      return pid > 0 && alive(pid) ? pid : undefined;
-    } catch {
-      return undefined;
-    }
-  };
+  // The init is the sh (unshare above it holds the same arguments, in the root pid namespace).
+  const init = findProcesses("sh", [INIT, folder])[0];
+  if (init === undefined) throw new Error(`host ${name}: its init process (sh running sshd) was not found in /proc`);
+  const pidNamespace = readlinkSync(`/proc/${init}/ns/pid`);
+  const appPid = () => findProcesses(process.execPath, [WAL_APP, "serve"], pidNamespace)[0];
   const host: LabHost = {
     name, node, address: node.address, sshd, folder, appPid,
     async run(argv) {
-      const result = spawnSync(wrap[0]!, [...wrap.slice(1), ...argv], { encoding: "utf8", timeout: 30_000 });
+      const result = spawnSync("nsenter", ["-t", String(init), "-m", "-p", "-n", "--", ...argv], { encoding: "utf8", timeout: 30_000 });
       return { code: result.status ?? -1, stdout: result.stdout ?? "", stderr: result.stderr ?? String(result.error ?? "") };
     },
-    async serving(timeoutMs = 300) {
+    async serving(timeoutMs = 800) {
       try {
         return (await fetch(`http://${node.address}:${APP_PORT}/health`, { signal: AbortSignal.timeout(timeoutMs) })).ok;
       } catch {
