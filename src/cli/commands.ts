@@ -1,53 +1,39 @@
-// The explicit list of commands: name → summary, usage and the function that runs it.
+// The explicit list of commands: name → summary, and how to load the module that runs it. A command's
+// module (and what it needs: the config schema, SQLite, the HTTP server, SSH…) is imported only when
+// that command runs or shows its own help, so `understudy --help` loads none of them and `validate`
+// loads no agent (bench/cli-startup.js measures it; src/cli/startup.test.ts checks the module graph).
 import type { Io } from "./io.js";
-import * as analyze from "./analyze.js";
-import * as graph from "./graph.js";
-import * as plan from "./plan.js";
-import * as schema from "./schema.js";
-import * as validate from "./validate.js";
-import * as init from "./init.js";
-import * as importer from "./import.js";
-import * as backup from "./backup.js";
-import * as restore from "./restore.js";
-import * as agentCommand from "./agent.js";
-import * as statusCommand from "./status.js";
-import * as checkCommand from "./check.js";
-import * as runbookCommand from "./runbook.js";
-import * as failoverCommand from "./failover.js";
-import * as failbackCommand from "./failback.js";
-import * as historyCommand from "./history.js";
-import * as passwdCommand from "./passwd.js";
-import * as tokenCommand from "./token.js";
-import * as demoCommand from "./demo.js";
-import * as drillCommand from "./drill.js";
-import * as agentsCommand from "./agents.js";
 
-export interface Command {
-  summary: string;
+export interface LoadedCommand {
   usage: string;
   run(argv: string[], io: Io): Promise<number>;
 }
 
+export interface Command {
+  summary: string;
+  load(): Promise<LoadedCommand>;
+}
+
 export const commands: Record<string, Command> = {
-  validate: { summary: "check a config and report every problem at once", usage: validate.usage, run: validate.validate },
-  analyze: { summary: "single points of failure, blast radius, what-if, resilience score", usage: analyze.usage, run: analyze.analyze },
-  plan: { summary: "the fixes for every SPOF, phase by phase, with the score after each step", usage: plan.usage, run: plan.plan },
-  graph: { summary: "the topology as a Mermaid or Graphviz diagram, SPOFs marked", usage: graph.usage, run: graph.graph },
-  schema: { summary: "print the config's JSON Schema (for editor completion)", usage: schema.usage, run: schema.schema },
-  init: { summary: "write a first, commented config from a few answers", usage: init.usage, run: init.init },
-  import: { summary: "a config from an Uptime Kuma backup or a Gatus config", usage: importer.usage, run: importer.importCommand },
-  backup: { summary: "consistent snapshots of services' data to backup targets; list, verify, prune", usage: backup.usage, run: backup.backup },
-  restore: { summary: "restore a snapshot into a folder, verified", usage: restore.usage, run: restore.restore },
-  agent: { summary: "run the checks, open incidents by root cause, notify, serve /metrics and /api/status", usage: agentCommand.usage, run: (argv, io) => agentCommand.agent(argv, io) },
-  agents: { summary: "the agents coordinated through etcd: vantage, leader, lease age, last observation, what each sees down", usage: agentsCommand.usage, run: agentsCommand.agents },
-  status: { summary: "services, last results and open incidents, from the running agent or its store", usage: statusCommand.usage, run: statusCommand.status },
-  check: { summary: "run one check (or a service's checks) now and print what it found", usage: checkCommand.usage, run: checkCommand.check },
-  runbook: { summary: "runbooks for every host and service from the config; --check DIR for CI", usage: runbookCommand.usage, run: runbookCommand.runbook },
-  failover: { summary: "move a service to its standby: fence, check replica, promote, verify, switch DNS, notify", usage: failoverCommand.usage, run: failoverCommand.failover },
-  failback: { summary: "move a service back to its primary", usage: failbackCommand.usage, run: failbackCommand.failback },
-  history: { summary: "failovers and failbacks with each step's timing and output", usage: historyCommand.usage, run: historyCommand.history },
-  passwd: { summary: "hash a dashboard password for the config (scrypt)", usage: passwdCommand.usage, run: (argv, io) => passwdCommand.passwd(argv, io) },
-  token: { summary: "make an API token for scripts and the CLI (the config keeps its hash)", usage: tokenCommand.usage, run: tokenCommand.token },
-  drill: { summary: "cause a failure, measure the failover against the target, check the data, restore; --list", usage: drillCommand.usage, run: drillCommand.drill },
-  demo: { summary: "a simulated homelab on loopback with the agent and dashboard: kill a primary, watch the failover", usage: demoCommand.usage, run: (argv, io) => demoCommand.demo(argv, io) },
+  validate: { summary: "check a config and report every problem at once", load: async () => { const m = await import("./validate.js"); return { usage: m.usage, run: m.validate }; } },
+  analyze: { summary: "single points of failure, blast radius, what-if, resilience score", load: async () => { const m = await import("./analyze.js"); return { usage: m.usage, run: m.analyze }; } },
+  plan: { summary: "the fixes for every SPOF, phase by phase, with the score after each step", load: async () => { const m = await import("./plan.js"); return { usage: m.usage, run: m.plan }; } },
+  graph: { summary: "the topology as a Mermaid or Graphviz diagram, SPOFs marked", load: async () => { const m = await import("./graph.js"); return { usage: m.usage, run: m.graph }; } },
+  schema: { summary: "print the config's JSON Schema (for editor completion)", load: async () => { const m = await import("./schema.js"); return { usage: m.usage, run: m.schema }; } },
+  init: { summary: "write a first, commented config from a few answers", load: async () => { const m = await import("./init.js"); return { usage: m.usage, run: m.init }; } },
+  import: { summary: "a config from an Uptime Kuma backup or a Gatus config", load: async () => { const m = await import("./import.js"); return { usage: m.usage, run: m.importCommand }; } },
+  backup: { summary: "consistent snapshots of services' data to backup targets; list, verify, prune", load: async () => { const m = await import("./backup.js"); return { usage: m.usage, run: m.backup }; } },
+  restore: { summary: "restore a snapshot into a folder, verified", load: async () => { const m = await import("./restore.js"); return { usage: m.usage, run: m.restore }; } },
+  agent: { summary: "run the checks, open incidents by root cause, notify, serve /metrics and /api/status", load: async () => { const m = await import("./agent.js"); return { usage: m.usage, run: (argv, io) => m.agent(argv, io) }; } },
+  agents: { summary: "the agents coordinated through etcd: vantage, leader, lease age, last observation, what each sees down", load: async () => { const m = await import("./agents.js"); return { usage: m.usage, run: m.agents }; } },
+  status: { summary: "services, last results and open incidents, from the running agent or its store", load: async () => { const m = await import("./status.js"); return { usage: m.usage, run: m.status }; } },
+  check: { summary: "run one check (or a service's checks) now and print what it found", load: async () => { const m = await import("./check.js"); return { usage: m.usage, run: m.check }; } },
+  runbook: { summary: "runbooks for every host and service from the config; --check DIR for CI", load: async () => { const m = await import("./runbook.js"); return { usage: m.usage, run: m.runbook }; } },
+  failover: { summary: "move a service to its standby: fence, check replica, promote, verify, switch DNS, notify", load: async () => { const m = await import("./failover.js"); return { usage: m.usage, run: m.failover }; } },
+  failback: { summary: "move a service back to its primary", load: async () => { const m = await import("./failback.js"); return { usage: m.usage, run: m.failback }; } },
+  history: { summary: "failovers and failbacks with each step's timing and output", load: async () => { const m = await import("./history.js"); return { usage: m.usage, run: m.history }; } },
+  passwd: { summary: "hash a dashboard password for the config (scrypt)", load: async () => { const m = await import("./passwd.js"); return { usage: m.usage, run: (argv, io) => m.passwd(argv, io) }; } },
+  token: { summary: "make an API token for scripts and the CLI (the config keeps its hash)", load: async () => { const m = await import("./token.js"); return { usage: m.usage, run: m.token }; } },
+  drill: { summary: "cause a failure, measure the failover against the target, check the data, restore; --list", load: async () => { const m = await import("./drill.js"); return { usage: m.usage, run: m.drill }; } },
+  demo: { summary: "a simulated homelab on loopback with the agent and dashboard: kill a primary, watch the failover", load: async () => { const m = await import("./demo.js"); return { usage: m.usage, run: (argv, io) => m.demo(argv, io) }; } },
 };

@@ -1,12 +1,9 @@
 // The entry point: picks the command, runs it, and turns errors into messages and exit codes.
 // Exit codes: 0 done, 1 the command ran and found a failure (e.g. a check failed), 2 bad input
 // (config, flags, names), 70 a bug (with a short message; UNDERSTUDY_DEBUG=1 shows the stack).
-import { ConfigError, formatDiagnostic } from "../config/diagnostics.js";
-import { UnknownComponentError } from "../analysis/components.js";
-import { StoreError } from "../store/store-error.js";
-import { SecretError } from "../config/secret.js";
-import { EtcdError } from "../coord/etcd-api.js";
-import { colors, processIo, UsageError, writeLine, type Io } from "./io.js";
+// It imports only what `--help` needs: a command's module is loaded when that command runs, and the
+// error report (which knows every error class) only when there is an error to report.
+import { processIo, writeLine, type Io } from "./io.js";
 import { commands } from "./commands.js";
 import { didYouMean } from "../config/suggest.js";
 
@@ -42,40 +39,15 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     writeLine(io.stderr, `understudy: unknown command "${name}"${didYouMean(name, Object.keys(commands))}\n\n${help()}`);
     return 2;
   }
-  if (rest.includes("--help") || rest.includes("-h")) {
-    writeLine(io.stdout, command.usage);
-    return 0;
-  }
   try {
-    return await command.run(rest, io);
-  } catch (error) {
-    return report(error, io, command.usage);
-  }
-}
-
-function report(error: unknown, io: Io, usage: string): number {
-  const c = colors({ ...io, stdout: io.stderr });
-  if (error instanceof ConfigError) {
-    const errors = error.diagnostics.filter((d) => d.severity === "error");
-    for (const diagnostic of error.diagnostics) {
-      writeLine(io.stderr, (diagnostic.severity === "error" ? c.red : c.yellow)(formatDiagnostic(diagnostic)));
+    const loaded = await command.load();
+    if (rest.includes("--help") || rest.includes("-h")) {
+      writeLine(io.stdout, loaded.usage);
+      return 0;
     }
-    writeLine(io.stderr, `${errors.length} error${errors.length === 1 ? "" : "s"}; nothing was changed.`);
-    return 2;
+    return await loaded.run(rest, io);
+  } catch (error) {
+    const { report } = await import("./report.js");
+    return report(error, io);
   }
-  if (error instanceof UsageError) {
-    writeLine(io.stderr, `understudy: ${error.message}${error.usage ? `\n\n${error.usage}` : ""}`);
-    return 2;
-  }
-  // Bad input from the world (a name, a state file, a secret, an etcd that does not answer): the message
-  // says what and what to do.
-  if (error instanceof UnknownComponentError || error instanceof StoreError || error instanceof SecretError || error instanceof EtcdError) {
-    writeLine(io.stderr, `understudy: ${error.message}`);
-    return 2;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  writeLine(io.stderr, `understudy: internal error: ${message}\nThis is a bug; please report it with the command you ran.${io.env.UNDERSTUDY_DEBUG ? "" : " (UNDERSTUDY_DEBUG=1 shows the stack)"}`);
-  if (io.env.UNDERSTUDY_DEBUG && error instanceof Error) writeLine(io.stderr, error.stack ?? "");
-  void usage;
-  return 70;
 }

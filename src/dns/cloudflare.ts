@@ -3,8 +3,12 @@
 // config sets it) or created when the name has none. Rate limits (429) are waited out per
 // Retry-After, a bounded number of times and never longer than `max_retry_wait_ms`: a failover must
 // not sleep for an hour on a header. The SDK's own retries are off so that this is the only policy.
+// The SDK is loaded on the first call, not with this module: the config schema imports every kind, and
+// loading the SDK took 655 ms of each `understudy --help` (bench/cli-startup.js).
 import { setTimeout as sleep } from "node:timers/promises";
-import Cloudflare, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "cloudflare";
+import type Cloudflare from "cloudflare";
+import type { APIError } from "cloudflare";
+import type * as CloudflareSdk from "cloudflare";
 import { z } from "zod";
 import { secretRef } from "../config/secret.js";
 import { describeNetError } from "../probes/net-error.js";
@@ -47,7 +51,11 @@ function apiMessage(error: APIError): string {
   return `HTTP ${error.status}${errors ? `: ${errors}` : ""}`;
 }
 
-function toFailure(error: unknown, what: string, signal: AbortSignal): DnsFailure {
+type Sdk = typeof CloudflareSdk;
+let sdk: Promise<Sdk> | undefined;
+const loadSdk = (): Promise<Sdk> => (sdk ??= import("cloudflare"));
+
+function toFailure({ APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError }: Sdk, error: unknown, what: string, signal: AbortSignal): DnsFailure {
   if (error instanceof APIUserAbortError || error instanceof APIConnectionTimeoutError || signal.aborted) return failure("timeout", `${what}: no answer in time`);
   if (error instanceof APIConnectionError) return failure("unreachable", `${what}: cannot reach the API: ${describeNetError((error.cause as { cause?: unknown } | undefined)?.cause ?? error.cause ?? error).text}`);
   if (error instanceof APIError) {
@@ -70,13 +78,14 @@ export const cloudflare = defineDnsProvider({
     return verifiedProvider(ctx, (secret) => {
       // Each call: the SDK request, retried on 429 and 5xx as the policy above says.
       async function call<T>(what: string, signal: AbortSignal, request: (client: Cloudflare) => Promise<T>): Promise<{ ok: true; value: T } | DnsFailure> {
-        const client = new Cloudflare({ apiToken: await secret(spec.api_token), maxRetries: 0, ...(spec.base_url ? { baseURL: spec.base_url } : {}) });
+        const loaded = await loadSdk();
+        const client = new loaded.default({ apiToken: await secret(spec.api_token), maxRetries: 0, ...(spec.base_url ? { baseURL: spec.base_url } : {}) });
         for (let attempt = 0; ; attempt += 1) {
           try {
             return { ok: true, value: await request(client) };
           } catch (error) {
-            const retryable = error instanceof APIError && error.status !== undefined && (error.status === 429 || error.status >= 500);
-            if (!retryable || attempt >= spec.max_retries || signal.aborted) return toFailure(error, what, signal);
+            const retryable = error instanceof loaded.APIError && error.status !== undefined && (error.status === 429 || error.status >= 500);
+            if (!retryable || attempt >= spec.max_retries || signal.aborted) return toFailure(loaded, error, what, signal);
             const wait = retryAfterMs(error) ?? Math.min(500 * 2 ** attempt, spec.max_retry_wait_ms);
             if (wait > spec.max_retry_wait_ms) return failure("rate-limited", `${what}: the API asks to wait ${Math.round(wait / 1000)} s (Retry-After), longer than max_retry_wait_ms`);
             await sleep(wait, undefined, { signal }).catch(() => undefined);
