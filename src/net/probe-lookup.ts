@@ -24,7 +24,7 @@ import { watchedFile } from "./watched-file.js";
 export interface ProbeLookupOptions {
   hostsPath?: string;
   resolvConfPath?: string;
-  /** DNS servers ("127.0.0.1:5353") instead of resolv.conf's: for tests. */
+  /** DNS servers ("127.0.0.1:5353") instead of resolv.conf's nameserver lines (its search list still applies): for tests. */
   servers?: string[];
   /** c-ares' first wait for an answer, doubled on each of `tries`. */
   timeoutMs?: number;
@@ -65,7 +65,7 @@ export function createProbeLookup(options: ProbeLookupOptions = {}): LookupFunct
   // A new resolv.conf (DHCP, a VPN coming up) gets a new resolver, which is how c-ares reads it again.
   const resolvConf = watchedFile<{ rules: SearchRules }>(options.resolvConfPath ?? "/etc/resolv.conf", (text) => {
     resolver = undefined;
-    return { rules: options.servers ? { search: [], ndots: 1 } : parseResolvConf(text) };
+    return { rules: parseResolvConf(text) };
   });
   const currentResolver = (): dns.Resolver => {
     resolvConf.current();
