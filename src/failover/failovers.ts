@@ -5,6 +5,11 @@
 // so a new leader finishes what the old one left; with etcd, an unfinished run of its own journal that
 // etcd does not hold as the latest of its service is a stale copy from an earlier term: closed, never
 // resumed (staleCopy).
+// Each run's end records the instances' roles (instance-states.ts): the target serves; the source is
+// catching-up once fenced, pending-fence when its fence could not reach it (the agent retries it), down
+// when no fence is configured. A failback (or any move onto a host that is not warm) is refused until
+// that host has received the serving instance's data: a catching-up host turns warm once a replica
+// shipped after its fence is recorded (refreshStates).
 import type { Clock } from "../engine/clock.js";
 import type { HealthState } from "../engine/verdict.js";
 import type { Topology } from "../model/topology.js";
@@ -15,7 +20,9 @@ import type { Coordinator } from "./coordinator.js";
 import { startRun, type ExecuteDeps, type RunResult, type StepActions } from "./execute.js";
 import { checkGuards, type GuardRefusal } from "./guards.js";
 import { FailoverJournal, type RunRecord } from "./journal.js";
+import { InstanceState, instanceState, readInstanceState, writeInstanceState } from "./instance-states.js";
 import { buildPlan, type Plan } from "./plan.js";
+import type { ReplicaCheck } from "./replica-check.js";
 import { resumeRun } from "./resume.js";
 
 export interface FailoversDeps {
@@ -32,6 +39,8 @@ export interface FailoversDeps {
   maintenance(service: string, host: string): string | undefined;
   afterStarted?: ExecuteDeps["afterStarted"];
   signal?: AbortSignal;
+  /** Replica ages, to tell when a catching-up instance has received the serving one's data. */
+  replicas?: ReplicaCheck;
 }
 
 export interface PlanRequest {
@@ -92,35 +101,90 @@ export class Failovers {
     const active = this.activeHost(request.service)!;
     const hosts = [placement.primary, ...placement.standby];
     let to = request.to;
+    const role = (host: string) => instanceState(this.deps.store, topology, request.service, host, this.deps.clock.now())?.state;
     if (request.kind === "failback") {
       if (active === placement.primary) return { ok: false, message: `${request.service} already runs on its primary ${placement.primary}` };
       to = placement.primary;
     } else if (to === undefined) {
       const candidates = hosts.filter((host) => host !== active);
-      to = candidates.find((host) => this.deps.instanceState(request.service, host) !== "down") ?? candidates[0];
+      const ready = (host: string) => role(host) === InstanceState.warm && (this.deps.instanceState(request.service, host) !== "down" || this.stoppedByDesign(request.service, host));
+      to = candidates.find(ready) ?? candidates.find((host) => this.deps.instanceState(request.service, host) !== "down") ?? candidates[0];
     }
     if (to === undefined || !hosts.includes(to)) return { ok: false, message: `${to ?? "no host"} is not a host of ${request.service}; it runs on ${hosts.join(", ")}` };
     if (to === active) return { ok: false, message: `${request.service} already runs on ${to}` };
     const config = this.settings(request.service);
     const now = this.deps.clock.now();
+    // Planned: a person moves a healthy primary (switchover), or the service goes back to its primary
+    // while the standby still runs: the source is fenced and its last writes shipped before the promote.
+    const sourceState = this.deps.instanceState(request.service, active);
+    const planned = request.kind === "failback" ? sourceState !== "down" : sourceState === "up";
     const plan = buildPlan({
-      topology, service, config, kind: request.kind, from: active, to, reason: request.reason, force: request.force, now,
+      topology, service, config, kind: request.kind, from: active, to, reason: request.reason, force: request.force, planned, now,
       detectedAt: request.detectedAt, lastSeenUp: request.lastSeenUp,
     });
+    const targetState = this.deps.instanceState(request.service, to);
     const refusals = checkGuards({
       now, config, target: to, force: request.force, leader: this.deps.coordinator.isLeader(),
       previousRuns: this.journal.list({ service: request.service, since: now - 3_600_000 }).map((run) => run.startedAt),
-      targetState: this.deps.instanceState(request.service, to),
+      // A warm standby's checks fail by design (its service is stopped until promoted): not a refusal.
+      targetState: targetState === "down" && this.stoppedByDesign(request.service, to) ? "unknown" : targetState,
+      targetRole: role(to), targetRoleReason: readInstanceState(this.deps.store, request.service, to)?.reason, kind: request.kind,
       maintenance: this.deps.maintenance(request.service, to) ?? this.deps.maintenance(request.service, active),
     });
     return { ok: true, plan, refusals };
+  }
+
+  /**
+   * Whether an instance is stopped by design: a standby (warm or catching-up, not the active host) of a
+   * service whose promote starts it. Its failing checks are its normal state, not a failure.
+   */
+  stoppedByDesign(service: string, host: string): boolean {
+    if (this.settings(service).promote === undefined) return false;
+    const state = instanceState(this.deps.store, this.deps.topology(), service, host, this.deps.clock.now())?.state;
+    return state === InstanceState.warm || state === InstanceState.catchingUp;
+  }
+
+  /** A catching-up instance that has received a replica since it was fenced is warm again. */
+  async refreshStates(): Promise<Array<{ service: string; host: string }>> {
+    const replicas = this.deps.replicas;
+    const warmed: Array<{ service: string; host: string }> = [];
+    if (!replicas) return warmed;
+    for (const service of this.deps.topology().services.values()) {
+      if (service.placement.kind !== "failover") continue;
+      for (const host of [service.placement.primary, ...service.placement.standby]) {
+        const stored = readInstanceState(this.deps.store, service.name, host);
+        if (stored?.state !== InstanceState.catchingUp || host === this.activeHost(service.name)) continue;
+        const now = this.deps.clock.now();
+        const age = await replicas.ageMs(service.name, host, now).catch(() => undefined);
+        if (age === undefined || now - age < stored.since) continue;
+        writeInstanceState(this.deps.store, service.name, host, InstanceState.warm, now, `received ${service.name}'s data from ${this.activeHost(service.name)} after its fence`);
+        warmed.push({ service: service.name, host });
+      }
+    }
+    return warmed;
+  }
+
+  /** After a run: the roles it leaves (see the header). */
+  private recordRoles(result: RunResult, plan: Plan): void {
+    if (result.status !== "done") return;
+    const now = this.deps.clock.now();
+    const how = plan.kind === "failback" ? "failed back" : "failed over";
+    writeInstanceState(this.deps.store, plan.service, plan.to, InstanceState.serving, now, `${how} from ${plan.from} (run #${result.runId})`);
+    const run = this.journal.get(result.runId);
+    const fence = [...(run?.steps ?? [])].reverse().find((record) => record.step === "fence");
+    if (fence?.status === "done") writeInstanceState(this.deps.store, plan.service, plan.from, InstanceState.catchingUp, now, `fenced by run #${result.runId}; receiving ${plan.to}'s data`);
+    else if (this.settings(plan.service).fence === undefined) writeInstanceState(this.deps.store, plan.service, plan.from, InstanceState.down, now, `no fence configured: nothing stops ${plan.from}, so nothing is written onto it (failback needs --force)`);
+    else writeInstanceState(this.deps.store, plan.service, plan.from, InstanceState.pendingFence, now, `the fence of run #${result.runId} did not reach ${plan.from} (${fence?.output ?? "not run"}); retried until done`);
   }
 
   /** Runs a plan whose guards passed; a second call for a service already running joins the first. */
   run(plan: Plan): Promise<RunResult> {
     const existing = this.running.get(plan.service);
     if (existing) return existing;
-    const run = startRun(this.executeDeps(), plan).finally(() => this.running.delete(plan.service));
+    const run = startRun(this.executeDeps(), plan).then((result) => {
+      this.recordRoles(result, plan);
+      return result;
+    }).finally(() => this.running.delete(plan.service));
     this.running.set(plan.service, run);
     return run;
   }
@@ -151,7 +215,10 @@ export class Failovers {
         results.push({ runId: run.id, status: "fenced", summary: stale });
         continue;
       }
-      const resumed = resumeRun(this.executeDeps(), run).finally(() => this.running.delete(run.service));
+      const resumed = resumeRun(this.executeDeps(), run).then((result) => {
+        this.recordRoles(result, run.plan);
+        return result;
+      }).finally(() => this.running.delete(run.service));
       this.running.set(run.service, resumed);
       results.push(await resumed);
     }

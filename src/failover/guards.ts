@@ -1,11 +1,14 @@
 // The guards a failover passes before it starts (pure): anti-flap (a minimum interval since the last
-// run and a maximum per hour), no move to a standby that is itself down by its checks, none inside a
-// maintenance window of the service or its hosts. `--force` lifts all of them: a person has decided.
+// run and a maximum per hour), no move to a standby that is itself down by its checks (a warm standby,
+// stopped by design, is not: the caller passes its state as unknown), none onto an instance that may
+// still serve or was never fenced (pending-fence, down), no failback onto an instance that has not
+// received the serving one's data (catching-up), none inside a maintenance window of the service or its hosts. `--force` lifts all of them: a person has decided.
 // The self-fence rule is not a refusal but a wait: see `selfFenceDue` and the plan's promote step.
 import type { HealthState } from "../engine/verdict.js";
 import type { FailoverConfig } from "./config.js";
+import type { InstanceState } from "./instance-states.js";
 
-export type GuardName = "min-interval" | "max-per-hour" | "standby-down" | "maintenance" | "not-leader";
+export type GuardName = "min-interval" | "max-per-hour" | "standby-down" | "standby-not-ready" | "maintenance" | "not-leader";
 
 export interface GuardRefusal {
   guard: GuardName;
@@ -19,6 +22,10 @@ export interface GuardInput {
   previousRuns: readonly number[];
   target: string;
   targetState: HealthState;
+  /** The target's role (instance-states.ts) and why it is in it; absent: not known. */
+  targetRole?: InstanceState | undefined;
+  targetRoleReason?: string | undefined;
+  kind?: "failover" | "failback";
   /** The maintenance window covering the service or a host involved, if any. */
   maintenance: string | undefined;
   leader: boolean;
@@ -40,6 +47,12 @@ export function checkGuards(input: GuardInput): GuardRefusal[] {
   const inHour = input.previousRuns.filter((at) => input.now - at < HOUR).length;
   if (inHour >= input.config.max_per_hour) refusals.push({ guard: "max-per-hour", message: `${inHour} failovers in the last hour; max_per_hour is ${input.config.max_per_hour}` });
   if (input.targetState === "down") refusals.push({ guard: "standby-down", message: `${input.target} is itself down by its checks` });
+  const why = input.targetRoleReason === undefined ? "" : ` (${input.targetRoleReason})`;
+  if (input.targetRole === "pending-fence" || input.targetRole === "down") {
+    refusals.push({ guard: "standby-not-ready", message: `${input.target} is ${input.targetRole}${why}: it may still run old data; fence it and let it catch up (understudy status shows it), or --force` });
+  } else if (input.targetRole === "catching-up" && input.kind === "failback") {
+    refusals.push({ guard: "standby-not-ready", message: `${input.target} has not yet received the current data${why}: wait until understudy status shows it warm (replication ships to it), or --force to fail back anyway` });
+  }
   if (input.maintenance !== undefined) refusals.push({ guard: "maintenance", message: `maintenance window "${input.maintenance}" is active` });
   return refusals;
 }

@@ -123,3 +123,15 @@ export function realSteps(deps: StepDeps): StepActions {
     },
   };
 }
+
+/** The pending-fence retrier's fence: the service's fence action, run against `host`. */
+export function fenceInstance(deps: StepDeps): (service: string, host: string, signal: AbortSignal) => Promise<StepOutcome> {
+  return async (service, host, signal) => {
+    const fence = deps.settings(service).fence;
+    if (!fence) return { status: "failed", reason: "unsupported", output: `no fence configured for ${service}` };
+    if (fence.ssh?.host !== undefined && fence.ssh.host !== host) return { status: "failed", reason: "unsupported", output: `failover.fence runs on ${fence.ssh.host}, not ${host}` };
+    const placement = deps.topology().services.get(service)?.placement;
+    const to = placement?.kind === "failover" ? [placement.primary, ...placement.standby].find((other) => other !== host) ?? host : host;
+    return runAction(fence, { service, from: host, to, step: "fence", defaultHost: host }, deps, signal, fence.timeout ?? 30_000);
+  };
+}

@@ -4,6 +4,7 @@
 import { parseConfig } from "../config/load.js";
 import type { ConfigDocument } from "../config/schema.js";
 import { FakeClock } from "../engine/clock.js";
+import type { HealthState } from "../engine/verdict.js";
 import { buildTopology, type Topology } from "../model/topology.js";
 import { openStore, type Store } from "../store/db.js";
 import { LocalCoordinator, type CommitResult, type Coordinator, type LeadershipEvent } from "./coordinator.js";
@@ -11,6 +12,7 @@ import type { StepActions, StepOutcome } from "./execute.js";
 import { Failovers } from "./failovers.js";
 import type { RunRecord } from "./journal.js";
 import type { StepName } from "./plan.js";
+import type { ReplicaCheck } from "./replica-check.js";
 
 export function fixtureConfig(failover = "{ mode: automatic, min_interval: 10m, max_per_hour: 3 }"): { config: ConfigDocument; topology: Topology } {
   const loaded = parseConfig(`version: 1
@@ -85,7 +87,7 @@ export interface Harness {
   clock: FakeClock;
   store: Store;
   world: FakeWorld;
-  failovers(options?: { afterStarted?: (step: string) => void; coordinator?: Coordinator; store?: Store; actions?: StepActions }): Failovers;
+  failovers(options?: { afterStarted?: (step: string) => void; coordinator?: Coordinator; store?: Store; actions?: StepActions; instanceState?: (service: string, host: string) => HealthState; replicas?: ReplicaCheck }): Failovers;
 }
 
 export function harness(failover?: string): Harness {
@@ -98,8 +100,10 @@ export function harness(failover?: string): Harness {
     failovers: (options = {}) => new Failovers({
       store: options.store ?? store, clock, topology: () => topology, block: (name) => config.services[name]?.failover,
       coordinator: options.coordinator ?? new LocalCoordinator(store, () => clock.now()), actions: options.actions ?? fakeActions(world),
-      instanceState: () => "up", maintenance: () => undefined,
+      // By default the primary is down (what an automatic failover sees) and the standby up.
+      instanceState: options.instanceState ?? ((_service, host) => (host === "vps" ? "down" : "up")), maintenance: () => undefined,
       ...(options.afterStarted ? { afterStarted: options.afterStarted } : {}),
+      ...(options.replicas ? { replicas: options.replicas } : {}),
     }),
   };
 }
