@@ -5,6 +5,11 @@
 // The manifest carries its own digest (sha256 of its content without the digest): an edited or damaged
 // manifest is caught, not only an edited file. Manifests from before the digest still parse (digest
 // absent); readers say that such a manifest could not be checked. Paths are checked by manifest-check.ts.
+// Why a digest and not an HMAC keyed from the agent's data folder: a restore is most needed on a rebuilt
+// machine, where that key is gone with the disk it lived on, and every snapshot would then be unverifiable;
+// a restic repository is already authenticated by its password. A digest does not stop a forger who
+// writes to the target and recomputes it; what stops them is that no manifest can place anything
+// outside the restore folder or restore setuid bits unasked (manifest-check.ts, restore.ts).
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
