@@ -32,6 +32,10 @@ export interface AgentBackupsOptions {
   log: Logger;
   /** Whether this agent may act (the leader); default always. */
   acting?: () => boolean;
+  /** The host serving a service now (the failover controller's activeHost); default its primary. */
+  activeHost?: (service: string) => string | undefined;
+  /** Whether a host may receive a replica now (the lifecycle's instance states); default: not the active host. */
+  mayReceive?: (service: string, host: string) => boolean;
   /** Stand-ins for tests. */
   jobs?: BackupJobs;
   replicas?: ReplicaSource;
@@ -52,7 +56,7 @@ export function startAgentBackups(options: AgentBackupsOptions): AgentBackups {
   const metrics = addBackupMetrics(options.registry, {
     lastSuccess: () => Object.entries(config().services).filter(([, service]) => service.backup !== undefined)
       .map(([service]) => ({ service, at: store.closed ? undefined : lastGoodRun(store, service, "backup")?.finishedAt })),
-    replicas: async () => (await replicaStatuses(config(), replicas, clock.now(), startedAt)).filter((replica) => replica.shipped),
+    replicas: async () => (await replicaStatuses(config(), replicas, clock.now(), startedAt, options.activeHost)).filter((replica) => replica.shipped),
   });
   let wasActing: boolean | undefined;
   const scheduled = (): ConfigDocument => {
@@ -68,7 +72,8 @@ export function startAgentBackups(options: AgentBackupsOptions): AgentBackups {
   };
   const scheduler = new BackupScheduler({
     clock, store, config: scheduled, alerts, replicas,
-    jobs: options.jobs ?? createBackupJobs({ env: options.env as NodeJS.ProcessEnv, dataDir: options.dataDir }),
+    jobs: options.jobs ?? createBackupJobs({ env: options.env as NodeJS.ProcessEnv, dataDir: options.dataDir, activeHost: options.activeHost, mayReceive: options.mayReceive }),
+    ...(options.activeHost ? { activeHost: options.activeHost } : {}),
     log: options.log,
     beat: options.beat,
     secret: options.secret,

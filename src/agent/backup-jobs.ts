@@ -1,20 +1,23 @@
 // What the agent's backup scheduler runs, on top of src/backup: a backup to the service's targets
-// followed by pruning per `keep`, a shipment of a fresh snapshot to each standby, and a restore test
+// followed by pruning per `keep`, a replication cycle (src/backup/replication.ts: a snapshot on the
+// host serving the service now, shipped to the other hosts that may receive it), and a restore test
 // (the newest snapshot on each target restored into a temporary folder, checked against its manifest
 // and integrity_check, then removed). Expected failures come back as `ok: false` with the reason a
-// person acts on; the scheduler turns anything thrown into the same.
+// person acts on; the scheduler turns anything thrown into the same. Backups and replication read
+// the data where it lives: on the active host (injected `activeHost`, else the service's primary, else
+// its only host), reached through src/hosts (locally or over SSH).
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { closeTargets, openTargets, type NamedTarget, type TargetEntries } from "../backup/catalog.js";
 import type { KeepPolicy } from "../backup/config.js";
-import { replicateSnapshot } from "../backup/replicate.js";
+import { replicateService, replicationPlan, rootOf } from "../backup/replication.js";
 import { restoreSnapshot } from "../backup/restore.js";
 import { applyRetention } from "../backup/retention.js";
 import { runBackup } from "../backup/run.js";
-import { takeSnapshot } from "../backup/snapshot.js";
-import { sshEndpointSchema } from "../backup/ssh-spec.js";
 import { manifestBytes } from "../backup/target.js";
 import type { ConfigDocument } from "../config/schema.js";
+import { isHostFailure } from "../hosts/host-access.js";
+import { HostAccessPool } from "../hosts/host-for.js";
 
 export interface JobResult {
   ok: boolean;
@@ -27,8 +30,10 @@ export interface JobResult {
 
 export interface BackupJobs {
   backup(service: string, doc: ConfigDocument): Promise<JobResult>;
-  /** One result per standby host. */
+  /** One result per host shipped to (every data host but the active one that may receive). */
   replicate(service: string, doc: ConfigDocument): Promise<JobResult[]>;
+  /** The hosts the next replication of `service` ships to (for the run records). */
+  replicaTargets?(service: string, doc: ConfigDocument): string[];
   restoreTest(service: string, doc: ConfigDocument): Promise<JobResult>;
 }
 
@@ -52,8 +57,28 @@ async function prune({ target }: NamedTarget, service: string, keep: KeepPolicy)
   return remove.length;
 }
 
-export function createBackupJobs(options: { env: NodeJS.ProcessEnv; dataDir: string }): BackupJobs {
+export interface BackupJobsOptions {
+  env: NodeJS.ProcessEnv;
+  dataDir: string;
+  /** The host serving a service now (the failover controller's); undefined: its primary. */
+  activeHost?: ((service: string) => string | undefined) | undefined;
+  /** Whether a host may receive a replica now (the lifecycle's instance states); default: not the active host. */
+  mayReceive?: ((service: string, host: string) => boolean) | undefined;
+  /** This agent's host name (see src/hosts/host-for.ts); default the config's agents.name. */
+  self?: string | undefined;
+  connectTimeoutMs?: number | undefined;
+}
+
+/** The host a service's data is read from: the active one, else its primary, else its only host. */
+export function sourceHostOf(doc: ConfigDocument, service: string, activeHost?: (service: string) => string | undefined): string | undefined {
+  const config = doc.services[service];
+  if (config === undefined) return undefined;
+  return activeHost?.(service) ?? config.primary ?? (config.runs_on?.length === 1 ? config.runs_on[0] : undefined);
+}
+
+export function createBackupJobs(options: BackupJobsOptions): BackupJobs {
   const staging = join(options.dataDir, "staging");
+  const pool = (doc: ConfigDocument) => new HostAccessPool(doc, { env: options.env, self: options.self, connectTimeoutMs: options.connectTimeoutMs, scratchDir: staging });
   const stagingRoot = async () => {
     await mkdir(staging, { recursive: true, mode: 0o700 });
     return staging;
@@ -63,8 +88,13 @@ export function createBackupJobs(options: { env: NodeJS.ProcessEnv; dataDir: str
     async backup(service, doc) {
       const config = doc.services[service]!;
       const backup = config.backup!;
+      const hostName = sourceHostOf(doc, service, options.activeHost);
+      const hosts = pool(doc);
+      const access = hostName === undefined ? undefined : hosts.get(hostName);
+      if (access !== undefined && isHostFailure(access)) return { ok: false, message: `cannot read the data of ${service} on ${hostName}: ${access.message}` };
       return withTargets(doc, options.env, backup.to, async (targets) => {
-        const result = await runBackup({ service, data: config.data, targets, stagingRoot: await stagingRoot() });
+        const source = access && hostName !== undefined ? { access, root: rootOf(doc, service, hostName) } : undefined;
+        const result = await runBackup({ service, data: config.data, targets, stagingRoot: await stagingRoot(), source });
         const bytes = manifestBytes(result.manifest);
         const failed = result.stored.flatMap((stored) => (stored.ok ? [] : [`${stored.target}: ${stored.error.message}`]));
         const notes: string[] = [];
@@ -83,30 +113,26 @@ export function createBackupJobs(options: { env: NodeJS.ProcessEnv; dataDir: str
           ? failed.join("; ")
           : `${result.manifest.id} stored on ${stored.join(", ")} (${megabytes(bytes)})${notes.length > 0 ? `; ${notes.join("; ")}` : ""}`;
         return { ok: failed.length === 0, message, snapshotId: result.manifest.id, bytes };
-      });
+      }).finally(() => hosts.close());
+    },
+
+    replicaTargets(service, doc) {
+      return replicationPlan(doc, service, sourceHostOf(doc, service, options.activeHost), options.mayReceive).targets;
     },
 
     async replicate(service, doc) {
-      const config = doc.services[service]!;
-      const replicate = config.replicate!;
-      const hosts = replicate.to === "standby" ? (config.standby ?? []) : replicate.to;
-      const scratch = await mkdtemp(join(await stagingRoot(), "replicate-"));
+      await stagingRoot();
+      const hosts = pool(doc);
       try {
-        const snapshot = await takeSnapshot({ service, data: config.data, stagingRoot: scratch });
-        const results: JobResult[] = [];
-        for (const host of hosts) {
-          const entry = doc.hosts[host]!;
-          try {
-            const endpoint = sshEndpointSchema.parse({ host: entry.address, port: entry.ssh?.port, user: entry.ssh?.user, private_key: entry.ssh?.private_key, host_key: entry.ssh?.host_key });
-            const shipped = await replicateSnapshot({ snapshot, host, endpoint, root: replicate.root, dataDir: options.dataDir, env: options.env });
-            results.push({ ok: true, host, snapshotId: snapshot.manifest.id, bytes: shipped.bytes, message: `${snapshot.manifest.id} shipped to ${host} (${shipped.files} files, ${megabytes(shipped.bytes)})` });
-          } catch (error) {
-            results.push({ ok: false, host, snapshotId: snapshot.manifest.id, message: errorText(error) });
-          }
-        }
-        return results;
+        const results = await replicateService(service, {
+          doc, dataDir: options.dataDir, hosts: (host) => hosts.get(host),
+          activeHost: (name) => sourceHostOf(doc, name, options.activeHost), mayReceive: options.mayReceive,
+        });
+        return results.map((result): JobResult => result.ok
+          ? { ok: true, host: result.host, snapshotId: result.snapshotId, bytes: result.wireBytes, message: `${result.snapshotId} shipped from ${result.source} to ${result.host} (${result.files} files, ${megabytes(result.wireBytes)} sent)` }
+          : { ok: false, host: result.host, snapshotId: result.snapshotId, message: result.message });
       } finally {
-        await rm(scratch, { recursive: true, force: true });
+        await hosts.close();
       }
     },
 

@@ -1,9 +1,11 @@
 // How fresh each standby's replica is, per service and host, against the service's `target.rpo`:
 // what the backup scheduler alerts on and /metrics exports. The ages come from the replica record
-// that replication writes (src/backup/replica-state.ts); a host nothing was ever shipped to counts
+// that replication writes (src/backup/replica-state.ts); the receiving hosts follow the active host
+// (after a failover the old primary is one). A host nothing was ever shipped to counts
 // from when the agent started watching, so a replica that never arrives is noticed too.
 import type { ConfigDocument } from "../config/schema.js";
 import { replicaAge, type ReplicaAge } from "../backup/replica-state.js";
+import { dataHosts } from "../backup/replication.js";
 
 export interface ReplicaSource {
   ages(service: string, now: number): Promise<ReplicaAge[]>;
@@ -24,12 +26,16 @@ export interface ReplicaStatus {
   late: boolean;
 }
 
-/** Every replicated service's standbys, with their replica's age; `since` stands in for a replica never shipped. */
-export async function replicaStatuses(doc: ConfigDocument, source: ReplicaSource, now: number, since: number): Promise<ReplicaStatus[]> {
+/**
+ * Every replicated service's receiving hosts (every host holding its data but the active one), with
+ * their replica's age; `since` stands in for a replica never shipped.
+ */
+export async function replicaStatuses(doc: ConfigDocument, source: ReplicaSource, now: number, since: number, activeHost?: (service: string) => string | undefined): Promise<ReplicaStatus[]> {
   const statuses: ReplicaStatus[] = [];
   for (const [service, config] of Object.entries(doc.services)) {
     if (config.replicate === undefined) continue;
-    const hosts = config.replicate.to === "standby" ? (config.standby ?? []) : config.replicate.to;
+    const active = activeHost?.(service) ?? config.primary;
+    const hosts = dataHosts(doc, service).filter((host) => host !== active);
     const ages = await source.ages(service, now);
     const rpoMs = config.target?.rpo;
     for (const host of hosts) {

@@ -51,6 +51,8 @@ export interface BackupSchedulerOptions {
   onRun?: (run: { service: string; kind: BackupRunKind; ok: boolean; at: number }) => void;
   /** The zone of schedules that name none (default: the host's). */
   timeZone?: string;
+  /** The host serving a service now: its replica is not watched against the RPO (it is the source). */
+  activeHost?: (service: string) => string | undefined;
 }
 
 const severityOf = (criticality: string): Severity => (criticality === "critical" || criticality === "high" ? "high" : "normal");
@@ -118,7 +120,7 @@ export class BackupScheduler {
         this.options.alerts.raise(problem, title, `${title}. \`understudy backup run ${service}\` takes one now.`, severityOf(config.criticality));
       }
     }
-    for (const replica of await replicaStatuses(doc, this.options.replicas, now, this.startedAt)) {
+    for (const replica of await replicaStatuses(doc, this.options.replicas, now, this.startedAt, this.options.activeHost)) {
       if (replica.rpoMs === undefined) continue;
       const problem = { service: replica.service, kind: "rpo" as const, host: replica.host };
       const rpo = formatDuration(replica.rpoMs);
@@ -229,7 +231,7 @@ export class BackupScheduler {
       }
     };
     if (kind === "replicate") {
-      const hosts = config.replicate?.to === "standby" ? (config.standby ?? []) : (config.replicate?.to ?? []);
+      const hosts = this.options.jobs.replicaTargets?.(service, doc) ?? (config.replicate?.to === "standby" ? (config.standby ?? []) : (config.replicate?.to ?? []));
       const ids = new Map(hosts.map((host) => [host, beginBackupRun(store, { service, kind, host, at: clock.now() })]));
       const results = await guarded(() => this.options.jobs.replicate(service, doc), (error) => hosts.map((host): JobResult => ({ ok: false, host, message: errorText(error) })));
       for (const result of results) this.finish(ids.get(result.host ?? "") ?? beginBackupRun(store, { service, kind, host: result.host, at: clock.now() }), service, kind, result, config.criticality);

@@ -15,6 +15,10 @@ export interface ReplicaRecord {
   data_time: string;
   /** When it finished arriving on the standby. */
   shipped_at: string;
+  /** The host it was taken on (the one serving then); absent in records of older versions. */
+  source?: string | undefined;
+  /** Bytes that crossed the links for this shipment (rsync's count, both hops). */
+  wire_bytes?: number | undefined;
 }
 
 export interface ReplicaAge extends ReplicaRecord {
@@ -39,6 +43,11 @@ export async function recordReplica(dataDir: string, record: ReplicaRecord): Pro
   const state = await readState(dataDir);
   state[`${record.service}@${record.host}`] = record;
   await writeFileAtomic(join(dataDir, REPLICA_STATE_FILE), `${JSON.stringify(state, null, 2)}\n`, 0o600);
+}
+
+/** The replica record of one host, if any (the failover lifecycle checks a failback target with it). */
+export async function replicaOf(service: string, host: string, options: { dataDir: string; now?: Date }): Promise<ReplicaAge | undefined> {
+  return (await replicaAge(service, options)).find((age) => age.host === host);
 }
 
 /**

@@ -1,72 +1,100 @@
-// Ships a consistent snapshot to a standby over SSH so its service (stopped, warm) can start from it.
-// Every file is uploaded beside its destination under a temporary name and fsynced; only when all of
-// them have arrived are they renamed into place (posix-rename, atomic per file), the database and its
-// keys one after another. So the standby never sees half a file, and a shipment that breaks off
-// leaves the previous replica whole. The replica's age is recorded for the promote step.
+// Ships a snapshot held on the agent (the replication cache, see host-snapshot.ts) to a host that does
+// not serve the service, with rsync's delta transfer against the replica already there.
+//
+// Each item goes first into a staging folder beside its destination (`.understudy-incoming-<service>/`),
+// with --link-dest on the destination's folder: unchanged files are hard links, changed ones are
+// rebuilt from the old replica plus the blocks that differ. Only when every item has arrived does the
+// receiving side look at who has the destinations open (/proc, see hosts/open-files.ts): if any
+// process has the database, its -wal/-shm or any replicated file open, a service is running on that
+// copy and the shipment is refused, the staging removed, and nothing under the service touched. Else
+// each item is renamed into place (a folder swapped through a `.understudy-old` name), and only then a
+// stale -wal/-shm of the old database removed before the rename, so it cannot be replayed into the new
+// one. A shipment that breaks off leaves the previous replica whole.
 import { dirname, join } from "node:path";
-import type { SFTPWrapper } from "ssh2";
-import { DATA_DIR } from "./manifest.js";
-import type { Manifest } from "./manifest.js";
+import { isHostFailure } from "../hosts/host-access.js";
+import type { HostAccess, HostFailure } from "../hosts/host-access.js";
+import { describeHolders, openHolders } from "../hosts/open-files.js";
+import { rsync } from "../hosts/rsync.js";
+import { BackupError } from "./errors.js";
+import type { BackupErrorKind } from "./errors.js";
 import { placeOf } from "./layout.js";
-import { mkdirp, openSftp, posixRename, unlinkRemote, uploadFile } from "./sftp-session.js";
-import type { SshEndpoint } from "./ssh-spec.js";
-import { recordReplica } from "./replica-state.js";
+import { DATA_DIR } from "./manifest.js";
+import type { Snapshot } from "./snapshot.js";
 
-export interface ReplicateOptions {
-  /** A staged snapshot (takeSnapshot's dir) and its manifest. */
-  snapshot: { dir: string; manifest: Manifest };
-  host: string;
-  endpoint: SshEndpoint;
-  /** Where the data paths live on the standby; "/" is the same paths as on the primary. */
+export interface PushOptions {
+  snapshot: Snapshot;
+  to: HostAccess;
+  /** Where the data paths live on the receiving host ("/" on the primary, `replicate.root` on a standby). */
   root: string;
-  /** The agent's data folder, where replica ages are recorded. */
-  dataDir: string;
-  env: NodeJS.ProcessEnv;
-  now?: () => Date;
+  timeoutMs?: number;
+  signal?: AbortSignal | undefined;
 }
 
-const TEMP_SUFFIX = ".understudy-incoming";
-
-function symlinkRemote(sftp: SFTPWrapper, target: string, path: string): Promise<void> {
-  return new Promise((resolve, reject) => sftp.symlink(target, path, (error) => (error ? reject(error) : resolve())));
+export interface PushResult {
+  files: number;
+  /** Bytes rsync moved to the host (both directions, all items). */
+  wireBytes: number;
 }
 
-export async function replicateSnapshot(options: ReplicateOptions): Promise<{ files: number; bytes: number }> {
+/** Renames each staged item into place; for SQLite ("s") stale -wal/-shm/-journal go first. */
+const SWAP = [
+  "set -e",
+  'while [ "$#" -gt 0 ]; do',
+  '  kind=$1; new=$2; dest=$3; shift 3',
+  '  if [ "$kind" = s ]; then rm -f -- "$dest-wal" "$dest-shm" "$dest-journal"; fi',
+  '  if [ -d "$new" ] && [ ! -L "$new" ]; then',
+  '    rm -rf -- "$dest.understudy-old"',
+  '    if [ -e "$dest" ] || [ -L "$dest" ]; then mv -fT -- "$dest" "$dest.understudy-old"; fi',
+  '    mv -fT -- "$new" "$dest"; rm -rf -- "$dest.understudy-old"',
+  '  elif [ "$new" -ef "$dest" ]; then :',
+  '  else mv -fT -- "$new" "$dest"; fi',
+  "done",
+].join("\n");
+
+export const stagingFolder = (service: string, dest: string) => join(dirname(dest), `.understudy-incoming-${service}`);
+
+export function kindOf(failure: HostFailure): BackupErrorKind {
+  if (failure.reason === "host_key") return "host_key";
+  if (failure.reason === "auth" || failure.reason === "key") return "auth";
+  if (failure.reason === "command") return "source";
+  return "unreachable";
+}
+
+export async function pushSnapshot(options: PushOptions): Promise<PushResult> {
   const { manifest, dir } = options.snapshot;
-  const session = await openSftp(options.endpoint, options.env);
-  const { sftp } = session;
-  const staged: Array<{ temp: string; dest: string; sqlite: boolean }> = [];
+  const { to } = options;
+  const timeoutMs = options.timeoutMs ?? 30 * 60_000;
+  const signal = options.signal;
   const databases = new Set(manifest.sqlite.map((database) => database.path));
-  let bytes = 0;
-  try {
-    for (const entry of manifest.files) {
-      const dest = join(options.root, placeOf(manifest, entry.path));
-      if (entry.type === "dir") {
-        await mkdirp(sftp, dest);
-        continue;
-      }
-      await mkdirp(sftp, dirname(dest));
-      const temp = `${dest}${TEMP_SUFFIX}`;
-      await unlinkRemote(sftp, temp).catch(() => undefined);
-      if (entry.type === "symlink") await symlinkRemote(sftp, entry.target ?? "", temp);
-      else await uploadFile(sftp, join(dir, DATA_DIR, entry.path), temp, entry.mode & 0o777, (n) => (bytes += n));
-      staged.push({ temp, dest, sqlite: databases.has(entry.path) });
-    }
-    for (const { temp, dest, sqlite } of staged) {
-      // A WAL left by an earlier database would be replayed into the new one: SQLite must be restored exactly.
-      if (sqlite) for (const suffix of ["-wal", "-shm", "-journal"]) await unlinkRemote(sftp, `${dest}${suffix}`).catch(() => undefined);
-      await posixRename(sftp, temp, dest);
-    }
-  } catch (error) {
-    // The previous replica stays whole: only the temporary files are removed.
-    for (const { temp } of staged) await unlinkRemote(sftp, temp).catch(() => undefined);
-    throw error;
-  } finally {
-    session.close();
-  }
-  await recordReplica(options.dataDir, {
-    service: manifest.service, host: options.host, snapshot_id: manifest.id,
-    data_time: manifest.created_at, shipped_at: (options.now ?? (() => new Date()))().toISOString(),
+  const planned = manifest.items.map((item, index) => {
+    const dest = join(options.root, placeOf(manifest, item.stored));
+    return { item, dest, staged: join(stagingFolder(manifest.service, dest), String(index)) };
   });
-  return { files: staged.length, bytes };
+  const stagingRoots = [...new Set(planned.map(({ dest }) => stagingFolder(manifest.service, dest)))];
+  const must = async (argv: string[], what: string) => {
+    const result = await to.run(argv, { timeoutMs: 60_000, signal });
+    if (isHostFailure(result)) throw new BackupError(kindOf(result), `${what} on ${to.host}: ${result.message}`);
+    if (result.code !== 0) throw new BackupError("refused", `${what} on ${to.host} failed: ${result.stderr.trim() || `exit ${result.code}`}`);
+  };
+  const cleanup = () => to.run(["rm", "-rf", "--", ...stagingRoots], { timeoutMs: 60_000 }).catch(() => undefined);
+  let wireBytes = 0;
+  try {
+    await must(["sh", "-c", 'for d; do rm -rf -- "$d"; done; for d; do mkdir -p -m 700 -- "$d"; done', "sh", ...planned.map(({ staged }) => staged)], "preparing the staging folders");
+    for (const { item, dest, staged } of planned) {
+      const pushed = await rsync({ from: join(dir, DATA_DIR, item.stored), to: { access: to, path: `${staged}/` }, args: [`--link-dest=${dirname(dest)}`], timeoutMs, signal });
+      if (isHostFailure(pushed)) throw new BackupError(kindOf(pushed), `shipping ${item.source} to ${to.host}: ${pushed.message}`);
+      wireBytes += pushed.sent + pushed.received;
+    }
+    const holders = await openHolders(to, planned.map(({ dest }) => dest), { signal });
+    if (isHostFailure(holders)) throw new BackupError(kindOf(holders), `checking who uses the replica of ${manifest.service} on ${to.host}: ${holders.message}`);
+    if (holders.holders.length > 0) {
+      throw new BackupError("refused", `refused to replace the data of ${manifest.service} on ${to.host}: it is in use by a running process (${describeHolders(holders.holders)}). ` +
+        `A serving instance is never overwritten; stop the service there (or fail over to it) first. Nothing was changed on ${to.host}.`);
+    }
+    const args = planned.flatMap(({ item, dest, staged }) => [databases.has(item.stored) ? "s" : "f", join(staged, item.stored.split("/").pop() ?? ""), dest]);
+    await must(["sh", "-c", SWAP, "sh", ...args], `putting the replica of ${manifest.service} in place`);
+  } finally {
+    await cleanup();
+  }
+  return { files: manifest.files.filter((file) => file.type !== "dir").length, wireBytes };
 }

@@ -1,8 +1,12 @@
 // One backup run of one service: a consistent snapshot staged locally, stored on each of its targets,
 // the staging folder removed. A target that fails does not stop the others; the result says which.
+// With `source`, the snapshot is taken on the host the data lives on (host-snapshot.ts: locally or over
+// SSH) and pulled here; without it, the agent's own disk is read (takeSnapshot).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { HostAccess } from "../hosts/host-access.js";
+import { snapshotOnHost } from "./host-snapshot.js";
 import { takeSnapshot } from "./snapshot.js";
 import type { DataItem } from "./snapshot.js";
 import type { Manifest } from "./manifest.js";
@@ -19,10 +23,15 @@ export async function runBackup(options: {
   targets: ReadonlyArray<{ name: string; target: BackupTarget }>;
   stagingRoot?: string;
   onProgress?: (target: string) => PutOptions["onProgress"];
+  /** The host the data lives on and where its paths are there ("/" on the primary). */
+  source?: { access: HostAccess; root: string } | undefined;
 }): Promise<BackupRunResult> {
   const staging = await mkdtemp(join(options.stagingRoot ?? tmpdir(), "understudy-backup-"));
   try {
-    const snapshot = await takeSnapshot({ service: options.service, data: options.data, stagingRoot: staging });
+    const { service, data, source } = options;
+    const snapshot = source && (source.access.kind !== "local" || source.root !== "/")
+      ? await snapshotOnHost({ service, data, access: source.access, root: source.root, into: join(staging, "snapshot"), hash: true })
+      : await takeSnapshot({ service, data, stagingRoot: staging, ...(source ? { host: source.access.host } : {}) });
     const stored: BackupRunResult["stored"] = [];
     for (const { name, target } of options.targets) {
       try {

@@ -1,87 +1,245 @@
-// Replication to a warm standby over real SSH/SFTP (sshd on loopback, host key pinned): the standby
-// gets the database and its key at their paths, the replica's age is recorded for the promote step,
-// and a shipment that breaks off leaves the previous replica whole with no temporary files behind.
-import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+// Replication between two "hosts", each a real sshd on loopback (its own port and host key), with the
+// real sqlite3 CLI and rsync: the data is read where it lives, shipped to the host that does not serve,
+// and never written over a serving instance. The primary keeps its data at its paths, the standby
+// under `replicate.root`, so both live on this machine without touching each other. The agent is a
+// third party (`self` names neither host): every step goes over SSH.
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { mkdir, readFile, readdir, readlink, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import type { Server } from "node:net";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { takeSnapshot } from "../../src/backup/snapshot.js";
-import { replicateSnapshot } from "../../src/backup/replicate.js";
+import { parseConfig } from "../../src/config/load.js";
+import type { ConfigDocument } from "../../src/config/schema.js";
+import { replicateService, shipFinalSnapshot } from "../../src/backup/replication.js";
+import type { ReplicationContext, ShipmentResult } from "../../src/backup/replication.js";
 import { replicaAge } from "../../src/backup/replica-state.js";
-import { sshEndpointSchema } from "../../src/backup/ssh-spec.js";
+import { HostAccessPool, hostAccessFor } from "../../src/hosts/host-for.js";
+import { isHostFailure } from "../../src/hosts/host-access.js";
 import { requireBinaries } from "./helpers/binaries.js";
+import { freePort } from "./helpers/free-port.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 import type { TempDir } from "./helpers/temp-dir.js";
+import { startSshd } from "./helpers/sshd.js";
 import type { Sshd } from "./helpers/sshd.js";
-import { startSshd as startSftpServer } from "./helpers/sshd.js";
 
-describe.skipIf(!requireBinaries("openssh-server openssh-client", "sshd", "ssh-keygen"))("replication to a standby over SFTP", () => {
-  let sshd: Sshd;
-  let work: TempDir;
-  beforeAll(async () => {
-    sshd = await startSftpServer();
+const available = requireBinaries("openssh-server openssh-client sqlite3 rsync", "sshd", "ssh", "ssh-keygen", "sqlite3", "rsync");
+
+/** A process that owns a SQLite file in WAL mode and inserts a row every few ms until killed. */
+function startWriter(path: string, tag: string): Promise<ChildProcess> {
+  const script = `const Database = require("better-sqlite3"); const db = new Database(process.argv[1]); db.pragma("journal_mode = WAL");
+db.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, tag TEXT, v BLOB)"); const ins = db.prepare("INSERT INTO t (tag, v) VALUES (?, randomblob(200))");
+setInterval(() => ins.run(process.argv[2]), 3); process.stdout.write("ready\\n");`;
+  const child = spawn(process.execPath, ["-e", script, path, tag], { cwd: process.cwd(), stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    child.stdout!.once("data", () => resolve(child));
+    child.once("exit", (code) => reject(new Error(`the writer exited with ${code}`)));
   });
-  afterAll(() => sshd?.stop());
+}
+
+async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+}
+
+const query = <T>(path: string, sql: string): T => {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).pluck().get() as T;
+  } finally {
+    db.close();
+  }
+};
+
+/** What /proc says the process has open at `path` (with " (deleted)" when it was unlinked). */
+async function openAs(pid: number, path: string): Promise<string[]> {
+  const fds = await readdir(`/proc/${pid}/fd`);
+  const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => "")));
+  return targets.filter((target) => target.startsWith(path));
+}
+
+describe.skipIf(!available)("replication that follows the active host (two sshd hosts, sqlite3, rsync)", () => {
+  let a: Sshd;
+  let b: Sshd;
+  let work: TempDir;
+  let writers: ChildProcess[] = [];
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startSshd(), startSshd()]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+  });
   beforeEach(async () => {
     work = await makeTempDir("understudy-replicate-");
-    return () => work.stop();
+    writers = [];
+    return async () => {
+      for (const writer of writers) await stopProcess(writer);
+      await work.stop();
+    };
   });
 
-  const endpoint = () => sshEndpointSchema.parse({ host: sshd.host, port: sshd.port, user: sshd.user, host_key: sshd.hostKeyFingerprint, private_key: `file:${sshd.clientKeyFile}` });
+  const lib = () => join(work.path, "var", "lib", "app");
+  const standbyRoot = () => join(work.path, "standby");
+  const onA = () => join(lib(), "db.sqlite");
+  const onB = () => join(standbyRoot(), lib(), "db.sqlite");
+  const ssh = (server: Sshd) => `{ port: ${server.port}, user: ${server.user}, private_key: "file:${server.clientKeyFile}", host_key: "${server.hostKeyFingerprint}" }`;
 
-  async function primaryWith(value: string) {
-    const lib = join(work.path, "primary", "var", "lib", "headscale");
-    await mkdir(lib, { recursive: true });
-    const db = new Database(join(lib, "db.sqlite"));
-    db.pragma("journal_mode = WAL");
-    db.exec("CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT)");
-    db.prepare("INSERT OR REPLACE INTO kv VALUES ('state', ?)").run(value);
-    db.close();
-    await writeFile(join(lib, "noise_private.key"), `key-${value}`, { mode: 0o600 });
-    return { lib, data: [{ sqlite: join(lib, "db.sqlite") }, { path: join(lib, "noise_private.key") }] };
+  function config(extra = ""): ConfigDocument {
+    const parsed = parseConfig(`version: 1
+hosts:
+  A: { address: 127.0.0.1, ssh: ${ssh(a)} }
+  B: { address: 127.0.0.1, ssh: ${ssh(b)} }
+services:
+  app:
+    primary: A
+    standby: [B]
+    target: { rpo: 5m }
+    data: [{ sqlite: ${onA()} }, { path: ${join(lib(), "secret.key")} }]
+    replicate: { to: standby, every: 10s, root: ${standbyRoot()} }
+${extra}`, "understudy.yaml");
+    if (!parsed.ok) throw new Error(parsed.diagnostics.map((d) => d.message).join("\n"));
+    return parsed.config;
   }
 
-  const standbyValue = (root: string, lib: string) => {
-    const db = new Database(join(root, lib, "db.sqlite"), { readonly: true });
+  async function cycle(active: string, doc = config()): Promise<ShipmentResult[]> {
+    const pool = new HostAccessPool(doc, { env: process.env, self: "the-agent", scratchDir: work.path });
     try {
-      return (db.prepare("SELECT v FROM kv WHERE k = 'state'").get() as { v: string }).v;
+      return await replicateService("app", context(doc, pool, active));
     } finally {
-      db.close();
+      await pool.close();
     }
-  };
+  }
 
-  it("ships the database and its key together and records the replica's age", async () => {
-    const { lib, data } = await primaryWith("one");
-    const root = join(work.path, "standby");
-    const dataDir = join(work.path, "agent");
-    expect(await replicaAge("headscale", { dataDir })).toEqual([]);
-    // A WAL left on the standby from an older database must not be replayed into the new one.
-    await mkdir(join(root, lib), { recursive: true });
-    await writeFile(join(root, lib, "db.sqlite-wal"), "stale");
-    const snapshot = await takeSnapshot({ service: "headscale", stagingRoot: join(work.path, "staging"), data, now: () => new Date("2026-03-01T12:00:00Z") });
-    await replicateSnapshot({ snapshot, host: "L002", endpoint: endpoint(), root, dataDir, env: process.env, now: () => new Date("2026-03-01T12:00:03Z") });
-    expect(standbyValue(root, lib)).toBe("one");
-    expect(await readFile(join(root, lib, "noise_private.key"), "utf8")).toBe("key-one");
-    expect((await readdir(join(root, lib))).sort()).toEqual(["db.sqlite", "noise_private.key"]);
-    expect(await replicaAge("headscale", { dataDir, now: new Date("2026-03-01T12:05:00Z") })).toEqual([
-      { service: "headscale", host: "L002", snapshot_id: snapshot.manifest.id, data_time: "2026-03-01T12:00:00.000Z", shipped_at: "2026-03-01T12:00:03.000Z", age_ms: 300_000 },
-    ]);
-  });
+  const context = (doc: ConfigDocument, pool: HostAccessPool, active: string): ReplicationContext =>
+    ({ doc, dataDir: join(work.path, "agent"), hosts: (host) => pool.get(host), activeHost: () => active });
 
-  it("a shipment that breaks off leaves the previous replica whole and none of its temporary files", async () => {
-    const root = join(work.path, "standby");
-    const dataDir = join(work.path, "agent");
-    const first = await primaryWith("one");
-    await replicateSnapshot({ snapshot: await takeSnapshot({ service: "headscale", stagingRoot: join(work.path, "staging"), data: first.data }), host: "L002", endpoint: endpoint(), root, dataDir, env: process.env });
-    const { lib, data } = await primaryWith("two");
-    // Something in the way of the key's temporary file: the upload of the second file fails.
-    await mkdir(join(root, lib, "noise_private.key.understudy-incoming", "blocker"), { recursive: true });
-    const second = await takeSnapshot({ service: "headscale", stagingRoot: join(work.path, "staging"), data });
-    await expect(replicateSnapshot({ snapshot: second, host: "L002", endpoint: endpoint(), root, dataDir, env: process.env })).rejects.toThrow();
-    expect(standbyValue(root, lib)).toBe("one");
-    expect(await readFile(join(root, lib, "noise_private.key"), "utf8")).toBe("key-one");
-    expect((await readdir(join(root, lib))).sort()).toEqual(["db.sqlite", "noise_private.key", "noise_private.key.understudy-incoming"]);
-    const [age] = await replicaAge("headscale", { dataDir });
-    expect(age?.snapshot_id).not.toBe(second.manifest.id);
+  async function primaryWriting(): Promise<ChildProcess> {
+    await mkdir(lib(), { recursive: true });
+    await writeFile(join(lib(), "secret.key"), "key-of-A", { mode: 0o600 });
+    const writer = await startWriter(onA(), "A");
+    writers.push(writer);
+    return writer;
+  }
+
+  it("ships a consistent copy of a database written continuously on A to B, with its key, and records the replica", async () => {
+    await primaryWriting();
+    // A stale WAL on B from an older database must not be replayed into the new one.
+    await mkdir(join(standbyRoot(), lib()), { recursive: true });
+    await writeFile(`${onB()}-wal`, "stale");
+    const committed = query<number>(onA(), "SELECT count(*) FROM t");
+    const [result] = await cycle("A");
+    expect(result).toMatchObject({ ok: true, host: "B", source: "A" });
+    expect(query<string>(onB(), "PRAGMA integrity_check")).toBe("ok");
+    expect(query<number>(onB(), "SELECT count(*) FROM t")).toBeGreaterThanOrEqual(committed);
+    expect(await readFile(join(standbyRoot(), lib(), "secret.key"), "utf8")).toBe("key-of-A");
+    expect((await readdir(join(standbyRoot(), lib()))).sort()).toEqual(["db.sqlite", "secret.key"]);
+    const [age] = await replicaAge("app", { dataDir: join(work.path, "agent") });
+    expect(age).toMatchObject({ service: "app", host: "B", source: "A", snapshot_id: result!.snapshotId });
+    // Nothing is left on either host's temporary folder or beside the data.
+    expect((await readdir(work.path)).filter((name) => name.startsWith("understudy-ssh-"))).toEqual([]);
+  }, 60_000);
+
+  it("a second cycle with a small change sends a small fraction of the database", async () => {
+    await mkdir(lib(), { recursive: true });
+    await writeFile(join(lib(), "secret.key"), "key");
+    const db = new Database(onA());
+    db.pragma("journal_mode = WAL");
+    db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, tag TEXT, v BLOB)");
+    const insert = db.prepare("INSERT INTO t (tag, v) VALUES ('bulk', randomblob(4000))");
+    db.transaction(() => { for (let i = 0; i < 5_000; i++) insert.run(); })();
+    const first = (await cycle("A"))[0]!;
+    expect(first.ok).toBe(true);
+    db.prepare("INSERT INTO t (tag, v) VALUES ('small', randomblob(2000))").run();
+    db.close();
+    const size = (await stat(onA())).size;
+    const second = (await cycle("A"))[0]!;
+    expect(second).toMatchObject({ ok: true, host: "B" });
+    expect(query<number>(onB(), "SELECT count(*) FROM t WHERE tag = 'small'")).toBe(1);
+    const bytes = second.ok ? second.wireBytes : Infinity;
+    expect(size).toBeGreaterThan(15_000_000);
+    expect(bytes).toBeLessThan(size * 0.1);
+  }, 120_000);
+
+  it("refuses a target whose database a running process has open, and leaves its file (inode) alone", async () => {
+    await primaryWriting();
+    expect((await cycle("A"))[0]?.ok).toBe(true);
+    // Something starts the service on B (a wrong config, a person): it has B's database open.
+    const squatter = await startWriter(onB(), "B");
+    writers.push(squatter);
+    const inode = (await stat(onB())).ino;
+    const [refused] = await cycle("A");
+    expect(refused).toMatchObject({ ok: false, host: "B", kind: "refused" });
+    expect(refused!.ok ? "" : refused!.message).toMatch(/refused to replace the data of app on B: it is in use by a running process \(pid \d+ \(node\) has .*db\.sqlite/);
+    expect((await stat(onB())).ino).toBe(inode);
+    const held = await openAs(squatter.pid!, onB());
+    expect(held.length).toBeGreaterThan(0);
+    expect(held.filter((target) => target.endsWith("(deleted)"))).toEqual([]);
+    expect(await readdir(join(standbyRoot(), lib()))).not.toContain(".understudy-incoming-app");
+  }, 60_000);
+
+  it("after the active host moves to B, ships B → A and never writes to B", async () => {
+    const primary = await primaryWriting();
+    expect((await cycle("A"))[0]?.ok).toBe(true);
+    // Failover: A is fenced (its writer killed), B is promoted and writes.
+    await stopProcess(primary);
+    const promoted = await startWriter(onB(), "B");
+    writers.push(promoted);
+    const before = { ino: (await stat(onB())).ino, mtime: (await stat(join(standbyRoot(), lib(), "secret.key"))).mtimeMs };
+    const committedOnB = query<number>(onB(), "SELECT count(*) FROM t WHERE tag = 'B'");
+    const results = await cycle("B");
+    expect(results.map((result) => [result.host, result.ok, result.source])).toEqual([["A", true, "B"]]);
+    expect(query<string>(onA(), "PRAGMA integrity_check")).toBe("ok");
+    expect(query<number>(onA(), "SELECT count(*) FROM t WHERE tag = 'B'")).toBeGreaterThanOrEqual(committedOnB);
+    expect((await stat(onB())).ino).toBe(before.ino);
+    expect((await stat(join(standbyRoot(), lib(), "secret.key"))).mtimeMs).toBe(before.mtime);
+    expect((await openAs(promoted.pid!, onB())).filter((target) => target.endsWith("(deleted)"))).toEqual([]);
+  }, 60_000);
+
+  it("a planned move's final sync ships from the fenced source to the target and returns the replica", async () => {
+    const primary = await primaryWriting();
+    await stopProcess(primary);
+    const last = query<number>(onA(), "SELECT max(id) FROM t");
+    const doc = config();
+    const pool = new HostAccessPool(doc, { env: process.env, self: "the-agent", scratchDir: work.path });
+    try {
+      const shipped = await shipFinalSnapshot("app", "A", "B", { doc, dataDir: join(work.path, "agent"), hosts: (host) => pool.get(host) });
+      expect(shipped).toMatchObject({ ok: true, host: "B", source: "A", replica: { service: "app", host: "B", source: "A" } });
+    } finally {
+      await pool.close();
+    }
+    // Every write acknowledged before the fence is on B.
+    expect(query<number>(onB(), "SELECT max(id) FROM t")).toBe(last);
+  }, 60_000);
+
+  it("a host that does not answer fails within the connect timeout as a clear value", async () => {
+    // A port that accepts and never speaks SSH: the handshake never starts.
+    const silent: Server = createServer(() => undefined);
+    const port = await freePort();
+    await new Promise<void>((resolve) => silent.listen(port, "127.0.0.1", resolve));
+    try {
+      const doc = config().hosts;
+      const parsed = parseConfig(`version: 1
+hosts:
+  Z: { address: 127.0.0.1, ssh: { port: ${port}, private_key: "file:${a.clientKeyFile}", host_key: "${a.hostKeyFingerprint}" } }
+  N: { address: 192.0.2.7 }
+services: {}
+`, "understudy.yaml");
+      if (!parsed.ok) throw new Error("bad test config");
+      expect(doc).toBeDefined();
+      const access = hostAccessFor(parsed.config, "Z", { env: process.env, self: "the-agent", connectTimeoutMs: 500 });
+      if (isHostFailure(access)) throw new Error(access.message);
+      const result = await access.run(["true"], { timeoutMs: 60_000 });
+      expect(result).toEqual({ ok: false, reason: "unreachable", message: `Z (root@127.0.0.1:${port}) did not answer within 500 ms (the connect timeout)`.replace("root", a.user) });
+      await access.close();
+      expect(hostAccessFor(parsed.config, "N", { env: process.env, self: "the-agent" })).toMatchObject({
+        ok: false, reason: "config", message: expect.stringMatching(/^host N \(192\.0\.2\.7\) is not this agent's machine and has no usable SSH access: missing an ssh block\. Add hosts\.N\.ssh: /),
+      });
+    } finally {
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

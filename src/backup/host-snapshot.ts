@@ -1,0 +1,154 @@
+// A consistent snapshot of a service's data taken on the host that serves it, through its HostAccess
+// (local or SSH), and pulled into a folder on the agent with rsync's delta transfer:
+//   - each SQLite database is copied on that host with the sqlite3 CLI's `VACUUM INTO` (one read
+//     transaction: the database as of one commit, WAL frames included, while the service writes; the
+//     CLI's `.backup` restarts on every write by another process and may never finish under load),
+//     into a temporary folder there, and integrity-checked there before it is pulled;
+//   - each `path:` is pulled from where it lives (a folder mirrored with --delete);
+//   - each `command:` dump runs on that host, its stdout to a file in the temporary folder.
+// `into` may hold the previous snapshot (the replication cache): rsync then sends only the blocks
+// that changed. The manifest is written last, as takeSnapshot does; the host's temporary folder is
+// removed whatever happens. Paths are read at `root` + path on the host ("/" on the primary).
+import { lstat, mkdir, readdir, readlink, rm } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { isHostFailure } from "../hosts/host-access.js";
+import type { HostAccess, HostFailure } from "../hosts/host-access.js";
+import { rsync } from "../hosts/rsync.js";
+import { BackupError } from "./errors.js";
+import { DATA_DIR, MANIFEST_FILE, sha256File, writeManifest } from "./manifest.js";
+import type { Manifest, ManifestEntry, ManifestItem } from "./manifest.js";
+import type { DataItem, Snapshot } from "./snapshot.js";
+import { newSnapshotId } from "./snapshot-id.js";
+
+export interface HostSnapshotRequest {
+  service: string;
+  data: readonly DataItem[];
+  /** The host the data lives on. */
+  access: HostAccess;
+  /** Where the data paths live on that host: "/" on the primary, `replicate.root` on a standby. */
+  root: string;
+  /** The local snapshot folder (data/ and manifest.json inside); may hold the previous one. */
+  into: string;
+  /** sha256 of every file in the manifest (backups, for verify); replication skips it. */
+  hash: boolean;
+  now?: () => Date;
+  timeoutMs?: number;
+  signal?: AbortSignal | undefined;
+}
+
+export interface HostSnapshot extends Snapshot {
+  /** Bytes rsync moved pulling it (both directions). */
+  wireBytes: number;
+}
+
+const SQLITE_COPY = [
+  'set -e; src="$1"; out="$2"',
+  '[ -f "$src" ] || { echo "the SQLite database $src does not exist on this host" >&2; exit 3; }',
+  'command -v sqlite3 >/dev/null || { echo "the sqlite3 command is not installed on this host (apt-get install sqlite3)" >&2; exit 4; }',
+  // The copy's name is ours (mktemp, a digit): safe inside the SQL string.
+  'sqlite3 -bail -cmd ".timeout 10000" "$src" "VACUUM INTO \'$out\'" >/dev/null',
+  'sqlite3 -bail "$out" "PRAGMA integrity_check" | tr "\\n" " "; echo',
+  'stat -c "%a %u %g %Y" "$src"',
+].join("\n");
+
+const DUMP = 'out="$1"; shift; umask 077; "$@" > "$out"';
+
+const fail = (failure: HostFailure, what: string): never => {
+  throw new BackupError(failure.reason === "host_key" ? "host_key" : failure.reason === "auth" || failure.reason === "key" ? "auth" : failure.reason === "command" ? "source" : "unreachable", `${what}: ${failure.message}`);
+};
+
+async function walk(dir: string, relative: string, hash: boolean): Promise<ManifestEntry[]> {
+  const stats = await lstat(dir);
+  const meta = { mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid, mtime_ms: stats.mtimeMs };
+  if (stats.isSymbolicLink()) {
+    return [{ path: relative, type: "symlink", target: await readlink(dir), ...meta }];
+  }
+  if (stats.isDirectory()) {
+    const entries: ManifestEntry[] = [{ path: relative, type: "dir", ...meta }];
+    for (const name of (await readdir(dir)).sort()) entries.push(...(await walk(join(dir, name), `${relative}/${name}`, hash)));
+    return entries;
+  }
+  if (!stats.isFile()) return [];
+  return [{ path: relative, type: "file", size: stats.size, ...(hash ? { sha256: await sha256File(dir) } : {}), ...meta }];
+}
+
+export async function snapshotOnHost(request: HostSnapshotRequest): Promise<HostSnapshot> {
+  const { access } = request;
+  const timeoutMs = request.timeoutMs ?? 30 * 60_000;
+  const signal = request.signal;
+  const at = (request.now ?? (() => new Date()))();
+  const id = newSnapshotId(request.service, at);
+  const dataDir = join(request.into, DATA_DIR);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // Until the new manifest is written, the folder is not a complete snapshot.
+  await rm(join(request.into, MANIFEST_FILE), { force: true });
+  const made = await access.run(["sh", "-c", 'mktemp -d "${TMPDIR:-/var/tmp}/understudy-snapshot.XXXXXX"'], { timeoutMs: 30_000, signal });
+  if (isHostFailure(made)) fail(made, `cannot snapshot ${request.service} on ${access.host}`);
+  if (!made.ok || made.code !== 0) throw new BackupError("source", `cannot snapshot ${request.service} on ${access.host}: mktemp failed: ${made.ok ? made.stderr.trim() : ""}`);
+  const temp = made.stdout.toString().trim();
+  let wireBytes = 0;
+  const items: ManifestItem[] = [];
+  const files: ManifestEntry[] = [];
+  const sqlite: Manifest["sqlite"] = [];
+  const pull = async (from: string, to: string, args: readonly string[] = []) => {
+    const pulled = await rsync({ from: { access, path: from }, to, args, timeoutMs, signal });
+    if (isHostFailure(pulled)) fail(pulled, `cannot pull ${from} of ${request.service} from ${access.host}`);
+    else wireBytes += pulled.sent + pulled.received;
+  };
+  try {
+    const kept = new Set<string>();
+    for (const [index, item] of request.data.entries()) {
+      if ("sqlite" in item) {
+        const folder = `${index}-sqlite`;
+        const stored = `${folder}/${basename(item.sqlite)}`;
+        kept.add(folder);
+        await mkdir(join(dataDir, folder), { recursive: true });
+        const copy = `${temp}/${index}.sqlite`;
+        const result = await access.run(["sh", "-c", SQLITE_COPY, "sh", join(request.root, item.sqlite), copy], { timeoutMs, signal });
+        if (isHostFailure(result)) fail(result, `cannot copy ${item.sqlite} on ${access.host}`);
+        if (!result.ok || result.code !== 0) throw new BackupError("source", `cannot copy the SQLite database ${item.sqlite} on ${access.host}: ${result.ok ? result.stderr.trim() || `exit ${result.code}` : ""}`);
+        const [check = "", statLine = ""] = result.stdout.toString().trim().split("\n");
+        const integrity = check.trim();
+        if (integrity !== "ok") throw new BackupError("source", `the copy of ${item.sqlite} on ${access.host} fails integrity_check (${integrity}); the source database may be damaged`);
+        await pull(copy, join(dataDir, stored));
+        const [mode = "600", uid = "0", gid = "0", mtime = "0"] = statLine.trim().split(" ");
+        const local = await lstat(join(dataDir, stored));
+        files.push({
+          path: stored, type: "file", size: local.size, ...(request.hash ? { sha256: await sha256File(join(dataDir, stored)) } : {}),
+          mode: parseInt(mode, 8), uid: Number(uid), gid: Number(gid), mtime_ms: Number(mtime) * 1000,
+        });
+        items.push({ kind: "sqlite", source: item.sqlite, stored });
+        sqlite.push({ path: stored, integrity_check: integrity });
+      } else if ("path" in item) {
+        const folder = `${index}-path`;
+        const stored = `${folder}/${basename(item.path) || "root"}`;
+        kept.add(folder);
+        await mkdir(join(dataDir, folder), { recursive: true });
+        const source = join(request.root, item.path).replace(/\/+$/, "");
+        await pull(source, `${join(dataDir, folder)}/`, ["--delete"]);
+        files.push(...(await walk(join(dataDir, stored), stored, request.hash)));
+        items.push({ kind: "path", source: item.path, stored });
+      } else {
+        const folder = `${index}-command`;
+        const stored = `${folder}/${basename(item.command[0] ?? "dump")}.out`;
+        kept.add(folder);
+        await mkdir(join(dataDir, folder), { recursive: true });
+        const out = `${temp}/${index}.out`;
+        const result = await access.run(["sh", "-c", DUMP, "sh", out, ...item.command], { timeoutMs, signal });
+        if (isHostFailure(result)) fail(result, `the dump command ${item.command.join(" ")} on ${access.host}`);
+        if (!result.ok || result.code !== 0) throw new BackupError("source", `the dump command ${item.command.join(" ")} on ${access.host} exited with ${result.ok ? result.code : "?"}${result.ok && result.stderr.trim() ? `: ${result.stderr.trim()}` : ""}`);
+        await pull(out, join(dataDir, stored));
+        const local = await lstat(join(dataDir, stored));
+        files.push({ path: stored, type: "file", size: local.size, ...(request.hash ? { sha256: await sha256File(join(dataDir, stored)) } : {}), mode: 0o600, uid: local.uid, gid: local.gid, mtime_ms: at.getTime() });
+        items.push({ kind: "command", source: item.command.join(" "), stored });
+      }
+    }
+    // What an earlier config put in the cache and this one no longer has.
+    for (const name of await readdir(dataDir)) if (!kept.has(name)) await rm(join(dataDir, name), { recursive: true, force: true });
+  } finally {
+    await access.run(["rm", "-rf", "--", temp], { timeoutMs: 30_000 });
+  }
+  const manifest: Manifest = { format: 1, id, service: request.service, host: access.host, created_at: at.toISOString(), items, files, sqlite };
+  await writeManifest(request.into, manifest);
+  return { dir: request.into, manifest, wireBytes };
+}
