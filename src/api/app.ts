@@ -5,14 +5,18 @@
 //   - dashboard on: every route behind the auth guard (see router.ts and auth/guard.ts), the
 //     dashboard's API, live events, the public status and the built pages.
 // Sessions and the login limiter outlive both, so switching modes on a reload logs nobody out.
+// In front of both: the Host header check (host-check.ts) and a limit on any declared body (body.ts).
 import { Hono } from "hono";
 import { systemClock } from "../engine/clock.js";
 import { accountsOf } from "./auth/accounts.js";
 import { createGuard } from "./auth/guard.js";
+import { HashGate } from "./auth/hash-gate.js";
 import { LoginLimiter } from "./auth/rate-limit.js";
 import { SessionStore } from "./auth/sessions.js";
 import type { ApiWiring, CoreDeps } from "./deps.js";
+import { DEFAULT_BODY_LIMIT, declaredLimit } from "./body.js";
 import type { ApiEnv } from "./env.js";
+import { hostCheck, type HostNames } from "./host-check.js";
 import { LiveFeed } from "./live.js";
 import { openApiDocument } from "./openapi.js";
 import { Router, type RouteSpec } from "./router.js";
@@ -60,8 +64,14 @@ function finish(app: Hono<ApiEnv>, router: Router): void {
   app.onError((error, c) => sendText(c, `internal error: ${error.message}\n`, 500));
 }
 
-export function buildLegacyApp(deps: CoreDeps): Hono<ApiEnv> {
+function guarded(names: () => HostNames): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
+  app.use("*", hostCheck(names), declaredLimit(DEFAULT_BODY_LIMIT));
+  return app;
+}
+
+export function buildLegacyApp(deps: CoreDeps, names: () => HostNames = () => ({})): Hono<ApiEnv> {
+  const app = guarded(names);
   const router = new Router(app, createGuard({ accounts: () => undefined, sessions: new SessionStore(systemClock, () => 0) }));
   coreRoutes(router, deps, "public");
   finish(app, router);
@@ -71,9 +81,13 @@ export function buildLegacyApp(deps: CoreDeps): Hono<ApiEnv> {
 }
 
 export function buildApp(core: CoreDeps, wiring?: ApiWiring): BuiltApp {
-  const legacy = buildLegacyApp(core);
-  if (!wiring) return { current: () => legacy, full: undefined, specs: [], close: () => {} };
+  if (!wiring) {
+    const legacy = buildLegacyApp(core);
+    return { current: () => legacy, full: undefined, specs: [], close: () => {} };
+  }
   const deps = { ...core, ...wiring };
+  const names = (): HostNames => ({ listen: deps.config().agents.listen, names: deps.config().agents.host_names });
+  const legacy = buildLegacyApp(core, names);
 
   const sessions = new SessionStore(deps.clock, () => deps.config().dashboard?.session_ttl ?? 0);
   const limiter = new LoginLimiter(deps.clock);
@@ -81,12 +95,12 @@ export function buildApp(core: CoreDeps, wiring?: ApiWiring): BuiltApp {
     const dashboard = deps.config().dashboard;
     return dashboard ? accountsOf(dashboard, deps.configDir, deps.warn) : undefined;
   };
-  const app = new Hono<ApiEnv>();
+  const app = guarded(names);
   const router = new Router(app, createGuard({ accounts, sessions }));
   const feed = new LiveFeed(deps, deps.events);
 
   coreRoutes(router, core, "viewer");
-  sessionRoutes(router, { accounts: () => accounts()!, sessions, limiter, warn: deps.warn });
+  sessionRoutes(router, { accounts: () => accounts()!, sessions, limiter, gate: new HashGate(), warn: deps.warn });
   viewRoutes(router, deps);
   actionRoutes(router, deps);
   publicRoutes(router, deps);

@@ -1,8 +1,13 @@
 // Logging in through the API as a browser and a script would: the cookie's flags, CSRF on writes,
 // same answer for a wrong name and a wrong password, the rate limit, bearer tokens, logout, and no
 // secret in any answer.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { fixtureApp, login, PASSWORDS, TOKENS, type Fixture } from "./app-fixture.js";
+import type { ConfigDocument } from "../config/schema.js";
+import { fixtureApp, fixtureConfig, login, PASSWORDS, TOKENS, type Fixture } from "./app-fixture.js";
+import { hashPassword } from "./auth/password.js";
 
 let fixture: Fixture;
 afterEach(() => fixture?.close());
@@ -53,6 +58,21 @@ describe("login and sessions", () => {
     expect((await fixture.app.request("/api/login", post("", { name: "alice", password: PASSWORDS.alice }))).status).toBe(200);
   });
 
+  it("counts attempts when they start: of 50 sent at once, 5 are checked (401) and 45 refused (429)", async () => {
+    fixture = await fixtureApp();
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => fixture.app.request("/api/login", post("", { name: "alice", password: `guess${i}` }))));
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses.filter((status) => status === 401)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(45);
+    expect(answers.find((answer) => answer.status === 429)!.headers.get("retry-after")).toMatch(/^[1-9]\d*$/);
+  });
+
+  it("does not count a successful login against the next ones", async () => {
+    fixture = await fixtureApp();
+    for (let i = 0; i < 8; i++) await login(fixture.app, "victor");
+    expect((await fixture.app.request("/api/login", post("", { name: "victor", password: "wrong" }))).status).toBe(401);
+  });
+
   it("requires the session's x-csrf-token on writes made with the cookie", async () => {
     fixture = await fixtureApp();
     const { cookie, csrf } = await login(fixture.app, "alice");
@@ -69,7 +89,7 @@ describe("login and sessions", () => {
   it("refuses a write from another origin even with a valid session and token", async () => {
     fixture = await fixtureApp();
     const { cookie, csrf } = await login(fixture.app, "alice");
-    const response = await fixture.app.request("http://agent.local/api/logout", { method: "POST", headers: { cookie, "x-csrf-token": csrf, origin: "https://evil.example", host: "agent.local" } });
+    const response = await fixture.app.request("http://localhost:8470/api/logout", { method: "POST", headers: { cookie, "x-csrf-token": csrf, origin: "https://evil.example", host: "localhost:8470" } });
     expect(response.status).toBe(403);
   });
 
@@ -85,6 +105,62 @@ describe("login and sessions", () => {
     const { cookie } = await login(fixture.app, "victor");
     await fixture.clock.advance(12 * 3_600_000 + 1);
     expect((await fixture.app.request("/api/status", { headers: { cookie } })).status).toBe(401);
+  });
+});
+
+describe("sessions and password changes", () => {
+  it("ends a user's sessions when the config is reloaded with a new password hash for them, and only theirs", async () => {
+    const original = await fixtureConfig();
+    let config = original;
+    fixture = await fixtureApp({ config: () => config }, config);
+    const alice = await login(fixture.app, "alice");
+    const victor = await login(fixture.app, "victor");
+    const changed = structuredClone(config) as ConfigDocument;
+    changed.dashboard!.users[0]!.password_hash = await hashPassword("a brand new password", { ln: 10, r: 8, p: 1 });
+    config = changed;
+    expect((await fixture.app.request("/api/session", { headers: { cookie: alice.cookie } })).status).toBe(401);
+    // Changing it back does not revive the session: it was ended.
+    config = original;
+    expect((await fixture.app.request("/api/session", { headers: { cookie: alice.cookie } })).status).toBe(401);
+    expect((await fixture.app.request("/api/session", { headers: { cookie: victor.cookie } })).status).toBe(200);
+  });
+
+  it("ends them when a password_hash_file is rewritten, reload or not", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "understudy-hash-"));
+    try {
+      const file = join(dir, "alice.hash");
+      writeFileSync(file, `${await hashPassword(PASSWORDS.alice, { ln: 10, r: 8, p: 1 })}\n`);
+      const config = structuredClone(await fixtureConfig());
+      config.dashboard!.users[0] = { name: "alice", role: "operator", password_hash_file: file };
+      fixture = await fixtureApp({ config: () => config }, config);
+      const alice = await login(fixture.app, "alice");
+      expect((await fixture.app.request("/api/session", { headers: { cookie: alice.cookie } })).status).toBe(200);
+      writeFileSync(file, `${await hashPassword("a brand new password", { ln: 10, r: 8, p: 1 })}\n`);
+      expect((await fixture.app.request("/api/session", { headers: { cookie: alice.cookie } })).status).toBe(401);
+      const again = await fixture.app.request("/api/login", post("", { name: "alice", password: "a brand new password" }));
+      expect(again.status).toBe(200);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("sets the cookie again with a fresh Max-Age whenever the session is extended, and clears it on logout", async () => {
+    fixture = await fixtureApp();
+    const { cookie, csrf } = await login(fixture.app, "victor");
+    await fixture.clock.advance(11 * 3_600_000);
+    const answer = await fixture.app.request("/api/status", { headers: { cookie } });
+    expect(answer.status).toBe(200);
+    const refreshed = answer.headers.get("set-cookie") ?? "";
+    expect(refreshed).toContain(`${cookie};`);
+    expect(refreshed).toContain(`Max-Age=${12 * 3600}`);
+    expect(refreshed).toContain("HttpOnly");
+    expect(refreshed).toContain("SameSite=Strict");
+    // 11 h later again (22 h after login, 11 h after last use), the session and its cookie still live.
+    await fixture.clock.advance(11 * 3_600_000);
+    expect((await fixture.app.request("/api/session", { headers: { cookie } })).status).toBe(200);
+    const out = await fixture.app.request("/api/logout", { method: "POST", headers: { cookie, "x-csrf-token": csrf } });
+    expect(out.headers.getSetCookie()).toEqual([expect.stringMatching(/^understudy_session=; Max-Age=0; Path=\//)]);
+    expect((await fixture.app.request("/healthz", { headers: { cookie } })).headers.get("set-cookie")).toBeNull();
   });
 });
 

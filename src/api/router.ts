@@ -1,8 +1,10 @@
 // Declared routes: each is registered on the Hono app behind the auth guard for its access level, with
 // its query and body validated by zod, and recorded so that /api/openapi.json is generated from the
-// very schemas the handlers validate with. A route group is a function that receives a Router.
+// very schemas the handlers validate with. A route group is a function that receives a Router. Every
+// route's body is limited (body.ts): DEFAULT_BODY_LIMIT unless the spec says less.
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import type { z } from "zod";
+import { DEFAULT_BODY_LIMIT, declaredLimit, readBody, tooLarge } from "./body.js";
 import type { ApiEnv } from "./env.js";
 
 /** public: anyone; user: anyone logged in (logout); viewer: reads; operator: acts. */
@@ -17,6 +19,8 @@ export interface RouteSpec<Q extends z.ZodType = z.ZodType, B extends z.ZodType 
   summary: string;
   query?: Q;
   body?: B;
+  /** The largest body this route takes, in bytes (default DEFAULT_BODY_LIMIT); more is a 413. */
+  bodyLimit?: number;
   /** The 200 answer's JSON shape; absent for text, event streams and 204. */
   response?: z.ZodType;
   /** Content type of the 200 answer when it is not JSON. */
@@ -45,7 +49,8 @@ export class Router {
 
   add<Q extends z.ZodType = z.ZodUnknown, B extends z.ZodType = z.ZodUnknown>(spec: RouteSpec<Q, B>, handler: Handler<Q, B>): void {
     this.specs.push(spec as RouteSpec);
-    this.app.on(spec.method.toUpperCase(), spec.path, this.guard(spec.access), async (c) => {
+    const limit = spec.bodyLimit ?? DEFAULT_BODY_LIMIT;
+    this.app.on(spec.method.toUpperCase(), spec.path, declaredLimit(limit), this.guard(spec.access), async (c) => {
       let query: unknown = undefined;
       if (spec.query) {
         const parsed = spec.query.safeParse(c.req.query());
@@ -54,10 +59,11 @@ export class Router {
       }
       let body: unknown = undefined;
       if (spec.body) {
+        const read = await readBody(c, limit);
+        if (!read.ok) return tooLarge(c, limit);
         let raw: unknown;
         try {
-          const text = await c.req.text();
-          raw = text.trim() === "" ? {} : JSON.parse(text);
+          raw = read.text.trim() === "" ? {} : JSON.parse(read.text);
         } catch {
           return c.json({ error: "the body must be JSON" }, 400);
         }

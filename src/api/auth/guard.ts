@@ -2,16 +2,20 @@
 // or the session cookie (the browser). Then, by the route's access level: anonymous callers get 401;
 // writes (POST/PUT/PATCH/DELETE) from another Origin, or with a cookie but without the session's
 // x-csrf-token, get 403; a viewer on an operator route gets 403. A bad bearer token is a 401 even when a
-// cookie is also sent: a script that is misconfigured should find out.
+// cookie is also sent: a script that is misconfigured should find out. A session opened with a password
+// hash the user no longer has (the password was changed, then the config reloaded or the hash file
+// rewritten) is over. Every request on a live session extends it, and its cookie is set again with a
+// fresh Max-Age (cookie.ts), so the browser keeps an active session as long as the server does.
 import { timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
+import { SESSION_COOKIE, setSessionCookie } from "./cookie.js";
 import type { ApiEnv, Identity } from "../env.js";
 import type { Access, Guard } from "../router.js";
 import type { Accounts } from "./accounts.js";
-import type { SessionStore } from "./sessions.js";
+import { credentialOf, type SessionStore } from "./sessions.js";
 
-export const SESSION_COOKIE = "understudy_session";
+export { SESSION_COOKIE } from "./cookie.js";
 const READS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export interface AuthContext {
@@ -20,7 +24,7 @@ export interface AuthContext {
   sessions: SessionStore;
 }
 
-type Found = { identity: Identity | undefined; badToken: boolean };
+type Found = { identity: Identity | undefined; badToken: boolean; accounts?: Accounts };
 
 export function identify(c: Context<ApiEnv>, auth: AuthContext): Found {
   const accounts = auth.accounts();
@@ -35,11 +39,11 @@ export function identify(c: Context<ApiEnv>, auth: AuthContext): Found {
   if (id === undefined) return { identity: undefined, badToken: false };
   const session = auth.sessions.get(id);
   const account = session ? accounts.user(session.user) : undefined;
-  if (!session || !account) {
+  if (!session || !account || credentialOf(account.passwordHash) !== session.credential) {
     if (session) auth.sessions.delete(session.id);
     return { identity: undefined, badToken: false };
   }
-  return { identity: { name: account.name, role: account.role, via: "session", session }, badToken: false };
+  return { identity: { name: account.name, role: account.role, via: "session", session }, badToken: false, accounts };
 }
 
 function sameText(a: string, b: string): boolean {
@@ -67,8 +71,10 @@ export function createGuard(auth: AuthContext): Guard {
       c.set("identity", undefined);
       return next();
     }
-    const { identity, badToken } = identify(c, auth);
+    const { identity, badToken, accounts } = identify(c, auth);
     if (!identity) return c.json({ error: badToken ? "invalid API token" : "authentication required" }, 401);
+    // The session was just extended: so is its cookie (unless the request ended the session: logout).
+    if (identity.session && accounts) setSessionCookie(c, identity.session.id, accounts);
     if (writes && identity.via === "session" && !sameText(c.req.header("x-csrf-token") ?? "", identity.session!.csrf)) {
       return c.json({ error: "missing or wrong x-csrf-token" }, 403);
     }

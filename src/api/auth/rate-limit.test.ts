@@ -28,4 +28,27 @@ describe("login rate limit", () => {
     limiter.succeed("x0");
     expect(limiter.retryAfter("10.0.0.1", "x0")).toBeGreaterThan(0);
   });
+
+  it("counts an attempt when it starts, so attempts in flight cannot pass the limit together", () => {
+    const limiter = new LoginLimiter(new FakeClock(0));
+    const started = Array.from({ length: 8 }, () => limiter.start("10.0.0.9", "alice"));
+    expect(started.map((s) => s.ok)).toEqual([true, true, true, true, true, false, false, false]);
+    expect(started[5]).toEqual({ ok: false, retryAfter: 60 });
+  });
+
+  it("gives back an attempt that succeeded or was never checked, and clears the name on success", () => {
+    const limiter = new LoginLimiter(new FakeClock(0));
+    for (let i = 0; i < 4; i++) limiter.start("10.0.0.9", "alice");
+    const withdrawn = limiter.start("10.0.0.9", "bob");
+    if (!withdrawn.ok) throw new Error("expected a start");
+    withdrawn.attempt.withdraw();
+    withdrawn.attempt.withdraw();
+    expect(limiter.retryAfter("10.0.0.9", "carol")).toBe(0);
+    const good = limiter.start("10.0.0.9", "alice");
+    if (!good.ok) throw new Error("expected a start");
+    good.attempt.succeed();
+    expect(limiter.retryAfter("10.0.0.1", "alice")).toBe(0);
+    expect(limiter.start("10.0.0.9", "dave").ok).toBe(true);
+    expect(limiter.start("10.0.0.9", "erin").ok).toBe(false);
+  });
 });

@@ -1,7 +1,8 @@
-// Dashboard sessions, kept in memory: a random id (the cookie) maps to the user, a CSRF token and an
+// Dashboard sessions, kept in memory: a random id (the cookie) maps to the user, a CSRF token, a
+// fingerprint of the password hash it was opened with (a changed password ends it: see guard.ts) and an
 // expiry that slides with use. A restart logs everyone out, which is the safe direction. The ids are
 // never logged or returned except in the Set-Cookie of the login that created them.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { Clock } from "../../engine/clock.js";
 
 export interface Session {
@@ -9,7 +10,14 @@ export interface Session {
   readonly user: string;
   /** Sent back in the x-csrf-token header of every mutating request. */
   readonly csrf: string;
+  /** credentialOf(the password hash at login): when the user's hash changes, the session is over. */
+  readonly credential: string;
   expiresAt: number;
+}
+
+/** A fingerprint of a password hash (never the hash itself, so a session holds nothing worth stealing). */
+export function credentialOf(passwordHash: string | undefined): string {
+  return createHash("sha256").update(passwordHash ?? "", "utf8").digest("base64url");
 }
 
 /** An upper bound so that a flood of logins cannot grow memory without end; the oldest go first. */
@@ -20,10 +28,10 @@ export class SessionStore {
 
   constructor(private readonly clock: Pick<Clock, "now">, private readonly ttlMs: () => number) {}
 
-  create(user: string): Session {
+  create(user: string, credential: string): Session {
     this.sweep();
     while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
-    const session: Session = { id: randomBytes(32).toString("base64url"), user, csrf: randomBytes(32).toString("base64url"), expiresAt: this.clock.now() + this.ttlMs() };
+    const session: Session = { id: randomBytes(32).toString("base64url"), user, csrf: randomBytes(32).toString("base64url"), credential, expiresAt: this.clock.now() + this.ttlMs() };
     this.sessions.set(session.id, session);
     return session;
   }
@@ -39,6 +47,12 @@ export class SessionStore {
     }
     session.expiresAt = now + this.ttlMs();
     return session;
+  }
+
+  /** True while the session lives, without extending it. */
+  has(id: string): boolean {
+    const session = this.sessions.get(id);
+    return session !== undefined && session.expiresAt > this.clock.now();
   }
 
   delete(id: string): void {
