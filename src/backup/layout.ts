@@ -1,6 +1,7 @@
 // Where a snapshot's stored files go back to: a database or path at its source path under a root
 // ("/" puts everything back in place, a folder gives a side-by-side copy), a dump's output under
-// understudy-dumps/. Restore and replication both place files this way.
+// understudy-dumps/. Restore and replication both place files this way. For a manifest read back from
+// a target, placeOf is only safe after manifest-check.ts has passed it (no "..", nothing through a symlink).
 import { basename, join } from "node:path";
 import type { Manifest } from "./manifest.js";
 
@@ -12,9 +13,4 @@ export function placeOf(manifest: Manifest, stored: string): string {
   if (!item) throw new Error(`bug: ${stored} belongs to no item of snapshot ${manifest.id}`);
   if (item.kind === "command") return join(DUMPS_DIR, basename(item.stored));
   return join(item.source, stored.slice(item.stored.length)).replace(/^\/+/, "");
-}
-
-/** The top-level placed paths of a snapshot: one per item. */
-export function placedItems(manifest: Manifest): Array<{ stored: string; place: string }> {
-  return manifest.items.map((item) => ({ stored: item.stored, place: placeOf(manifest, item.stored) }));
 }
