@@ -144,10 +144,12 @@ async function placeItems(root: string, data: string, manifest: Manifest): Promi
       step.moved = true;
     }
   } catch (error) {
+    const stuck: string[] = [];
     for (const step of steps.reverse()) {
-      if (step.moved) await rm(step.dest, { recursive: true, force: true });
-      for (const { name, as } of step.aside) await rename(as, name);
+      if (step.moved) await rm(step.dest, { recursive: true, force: true }).catch(() => undefined);
+      for (const { name, as } of step.aside) await rename(as, name).catch(() => stuck.push(`${as} (was ${name})`));
     }
+    if (stuck.length > 0) throw new BackupError("refused", `restoring stopped (${(error as Error).message}) and ${stuck.join(", ")} could not be put back: move ${stuck.length === 1 ? "it" : "them"} back by hand`, { cause: error });
     throw error;
   }
   for (const step of steps) for (const { as } of step.aside) await rm(as, { recursive: true, force: true });
