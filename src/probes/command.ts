@@ -47,7 +47,7 @@ function runCommand(spec: CommandSpec, env: Record<string, string>, signal: Abor
     signal.addEventListener("abort", killGroup, { once: true });
     child.stdout.on("data", stdout.add);
     child.stderr.on("data", stderr.add);
-    child.once("error", (error) => {
+    child.on("error", (error) => {
       signal.removeEventListener("abort", killGroup);
       resolve({ startError: error });
     });

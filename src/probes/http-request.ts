@@ -88,7 +88,11 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpOutc
     if (redirects >= options.maxRedirects) {
       return { ok: false, failure: { reason: "redirects", text: `more than ${options.maxRedirects} redirects (last to ${location})` } };
     }
-    const next = new URL(location, url);
+    // A server's Location is input like any other: an unparsable or non-HTTP one is the service's failure, not a throw.
+    const next = URL.canParse(location, url) ? new URL(location, url) : undefined;
+    if (next === undefined || !/^https?:$/.test(next.protocol)) {
+      return { ok: false, failure: { reason: "redirects", text: `a redirect to ${JSON.stringify(location)}, which is not an http(s) URL` } };
+    }
     // Credentials given for one origin must not leak to another one a redirect points at.
     if (next.origin !== url.origin) headers = {};
     if (status === 303 && method !== "HEAD") method = "GET";
@@ -102,14 +106,21 @@ function exchange(url: URL, method: string, headers: Record<string, string>, opt
   const agent = !pooled ? false : !secure ? pools.http : options.tlsVerify ? pools.httpsVerified : pools.httpsUnverified;
   return new Promise<HttpOutcome>((resolve) => {
     const fail = (error: unknown) => resolve({ ok: false, failure: describeNetError(error) });
-    const request = transport.request(url, {
-      method,
-      headers,
-      agent,
-      lookup: probeLookup,
-      rejectUnauthorized: options.tlsVerify,
-      signal: options.signal,
-    });
+    let request: http.ClientRequest;
+    try {
+      request = transport.request(url, {
+        method,
+        headers,
+        agent,
+        lookup: probeLookup,
+        rejectUnauthorized: options.tlsVerify,
+        signal: options.signal,
+      });
+    } catch (error) {
+      // Refused before sending: a header value with a line break (a secret file's trailing newline…).
+      // Node's message names the header, never its value.
+      return fail(error);
+    }
     request.on("error", (error: NodeJS.ErrnoException) => {
       // The server closed a kept-alive connection as we reused it: not the service's failure; ask again afresh.
       if (request.reusedSocket && RESET_CODES.has(error.code ?? "") && !options.signal.aborted) resolve(exchange(url, method, headers, options, false));

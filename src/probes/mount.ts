@@ -47,7 +47,7 @@ function inspect(path: string, spawnChild: MountChildSpawner, signal: AbortSigna
     signal.addEventListener("abort", abandon, { once: true });
     child.stdout?.setEncoding("utf8");
     child.stdout?.on("data", (chunk: string) => (output += chunk));
-    child.once("error", () => resolve(undefined));
+    child.on("error", () => resolve(undefined));
     child.once("close", () => {
       signal.removeEventListener("abort", abandon);
       try {

@@ -75,6 +75,7 @@ function runSsh(spec: SshSpec, privateKey: string, passphrase: string | undefine
         if (error) return finish({ reason: "error", text: `the command could not start: ${error.message}` });
         const stdout = collect();
         const stderr = collect();
+        channel.on("error", (channelError: Error) => finish({ reason: "error", text: `the command's channel failed: ${channelError.message}` }));
         channel.on("data", stdout.add);
         channel.stderr.on("data", stderr.add);
         channel.on("close", (code: number | null | undefined, exitSignal: string | undefined) => {

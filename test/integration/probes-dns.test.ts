@@ -1,7 +1,9 @@
 // The dns kind against a real BIND 9 (named) serving a zone on 127.0.0.1: record types, response
 // codes, truncation falling back to TCP, and a record changed and reloaded being detected.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createSocket } from "node:dgram";
 import { dns } from "../../src/probes/dns.js";
+import { dnsQuery } from "../../src/probes/dns-query.js";
 import type { ProbeResult } from "../../src/probes/probe.js";
 import { requireBinaries } from "./helpers/binaries.js";
 import { startNamed } from "./helpers/named.js";
@@ -94,4 +96,21 @@ describe.skipIf(!requireBinaries("bind9", "named"))("dns probe against a real BI
     expect(result).toMatchObject({ ok: false, reason: "answer", details: { answers: ["10.0.0.2"] } });
     expect(result.message).toBe(`dns A www.example.test @${named.server} answered 10.0.0.2, expected it to contain 10.0.0.1 (the DNS answer changed).`);
   });
+});
+
+describe("a DNS query cut short", () => {
+  it("settles with reason timeout when aborted while a server keeps silent, for callers without a race of their own (dns-read)", async () => {
+    const silent = createSocket("udp4");
+    await new Promise<void>((resolve) => silent.bind(0, "127.0.0.1", resolve));
+    try {
+      const controller = new AbortController();
+      const pending = dnsQuery({ host: "127.0.0.1", port: silent.address().port }, "www.example.test", "A", controller.signal);
+      setTimeout(() => controller.abort(), 100);
+      expect(await pending).toMatchObject({ ok: false, failure: { reason: "timeout" } });
+      // Already aborted before it starts: settles at once, sends nothing.
+      expect(await dnsQuery({ host: "127.0.0.1", port: silent.address().port }, "www.example.test", "A", AbortSignal.abort())).toMatchObject({ ok: false, failure: { reason: "timeout" } });
+    } finally {
+      silent.close();
+    }
+  }, 10_000);
 });

@@ -52,6 +52,12 @@ function routes(request: IncomingMessage, response: ServerResponse): void {
     case "/old":
       response.writeHead(302, { location: "/health" });
       return void response.end();
+    case "/to-nowhere":
+      response.writeHead(302, { location: "http://[not-a-host/x" });
+      return void response.end();
+    case "/to-ftp":
+      response.writeHead(301, { location: "ftp://files.example.org/" });
+      return void response.end();
     case "/loop":
       response.writeHead(302, { location: "/loop" });
       return void response.end();
@@ -136,6 +142,18 @@ describe("http probe against a local HTTP server", () => {
     const loop = await probe(`${server.url}/loop`);
     expect(loop).toMatchObject({ ok: false, reason: "redirects" });
     expect(loop.message).toContain("more than 5 redirects");
+  });
+
+  it("fails, never throws, on a redirect to an invalid or non-HTTP URL and on a header value it cannot send", async () => {
+    const nowhere = await probe(`${server.url}/to-nowhere`);
+    expect(nowhere).toMatchObject({ ok: false, reason: "redirects" });
+    expect(nowhere.message).toContain('"http://[not-a-host/x", which is not an http(s) URL');
+    expect(await probe(`${server.url}/to-ftp`)).toMatchObject({ ok: false, reason: "redirects" });
+    const spec = { url: `${server.url}/private`, headers: { Authorization: { secret: "env:HEALTH_TOKEN", prefix: "Bearer " } } };
+    const broken = await probe(spec, { env: { HEALTH_TOKEN: "line-one\r\nline-two" } });
+    expect(broken).toMatchObject({ ok: false, reason: "error" });
+    expect(broken.message).toMatch(/Invalid character in header content \["Authorization"\]/);
+    expect(JSON.stringify(broken)).not.toContain("line-one");
   });
 
   it("does not carry headers to another origin a redirect points at", async () => {
