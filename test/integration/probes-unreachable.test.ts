@@ -6,7 +6,7 @@
 // process running hundreds of them at once, round after round, stays up. Issue 15 item 4: the dns
 // probe's UDP connect error crashed `understudy check` and the agent.
 //
-// The probes run in a child process started with `ip netns exec` (a process cannot change its own
+// The probes (and the RFC 2136 provider's send) run in a child process started with `ip netns exec` (a process cannot change its own
 // namespace), from the sources: the test compiles src/probes/registry.ts and what it imports (and only
 // that) with tsc into its temporary folder, so it does not depend on the rest of the tree building.
 // The same is then checked through the real CLI (`understudy check`, `understudy agent`) from dist/.
@@ -70,13 +70,20 @@ function checksFor(target: string): CheckSpec[] {
     // Any pinned key: no connection gets as far as comparing it.
     { kind: "ssh", spec: { host: target, private_key: `file:${keyFile}`, host_key: HOST_KEY, command: ["true"] } },
     { kind: "command", spec: ["ping", "-n", "-c", "1", "-W", "1", target] },
+    // Not a probe kind: the RFC 2136 provider's send (src/dns/dns-exchange.ts), which had the dns probe's bug.
+    { kind: "dns-update", spec: { host: target, port: 53 } },
   ];
+}
+
+/** The checks of a config: the probe kinds among them. */
+function probeChecksFor(target: string): CheckSpec[] {
+  return checksFor(target).filter((check) => check.kind !== "dns-update");
 }
 
 function writeConfig(interval: string): string {
   const file = join(dir.path, `understudy-${interval}.yaml`);
   const services = SCENARIOS.map((scenario) => {
-    const checks = checksFor(scenario.target).map(({ kind, spec }) => `{ ${kind}: ${JSON.stringify(spec)}, timeout: 3s, interval: ${interval} }`);
+    const checks = probeChecksFor(scenario.target).map(({ kind, spec }) => `{ ${kind}: ${JSON.stringify(spec)}, timeout: 3s, interval: ${interval} }`);
     return `  ${scenario.service}: { runs_on: [H1], checks: [${checks.join(", ")}] }`;
   });
   writeFileSync(file, `version: 1\nhosts: { H1: { address: 127.0.0.1 } }\nservices:\n${services.join("\n")}\nagents: { listen: "127.0.0.1:${PORT}", grace: 0s, data_dir: ./state }\n`);
@@ -88,9 +95,16 @@ const RUNNER = `
 const [, , compiled, rounds] = process.argv;
 const { probeKinds } = await import(compiled + "/src/probes/registry.js");
 const { readSecret } = await import(compiled + "/src/config/secret.js");
+const { exchange } = await import(compiled + "/src/dns/dns-exchange.js");
+const { default: dnsPacket } = await import("dns-packet");
+const update = dnsPacket.encode({ type: "query", id: 4321, questions: [{ type: "SOA", name: "example.org" }] });
 const byKind = new Map(probeKinds.map((kind) => [kind.kind, kind]));
 const checks = JSON.parse(process.env.CHECKS);
 async function runOne({ kind, spec }) {
+  if (kind === "dns-update") {
+    const outcome = await exchange(spec, update, AbortSignal.timeout(3000), 500);
+    return outcome.ok ? { ok: true, message: "answered" } : { ok: false, reason: outcome.failure.reason, message: "update failed: " + outcome.failure.text };
+  }
   const probe = byKind.get(kind);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error("timeout")), 3000);
@@ -165,7 +179,7 @@ beforeAll(async () => {
   await sweepStaleLabs();
   dir = await makeTempDir("understudy-unreach-");
   compiled = join(dir.path, "compiled");
-  const tsc = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "--outDir", compiled, "--rootDir", ROOT, "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--skipLibCheck", "--noCheck", "--types", "node", join(ROOT, "src/probes/registry.ts")], { encoding: "utf8" });
+  const tsc = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "--outDir", compiled, "--rootDir", ROOT, "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--skipLibCheck", "--noCheck", "--types", "node", join(ROOT, "src/probes/registry.ts"), join(ROOT, "src/dns/dns-exchange.ts")], { encoding: "utf8" });
   if (tsc.status !== 0) throw new Error(`compiling the probes failed:\n${tsc.stdout}${tsc.stderr}`);
   // The compiled files import zod, ssh2 and dns-packet: resolved through this link to the project's modules.
   symlinkSync(join(ROOT, "node_modules"), join(dir.path, "node_modules"));
@@ -208,7 +222,7 @@ describe.skipIf(!available)("every probe kind with its target's network unreacha
     });
   }
 
-  it("a process running 240 of them at once, five rounds over, stays up and reports every one", async () => {
+  it("a process running 270 of them at once, five rounds over, stays up and reports every one", async () => {
     const all = SCENARIOS.flatMap((scenario) => checksFor(scenario.target).map((check) => ({ ...check, reason: scenario.reason })));
     const many = [...all, ...all, ...all, ...all, ...all];
     const run = await runProbes(many.map(({ kind, spec }) => ({ kind, spec })), 5);
@@ -230,13 +244,13 @@ describe.skipIf(!available)("understudy check and agent with every target unreac
     expect(run.stderr).not.toMatch(STACK);
     expect(run.code, run.stderr).toBe(1);
     const results = JSON.parse(run.stdout) as Array<Result & { kind: string }>;
-    expect(results.map((result) => result.kind)).toEqual(checksFor("x").map((check) => check.kind));
+    expect(results.map((result) => result.kind)).toEqual(probeChecksFor("x").map((check) => check.kind));
     for (const result of results) expectFailedCleanly(result.kind, result, "unreachable");
   });
 
   it("an agent probing all of them every second stays up, and /api/status shows no password", async () => {
     const agent = inNamespace([process.execPath, "bin/understudy.js", "agent", "--config", writeConfig("1s")], { timeoutMs: 120_000 });
-    const checks = SCENARIOS.length * checksFor("x").length;
+    const checks = SCENARIOS.length * probeChecksFor("x").length;
     // Every check failed at least three times while the agent kept running.
     await waitFor("three failed runs of every check", async () => {
       const metrics = await agentGet("/metrics");
