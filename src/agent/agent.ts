@@ -235,6 +235,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       const session = etcd?.session;
       generation = startGeneration({
         topology: next, clock, events, journal, vantage, run: agentProbeRunner(clock, secret, push), activeHost: (service) => failover?.activeHost(service.name),
+        stoppedByDesign: (service, host) => failover?.stoppedByDesign(service, host) ?? false,
         ...(session ? {
           shared: (local, shown) => (shared = startSharedVerdicts({
             session, quorum: shown.agents.quorum, local, topology: shown, clock,

@@ -10,6 +10,12 @@
 // once per stint why. On becoming leader it resumes the runs the previous leader left (adopted from the
 // journal in etcd) and reconsiders services whose active host is already down: no instance change may
 // ever come for a failure the previous leader saw and did not live to handle.
+//
+// The standby's life (src/failover/instance-states.ts) is kept here too, on a tick every TICK_MS: a
+// fence that could not reach the old primary is retried until done (pending-fences.ts, at once when
+// that host is seen again), a caught-up instance turns warm, and a primary stopped by design (fenced,
+// then caught up) fails back `failback.after` after it became warm. Runs started from the API are
+// logged like automatic ones.
 import type { ConfigDocument } from "../config/schema.js";
 import type { Clock, TimerHandle } from "../engine/clock.js";
 import type { AgentEmitter } from "../engine/events.js";
@@ -21,7 +27,11 @@ import { Failovers } from "../failover/failovers.js";
 import { FailoverMachine } from "../failover/machine.js";
 import { describePlan } from "../failover/plan.js";
 import { recordedReplicas, type ReplicaCheck } from "../failover/replica-check.js";
-import { realSteps } from "../failover/steps.js";
+import { fenceInstance, realSteps, type StepDeps } from "../failover/steps.js";
+import type { FinalSync } from "../failover/final-sync.js";
+import { InstanceState, readInstanceState } from "../failover/instance-states.js";
+import { PendingFences } from "../failover/pending-fences.js";
+import type { RunResult } from "../failover/execute.js";
 import type { Topology } from "../model/topology.js";
 import type { Dispatcher } from "../notify/dispatcher.js";
 import type { Store } from "../store/db.js";
@@ -46,11 +56,15 @@ export interface FailoverControllerOptions {
   replicas?: ReplicaCheck;
   /** Who may act (default: a LocalCoordinator on the store, always the leader). */
   coordinator?: Coordinator;
+  /** Ships a planned move's final snapshot (the data path's; default: none, so planned moves refuse). */
+  finalSync?: FinalSync;
 }
 
 export interface FailoverController {
   readonly failovers: Failovers;
   activeHost(service: string): string | undefined;
+  /** A standby stopped by design (warm): its failing checks alert nobody (the engine's alerting view). */
+  stoppedByDesign(service: string, host: string): boolean;
   /** For a manual-mode service this incident takes down: the command a person should run. */
   hint(incident: Incident): string | undefined;
   /** Resolves once runs left by a crash are settled. */
@@ -67,19 +81,25 @@ export interface FailoverController {
 }
 
 const STOP_WAIT_MS = 10_000;
+/** How often pending fences, caught-up instances and ready primaries are looked at. */
+export const TICK_MS = 1_000;
 
 export function startFailoverController(options: FailoverControllerOptions): FailoverController {
   const { store, clock, log, topology } = options;
   const state = (service: string, host: string) => options.verdicts()?.instanceState(service, host) ?? "unknown";
   const coordinator = options.coordinator ?? new LocalCoordinator(store, () => clock.now());
+  const replicas = options.replicas ?? recordedReplicas(options.dataDir);
+  const stepDeps: StepDeps = {
+    topology, settings: (service) => failovers.settings(service), replicas,
+    probe: options.probe, dispatcher: options.dispatcher, secret: options.secret, now: () => clock.now(),
+    ...(options.finalSync ? { finalSync: options.finalSync } : {}),
+  };
   const failovers: Failovers = new Failovers({
     store, clock, topology,
     block: (service) => options.config().services[service]?.failover,
     coordinator,
-    actions: realSteps({
-      topology, settings: (service) => failovers.settings(service), replicas: options.replicas ?? recordedReplicas(options.dataDir),
-      probe: options.probe, dispatcher: options.dispatcher, secret: options.secret, now: () => clock.now(),
-    }),
+    actions: realSteps(stepDeps),
+    replicas,
     instanceState: state,
     maintenance: (service, host) => new MaintenanceSchedule(topology().maintenance).activeWindows(clock.now(), { service, host })[0],
   });
@@ -118,6 +138,9 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
     return true;
   };
 
+  const logEnd = (service: string, result: RunResult, by: string) =>
+    log[result.status === "done" ? "info" : "error"]({ event: "failover.end", service, run: result.runId, status: result.status, by }, result.summary);
+
   const act = (service: string, kind: "failover" | "failback", reason: string, detectedAt?: number): Promise<unknown> | undefined => {
     const machine = machineOf(service);
     if (!machine || machine.busy) return undefined;
@@ -138,7 +161,7 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
     else machine.startFailback();
     log.warn({ event: "failover.start", service, from: plan.from, to: plan.to }, describePlan(plan).join("\n"));
     return track(failovers.run(plan).then((result) => {
-      log[result.status === "done" ? "info" : "error"]({ event: "failover.end", service, run: result.runId, status: result.status }, result.summary);
+      logEnd(service, result, "the agent");
       if (result.status === "done") {
         if (kind === "failover") machine.completeFailover(plan.to);
         else machine.completeFailback();
@@ -155,6 +178,11 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
   const onChange = (change: InstanceChange) => {
     const machine = machineOf(change.service);
     if (!machine) return;
+    // An old primary seen again while its fence is pending: fence it now, before anything calls it up.
+    if (change.host !== machine.active && readInstanceState(store, change.service, change.host)?.state === InstanceState.pendingFence) {
+      pending.poke(change.service, change.host);
+      void tickNow();
+    }
     const settings = failovers.settings(change.service);
     const placement = topology().services.get(change.service)!.placement as { primary: string };
     if (change.host === placement.primary && machine.active !== placement.primary && settings.failback) {
@@ -176,6 +204,46 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
     else if ((change.to === "up" || change.to === "recovering") && s === "down") machine.recover();
     if (change.to === "down" && settings.mode === "automatic") act(change.service, "failover", `${change.host} down: ${change.reason}`, change.at);
   };
+
+  const pending = new PendingFences({
+    store, clock, topology, activeHost: (service) => failovers.activeHost(service), acting: () => coordinator.isLeader(),
+    fence: fenceInstance(stepDeps),
+    log: (level, message, fields) => log[level](fields, message),
+    alert: (alert) => options.dispatcher().dispatch({
+      key: `pending-fence:${alert.service}:${alert.host}`, event: alert.event, severity: topology().services.get(alert.service)?.criticality ?? "normal",
+      at: clock.now(), title: alert.title, body: alert.body, fields: { service: alert.service, host: alert.host },
+    }),
+  });
+  /** The primary stopped by design (fenced, caught up) is ready to take the service back this long after it turned warm. */
+  const failbackTried = new Set<string>();
+  const readyPrimaries = () => {
+    for (const service of topology().services.values()) {
+      const placement = service.placement;
+      if (placement.kind !== "failover" || placement.standby.length === 0) continue;
+      const settings = failovers.settings(service.name);
+      if (!settings.failback || failovers.activeHost(service.name) === placement.primary || !failovers.stoppedByDesign(service.name, placement.primary)) continue;
+      const entry = readInstanceState(store, service.name, placement.primary);
+      if (entry?.state !== InstanceState.warm || clock.now() - entry.since < settings.failback.after) continue;
+      const once = `${service.name}:${entry.since}`;
+      if (failbackTried.has(once)) continue;
+      failbackTried.add(once);
+      act(service.name, "failback", `${placement.primary} caught up (warm) for ${Math.round(settings.failback.after / 1000)} s`);
+    }
+  };
+  const ticking = new AbortController();
+  let tickTimer: TimerHandle | undefined;
+  const tickNow = (): Promise<void> => track((async () => {
+    if (ticking.signal.aborted) return;
+    await pending.tick(ticking.signal);
+    if (!coordinator.isLeader()) return;
+    const warmed = await failovers.refreshStates();
+    for (const { service, host } of warmed) log.info({ event: "failover.instance", service, host, state: "warm" }, `${service}: ${host} caught up: warm standby`);
+    readyPrimaries();
+  })().catch((error: unknown) => log.error({ event: "failover.tick", err: error }, "the standby lifecycle tick failed")));
+  const tick = () => {
+    tickTimer = clock.setTimeout(() => void tickNow().finally(() => { if (!ticking.signal.aborted) tick(); }), TICK_MS);
+  };
+  tick();
 
   const off = options.events.on("instance.changed", onChange);
   const resume = (): Promise<void> => track(failovers.resume().then((results) => {
@@ -200,6 +268,7 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
     failovers,
     resumed,
     activeHost: (service) => failovers.activeHost(service),
+    stoppedByDesign: (service, host) => failovers.stoppedByDesign(service, host),
     hint(incident) {
       const parts = [incident.root, ...incident.children];
       const lines: string[] = [];
@@ -226,8 +295,12 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
         }
         const planned = failovers.plan({ service, kind: "failover", to, force: false, reason: `asked by ${by}` });
         if (!planned.ok) return { error: planned.message };
-        if (planned.refusals.length > 0) return { refused: planned.refusals };
-        void track(failovers.run(planned.plan));
+        if (planned.refusals.length > 0) {
+          log.warn({ event: "failover.refused", service, by, guards: planned.refusals.map((r) => r.guard) }, `failover of ${service} asked by ${by} refused: ${planned.refusals.map((r) => r.message).join("; ")}`);
+          return { refused: planned.refusals };
+        }
+        log.warn({ event: "failover.start", service, from: planned.plan.from, to: planned.plan.to, by }, describePlan(planned.plan).join("\n"));
+        void track(failovers.run(planned.plan).then((result) => logEnd(service, result, by), (error: unknown) => log.error({ event: "failover.error", service, by, err: error }, `failover of ${service} asked by ${by} failed unexpectedly; the journal keeps its state for the next start`)));
         return { started: true, plan: planned.plan };
       },
       // Every journal write is a progress event: the dashboard's failover page and graph refresh on it.
@@ -237,6 +310,8 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
     async stop() {
       off();
       offLeadership();
+      ticking.abort();
+      clock.clearTimeout(tickTimer);
       for (const timer of failbackTimers.values()) clock.clearTimeout(timer);
       failbackTimers.clear();
       // A run in flight is given a moment; one cut short by the store closing is resumed at the next start.

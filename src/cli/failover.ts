@@ -14,7 +14,9 @@ export const usage = `Usage: understudy failover SERVICE [--to HOST] [--dry-run]
 
   Moves SERVICE from its active host to a standby: fence the old one, check the standby's replica
   against the RPO, promote it, verify it with the service's own checks, switch DNS (read back),
-  notify. Each step is journaled (see \`understudy history\`); a crash resumes or rolls back.
+  notify. Moving a healthy primary (a switchover) also ships a final snapshot from it to the standby
+  after the fence, so nothing written is lost. Each step is journaled (see \`understudy history\`);
+  a crash resumes or rolls back, and a rollback restores what the run fenced.
   --to HOST   the standby to move to (default: the first one not down)
   --dry-run   print the plan and the guards' verdict; change nothing
   --force     go ahead despite the guards (anti-flap, maintenance, a down standby) and a stale replica`;
@@ -32,6 +34,8 @@ export async function runMove(kind: "failover" | "failback", argv: string[], io:
     if (!values["dry-run"]) {
       for (const result of await failovers.resume()) writeLine(io.stderr, `settled run #${result.runId} a crash left unfinished: ${result.status}: ${result.summary}`);
     }
+    // A host that received the serving one's data since its fence is warm again (failback needs that).
+    await failovers.refreshStates();
     const planned = failovers.plan({ service, kind, to: values.to, force: values.force === true, reason: `asked by ${io.env.USER ?? "a person"} on the command line` });
     if (!planned.ok) throw new UsageError(planned.message, usageText);
     writeLine(io.stdout, describePlan(planned.plan).join("\n"));

@@ -100,6 +100,7 @@ export async function openFailovers(file: string, env: NodeJS.ProcessEnv, extra:
     coordinator,
     actions: realSteps({ topology: () => topology, settings: (service) => failovers!.settings(service), replicas: recordedReplicas(dataDir), probe: agentProbeRunner(clock, secret), dispatcher: () => dispatcher, secret, now: () => clock.now() }),
     instanceState: (service, host) => states.get(`${service}@${host}`) ?? "unknown",
+    replicas: recordedReplicas(dataDir),
     maintenance: (service, host) => maintenance.activeWindows(clock.now(), { service, host })[0],
     ...(extra.afterStarted ? { afterStarted: extra.afterStarted } : {}),
   });

@@ -39,11 +39,11 @@ export interface FakeWorld {
   /** Whether the standby serves (verify). */
   standbyServes: boolean;
   /** Hosts whose instance runs: fence and demote stop one, promote and restore start one. */
-  running: Set<string>;
+  running?: Set<string>;
   /** Hosts that cannot be reached: a fence or restore on them fails as unreachable. */
-  unreachable: Set<string>;
+  unreachable?: Set<string>;
   /** Undo actions that fail with this reason. */
-  failingUndo: Map<"restore" | "demote", string>;
+  failingUndo?: Map<"restore" | "demote", string>;
 }
 
 export function fakeActions(world: FakeWorld): StepActions {
@@ -55,20 +55,20 @@ export function fakeActions(world: FakeWorld): StepActions {
     async run(step, { plan }) {
       world.log.push(step.name);
       if (step.name === "verify" && !world.standbyServes) return { status: "failed", reason: "verify", output: `${plan.to} does not serve` };
-      if (step.name === "fence" && world.unreachable.has(plan.from)) return { status: "failed", reason: "unreachable", output: `${plan.from} unreachable` };
+      if (step.name === "fence" && world.unreachable?.has(plan.from)) return { status: "failed", reason: "unreachable", output: `${plan.from} unreachable` };
       const result = outcome(step.name);
       if (step.name === "switch" && result.status === "done") world.dns = plan.addresses.to;
-      if (step.name === "fence" && result.status === "done") world.running.delete(plan.from);
-      if (step.name === "promote" && result.status === "done") world.running.add(plan.to);
+      if (step.name === "fence" && result.status === "done") world.running?.delete(plan.from);
+      if (step.name === "promote" && result.status === "done") world.running?.add(plan.to);
       return result;
     },
     async undo(what, plan) {
       const host = what === "restore" ? plan.from : plan.to;
       world.log.push(`undo:${what}:${host}`);
-      const reason = world.failingUndo.get(what) ?? (world.unreachable.has(host) ? "unreachable" : undefined);
+      const reason = world.failingUndo?.get(what) ?? (world.unreachable?.has(host) ? "unreachable" : undefined);
       if (reason !== undefined) return { status: "failed", reason, output: `${what} ${host} failed` };
-      if (what === "restore") world.running.add(host);
-      else world.running.delete(host);
+      if (what === "restore") world.running?.add(host);
+      else world.running?.delete(host);
       return { status: "done", output: `${what} ${host} ok` };
     },
     async rollbackSwitch(plan) {
@@ -86,7 +86,7 @@ export function fakeActions(world: FakeWorld): StepActions {
 export interface Harness {
   clock: FakeClock;
   store: Store;
-  world: FakeWorld;
+  world: Required<FakeWorld>;
   failovers(options?: { afterStarted?: (step: string) => void; coordinator?: Coordinator; store?: Store; actions?: StepActions; instanceState?: (service: string, host: string) => HealthState; replicas?: ReplicaCheck }): Failovers;
 }
 
@@ -94,7 +94,7 @@ export function harness(failover?: string): Harness {
   const { config, topology } = fixtureConfig(failover);
   const clock = new FakeClock();
   const store = openStore(":memory:");
-  const world: FakeWorld = { dns: "10.0.0.1", log: [], failing: new Map(), standbyServes: true, running: new Set(["vps"]), unreachable: new Set(), failingUndo: new Map() };
+  const world: Required<FakeWorld> = { dns: "10.0.0.1", log: [], failing: new Map(), standbyServes: true, running: new Set(["vps"]), unreachable: new Set(), failingUndo: new Map() };
   return {
     clock, store, world,
     failovers: (options = {}) => new Failovers({

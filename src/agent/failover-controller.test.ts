@@ -1,0 +1,105 @@
+// The agent's failover controller on a warm standby (issue 14): the natural config (a check on the
+// standby, whose service is stopped until promoted) fails over automatically; a fence that could not
+// reach the old primary is retried by the agent until done and alerted; a failover asked from the API
+// is logged like an automatic one (issue 15 #10). Fake clock, fake verdicts, local commands as actions.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, describe, expect, test } from "vitest";
+import { FakeClock } from "../engine/clock.js";
+import { createAgentEvents } from "../engine/events.js";
+import type { HealthState, InstanceChange, VerdictSource } from "../engine/verdict.js";
+import { readActiveHost } from "../failover/active-host.js";
+import { instanceState } from "../failover/instance-states.js";
+import { fixtureConfig } from "../failover/test-fixture.js";
+import type { Dispatcher } from "../notify/dispatcher.js";
+import type { Notification } from "../notify/notifier.js";
+import { openStore } from "../store/db.js";
+import { startFailoverController, TICK_MS } from "./failover-controller.js";
+import { createLogger } from "./log.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function lab(fence: string) {
+  const dir = mkdtempSync(join(tmpdir(), "understudy-controller-"));
+  dirs.push(dir);
+  const { config, topology } = fixtureConfig(`{ mode: automatic, fence: { command: ${fence} }, promote: { command: ["true"] }, min_interval: 1s }`);
+  const clock = new FakeClock();
+  const store = openStore(":memory:");
+  const events = createAgentEvents();
+  const states = new Map<string, HealthState>([["vps", "up"], ["spare", "down"]]);
+  const verdicts: VerdictSource = { instanceState: (_s, host) => states.get(host) ?? "unknown", onChange: () => () => {} };
+  const lines: Array<Record<string, unknown>> = [];
+  const log = createLogger({ destination: new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk)) as Record<string, unknown>); done(); } }) });
+  const sent: Notification[] = [];
+  const dispatcher = { dispatch: (n: Notification) => (sent.push(n), true) } as unknown as Dispatcher;
+  const controller = startFailoverController({
+    store, clock, log, dataDir: dir, events, topology: () => topology, config: () => config, dispatcher: () => dispatcher,
+    verdicts: () => verdicts, refreshHealth: () => {}, probe: async () => ({ ok: true, message: "ok", latencyMs: 1 }), secret: async () => "",
+    // The standby's replica is a second old; nothing was ever shipped to the old primary.
+    replicas: { ageMs: async (_s, host) => (host === "spare" ? 1_000 : undefined) },
+  });
+  const change = (host: string, from: HealthState, to: HealthState) => {
+    states.set(host, to);
+    events.emit("instance.changed", { service: "hs", host, from, to, at: clock.now(), reason: "test" } satisfies InstanceChange);
+  };
+  const settle = async (ms: number) => {
+    // Real commands run as actions: give them real time between the fake clock's steps.
+    for (let i = 0; i < ms / 100; i++) {
+      await clock.advance(100);
+      await sleep(5);
+    }
+  };
+  return { dir, clock, store, topology, controller, change, lines, sent, settle, states };
+}
+
+describe("the failover controller and a warm standby", () => {
+  test("the natural config fails over automatically: the standby's failing checks are its warm state, not 'standby down'", async () => {
+    const { controller, change, store, settle, topology, lines } = lab(`["true"]`);
+    expect(controller.stoppedByDesign("hs", "spare")).toBe(true);
+    change("vps", "up", "down");
+    await settle(5_000);
+    expect(lines.filter((l) => l.event === "failover.held")).toEqual([]);
+    expect(readActiveHost(store, "hs")).toBe("spare");
+    expect(instanceState(store, topology, "hs", "vps")?.state).toBe("catching-up");
+    await controller.stop();
+  });
+
+  test("a fence that cannot reach the old primary is pending: alerted once, retried until done when it comes back, then catching-up", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "understudy-fence-"));
+    dirs.push(dir);
+    const reachable = join(dir, "reachable");
+    const { controller, change, store, settle, topology, sent } = lab(JSON.stringify(["test", "-e", reachable]));
+    change("vps", "up", "down");
+    await settle(5_000);
+    expect(readActiveHost(store, "hs")).toBe("spare");
+    expect(instanceState(store, topology, "hs", "vps")?.state).toBe("pending-fence");
+    await settle(10 * TICK_MS);
+    expect(sent.filter((n) => n.key.startsWith("pending-fence:")).map((n) => n.event)).toEqual(["opened"]);
+    expect(instanceState(store, topology, "hs", "vps")?.state).toBe("pending-fence");
+    // vps comes back: seen up, fenced at once, then it may receive the standby's data.
+    writeFileSync(reachable, "");
+    change("vps", "down", "up");
+    await settle(2_000);
+    expect(instanceState(store, topology, "hs", "vps")?.state).toBe("catching-up");
+    expect(sent.filter((n) => n.key.startsWith("pending-fence:")).map((n) => n.event)).toEqual(["opened", "resolved"]);
+    await controller.stop();
+  });
+
+  test("a failover asked from the API is logged: its start, and its end", async () => {
+    const { controller, settle, lines, states } = lab(`["true"]`);
+    states.set("vps", "up");
+    const started = await controller.api.start("hs", "spare", "alice") as { started?: boolean };
+    expect(started.started).toBe(true);
+    await settle(5_000);
+    expect(lines.filter((l) => l.event === "failover.start" && l.by === "alice")).toHaveLength(1);
+    // A switchover without a final sync wired refuses rather than lose writes: the end is logged as an error.
+    expect(lines.filter((l) => l.event === "failover.end" && l.by === "alice").map((l) => [l.level, l.status])).toEqual([[50, "rolled-back"]]);
+    await controller.stop();
+  });
+});
