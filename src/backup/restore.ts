@@ -126,22 +126,32 @@ async function placeItems(root: string, data: string, manifest: Manifest): Promi
   const databases = new Set(manifest.sqlite.map((database) => database.path));
   const steps: Placed[] = [];
   const suffix = randomBytes(4).toString("hex");
+  const placeItem = async (index: number, item: Manifest["items"][number]): Promise<void> => {
+    const place = placeOf(manifest, item.stored);
+    await foldersInside(root, place, `items[${index}] (${item.source})`, true);
+    const step: Placed = { dest: join(root, place), moved: false, aside: [] };
+    steps.push(step);
+    const staged = join(data, item.stored);
+    if (!(await exists(staged))) throw new BackupError("corrupt", `items[${index}] (${item.source}) is not in the snapshot (${item.stored} is missing); nothing was restored`);
+    // An old WAL beside the restored database would be replayed into it: SQLite is restored exactly.
+    const names = databases.has(item.stored) ? ["", "-wal", "-shm", "-journal"].map((s) => `${step.dest}${s}`) : [step.dest];
+    for (const name of names) {
+      if (!(await exists(name))) continue;
+      const as = `${name}.understudy-old-${suffix}`;
+      await rename(name, as);
+      step.aside.push({ name, as });
+    }
+    await moveInto(staged, step.dest);
+    step.moved = true;
+  };
   try {
     for (const [index, item] of manifest.items.entries()) {
-      const place = placeOf(manifest, item.stored);
-      await foldersInside(root, place, `items[${index}] (${item.source})`, true);
-      const step: Placed = { dest: join(root, place), moved: false, aside: [] };
-      steps.push(step);
-      // An old WAL beside the restored database would be replayed into it: SQLite is restored exactly.
-      const names = databases.has(item.stored) ? ["", "-wal", "-shm", "-journal"].map((s) => `${step.dest}${s}`) : [step.dest];
-      for (const name of names) {
-        if (!(await exists(name))) continue;
-        const as = `${name}.understudy-old-${suffix}`;
-        await rename(name, as);
-        step.aside.push({ name, as });
+      try {
+        await placeItem(index, item);
+      } catch (error) {
+        if (error instanceof BackupError) throw error;
+        throw new BackupError("refused", `items[${index}] (${item.source}) cannot be placed: ${(error as Error).message}; nothing was restored`, { cause: error });
       }
-      await moveInto(join(data, item.stored), step.dest);
-      step.moved = true;
     }
   } catch (error) {
     const stuck: string[] = [];
