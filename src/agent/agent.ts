@@ -28,6 +28,7 @@ import { createAgentEvents } from "../engine/events.js";
 import { openEtcdCoordination, type EtcdCoordination } from "../coord/etcd-coordinator.js";
 import { startSharedVerdicts, type StartedSharedVerdicts } from "../coord/shared-verdicts.js";
 import { LocalCoordinator, type Coordinator } from "../failover/coordinator.js";
+import { instanceState as instanceRole } from "../failover/instance-states.js";
 import { buildTopology, hostsOf, type Topology } from "../model/topology.js";
 import type { Dispatcher } from "../notify/dispatcher.js";
 import { resolveDataDir, storePathIn } from "../store/data-dir.js";
@@ -42,6 +43,7 @@ import { IncidentJournal } from "./incident-journal.js";
 import { startFailoverController, type FailoverController } from "./failover-controller.js";
 import { withFailoverHints } from "./failover-hints.js";
 import { createLogger, type Logger } from "./log.js";
+import { readReplicaRecordsSync } from "../backup/replica-state.js";
 import { startAgentBackups } from "./backup-agent.js";
 import { startDrillScheduler } from "./drill-scheduler.js";
 import { createAgentMetrics } from "./metrics.js";
@@ -145,7 +147,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       agent: { name: vantage, version: AGENT_VERSION, started_at: new Date(startedAt).toISOString(), uptime_s: Math.round((clock.now() - startedAt) / 1000) },
       lastResult: (check) => lastResults.get(check),
       incidents: journal.open(),
+      replicas: readReplicaRecordsSync(dataDir), now: clock.now(),
       ...(generation ? { instanceState: (service: string, host: string) => generation!.watcher.verdicts.instanceState(service, host), health: (service: string) => generation!.watcher.health.health(service) } : {}),
+      role: (service: string, host: string) => instanceRole(store, topology, service, host)?.state,
       // Until the etcd session is open (the API listens first) the placeholder local coordinator must not
       // be reported: this agent is not the leader of anything yet.
       coordination: () => ({

@@ -28,7 +28,7 @@ export interface ServiceStatus {
   name: string;
   criticality: string;
   health: string;
-  instances: Array<{ host: string; state: string }>;
+  instances: Array<{ host: string; state: string; role?: string }>;
   checks: CheckStatus[];
 }
 
@@ -79,6 +79,8 @@ export interface StatusInput {
   incidents: readonly StoredIncident[];
   /** Live verdicts; absent when read from the store. */
   instanceState?(service: string, host: string): string;
+  /** A primary/standby instance's role (src/failover/instance-states.ts): serving, warm, catching-up, pending-fence, down. */
+  role?(service: string, host: string): string | undefined;
   health?(service: string): string;
   /** Who leads, and with etcd the shared verdicts' state (startSharedVerdicts' coordination()). */
   coordination?(): { leadership: Pick<CoordinationStatus, "coordination" | "leader" | "isLeader" | "token">; shared?: { quorum: number; vantages: number; current: boolean; reason: string; since: number; alertingLocal: boolean } | undefined } | undefined;
@@ -94,7 +96,10 @@ export function buildStatus(input: StatusInput): AgentStatus {
       name: service.name,
       criticality: service.criticality,
       health: input.health?.(service.name) ?? "unknown",
-      instances: hosts.map((host) => ({ host, state: input.instanceState?.(service.name, host) ?? "unknown" })),
+      instances: hosts.map((host) => {
+        const role = input.role?.(service.name, host);
+        return { host, state: input.instanceState?.(service.name, host) ?? "unknown", ...(role === undefined ? {} : { role }) };
+      }),
       checks: service.checks.map((check) => {
         const last = input.lastResult(check.name);
         return {
