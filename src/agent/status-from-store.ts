@@ -1,12 +1,13 @@
 // The status when no agent answers: the last stored result of every check and the open incidents, read
 // from the data directory without creating anything there. Health and instance states stay "unknown":
-// they are verdicts, and only a running agent has them.
+// they are verdicts, and only a running agent has them. Replica ages come from the replica records.
 import { existsSync } from "node:fs";
 import type { Topology } from "../model/topology.js";
 import { storePathIn } from "../store/data-dir.js";
 import { openStore } from "../store/db.js";
 import { listIncidents } from "../store/incidents.js";
 import { readResults } from "../store/results.js";
+import { readReplicaRecordsSync } from "../backup/replica-state.js";
 import { buildStatus, type AgentStatus } from "./status.js";
 import { AGENT_VERSION } from "./version.js";
 
@@ -25,6 +26,8 @@ export function statusFromStore(topology: Topology, dataDir: string, now: number
         return last ? { at: last.at, ok: last.ok, reason: last.reason, message: last.message ?? (last.ok ? "passed" : ""), latencyMs: last.latencyMs } : undefined;
       },
       incidents: listIncidents(store, { open: true }),
+      replicas: readReplicaRecordsSync(dataDir),
+      now,
     });
   } finally {
     store.close();

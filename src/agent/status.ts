@@ -4,9 +4,11 @@
 // No secrets: a check is shown by its name and kind, never its spec (URLs may carry tokens).
 // With several agents (coordination etcd) it also says whether the quorum's verdicts are current or
 // frozen and why, and which verdicts alerting follows meanwhile (src/coord/shared-verdicts.ts).
+// An instance that received replicas shows its replica's age (data time, and the host it came from).
 import type { Topology } from "../model/topology.js";
 import { hostsOf } from "../model/topology.js";
 import type { Incident as StoredIncident } from "../store/incidents.js";
+import type { ReplicaRecord } from "../backup/replica-state.js";
 
 export interface LastResult {
   at: number;
@@ -28,8 +30,17 @@ export interface ServiceStatus {
   name: string;
   criticality: string;
   health: string;
-  instances: Array<{ host: string; state: string; role?: string }>;
+  instances: Array<{ host: string; state: string; role?: string; replica?: ReplicaStatus }>;
   checks: CheckStatus[];
+}
+
+export interface ReplicaStatus {
+  /** How old the replica's data is: what a promotion to this host would lose. */
+  age_s: number;
+  data_time: string;
+  shipped_at: string;
+  /** The host it was taken on (absent in records of older versions). */
+  source: string | null;
 }
 
 export interface IncidentStatus {
@@ -77,6 +88,9 @@ export interface StatusInput {
   source: AgentStatus["source"];
   lastResult(check: string): LastResult | undefined;
   incidents: readonly StoredIncident[];
+  /** The replica records (src/backup/replica-state.ts) and the time to age them against. */
+  replicas?: readonly ReplicaRecord[];
+  now?: number;
   /** Live verdicts; absent when read from the store. */
   instanceState?(service: string, host: string): string;
   /** A primary/standby instance's role (src/failover/instance-states.ts): serving, warm, catching-up, pending-fence, down. */
@@ -88,6 +102,10 @@ export interface StatusInput {
 
 const iso = (at: number) => new Date(at).toISOString();
 
+const replicaStatus = (record: ReplicaRecord, now: number): ReplicaStatus => ({
+  age_s: Math.max(0, Math.round((now - Date.parse(record.data_time)) / 1000)), data_time: record.data_time, shipped_at: record.shipped_at, source: record.source ?? null,
+});
+
 export function buildStatus(input: StatusInput): AgentStatus {
   const { topology } = input;
   const services = [...topology.services.values()].map((service): ServiceStatus => {
@@ -97,8 +115,9 @@ export function buildStatus(input: StatusInput): AgentStatus {
       criticality: service.criticality,
       health: input.health?.(service.name) ?? "unknown",
       instances: hosts.map((host) => {
+        const replica = input.replicas?.find((record) => record.service === service.name && record.host === host);
         const role = input.role?.(service.name, host);
-        return { host, state: input.instanceState?.(service.name, host) ?? "unknown", ...(role === undefined ? {} : { role }) };
+        return { host, state: input.instanceState?.(service.name, host) ?? "unknown", ...(role === undefined ? {} : { role }), ...(replica ? { replica: replicaStatus(replica, input.now ?? Date.now()) } : {}) };
       }),
       checks: service.checks.map((check) => {
         const last = input.lastResult(check.name);

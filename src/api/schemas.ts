@@ -16,7 +16,10 @@ export const statusResponse = z.object({
     name: z.string(),
     criticality: z.string(),
     health: z.string(),
-    instances: z.array(z.object({ host: z.string(), state: z.string() })),
+    instances: z.array(z.object({
+      host: z.string(), state: z.string(),
+      replica: z.object({ age_s: z.number(), data_time: iso, shipped_at: iso, source: z.string().nullable() }).optional().describe("The replica this host holds: its data's age (what a promotion here would lose) and the host it was taken on."),
+    })),
     checks: z.array(z.object({
       name: z.string(),
       kind: z.string(),

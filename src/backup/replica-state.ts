@@ -1,6 +1,7 @@
 // The record of what each standby holds: per service and host, the snapshot last shipped and when.
 // Kept as one JSON file in the agent's data folder, written atomically. `replicaAge` is what the
 // failover promote step calls: it refuses a replica older than the service's RPO unless forced.
+import { readFileSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../fs/atomic-file.js";
@@ -34,6 +35,15 @@ async function readState(dataDir: string): Promise<State> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
     throw error;
+  }
+}
+
+/** Every record, read synchronously (a small file): what the status view shows beside each instance. */
+export function readReplicaRecordsSync(dataDir: string): ReplicaRecord[] {
+  try {
+    return Object.values(JSON.parse(readFileSync(join(dataDir, REPLICA_STATE_FILE), "utf8")) as State);
+  } catch {
+    return [];
   }
 }
 

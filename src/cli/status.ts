@@ -85,7 +85,7 @@ function render(found: AgentStatus, from: string, format: Format, c: Colors): st
     table(["Service", "Health", "Instances", "Last results"], found.services.map((service) => [
       service.name,
       paint(service.health, c),
-      service.instances.map((instance) => `${instance.host} ${paint(instance.state, c)}${instance.role === undefined ? "" : ` (${instance.role})`}`).join(", "),
+      service.instances.map((instance) => `${instance.host} ${paint(instance.state, c)}${instance.role === undefined ? "" : ` (${instance.role})`}${instance.replica ? c.dim(` (replica ${formatDuration(instance.replica.age_s * 1000)} old${instance.replica.source ? `, from ${instance.replica.source}` : ""})`) : ""}`).join(", "),
       checksText(service, c),
     ])),
     "",

@@ -141,7 +141,7 @@ ${extra}`, "understudy.yaml");
     expect(age).toMatchObject({ service: "app", host: "B", source: "A", snapshot_id: result!.snapshotId });
     // Nothing is left on either host's temporary folder or beside the data.
     expect((await readdir(work.path)).filter((name) => name.startsWith("understudy-ssh-"))).toEqual([]);
-  }, 60_000);
+  }, 240_000);
 
   it("a second cycle with a small change sends a small fraction of the database", async () => {
     await mkdir(lib(), { recursive: true });
@@ -162,7 +162,7 @@ ${extra}`, "understudy.yaml");
     const bytes = second.ok ? second.wireBytes : Infinity;
     expect(size).toBeGreaterThan(15_000_000);
     expect(bytes).toBeLessThan(size * 0.1);
-  }, 120_000);
+  }, 300_000);
 
   it("refuses a target whose database a running process has open, and leaves its file (inode) alone", async () => {
     await primaryWriting();
@@ -179,7 +179,7 @@ ${extra}`, "understudy.yaml");
     expect(held.length).toBeGreaterThan(0);
     expect(held.filter((target) => target.endsWith("(deleted)"))).toEqual([]);
     expect(await readdir(join(standbyRoot(), lib()))).not.toContain(".understudy-incoming-app");
-  }, 60_000);
+  }, 240_000);
 
   it("after the active host moves to B, ships B → A and never writes to B", async () => {
     const primary = await primaryWriting();
@@ -197,7 +197,7 @@ ${extra}`, "understudy.yaml");
     expect((await stat(onB())).ino).toBe(before.ino);
     expect((await stat(join(standbyRoot(), lib(), "secret.key"))).mtimeMs).toBe(before.mtime);
     expect((await openAs(promoted.pid!, onB())).filter((target) => target.endsWith("(deleted)"))).toEqual([]);
-  }, 60_000);
+  }, 240_000);
 
   it("a planned move's final sync ships from the fenced source to the target and returns the replica", async () => {
     const primary = await primaryWriting();
@@ -213,7 +213,7 @@ ${extra}`, "understudy.yaml");
     }
     // Every write acknowledged before the fence is on B.
     expect(query<number>(onB(), "SELECT max(id) FROM t")).toBe(last);
-  }, 60_000);
+  }, 240_000);
 
   it("a host that does not answer fails within the connect timeout as a clear value", async () => {
     // A port that accepts and never speaks SSH: the handshake never starts.
