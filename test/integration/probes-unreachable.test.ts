@@ -17,12 +17,11 @@ import { utils } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeKinds } from "../../src/probes/registry.js";
 import { ROOT, ensureBuilt, waitFor } from "./agent-harness.js";
-import { requireBinaries } from "./helpers/binaries.js";
+import { requireBinaries, requireRoot } from "./helpers/binaries.js";
 import { ip, sweepStaleLabs } from "./helpers/netns.js";
-import { requireRoot } from "./helpers/require-root.js";
 import { makeTempDir, type TempDir } from "./helpers/temp-dir.js";
 
-const available = requireRoot("probes-unreachable") && requireBinaries("iproute2", "ip") && requireBinaries("iputils-ping", "ping");
+const available = requireRoot("probes run in a network namespace with only loopback up") && requireBinaries("iproute2", "ip") && requireBinaries("iputils-ping", "ping");
 
 const NETNS = `us-${process.pid}-unreach`;
 const NETNS_ETC = `/etc/netns/${NETNS}`;
