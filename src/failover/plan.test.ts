@@ -56,3 +56,30 @@ describe("failover config rules", () => {
     expect(messages("{ dns: { name: hs.example.org } }")).toMatch(/dns needs exactly one provider/);
   });
 });
+
+describe("validate warns about an automatic failover that can never act", () => {
+  const warnings = (service: string) => {
+    const ssh = '{ private_key: "file:/k", host_key: "SHA256:abc" }';
+    const loaded = parseConfig(`version: 1\nhosts: { vps: { address: 10.0.0.1, ssh: ${ssh} }, spare: { address: 10.0.0.2, ssh: ${ssh} } }\nservices:\n  hs: ${service}\n`, "c.yaml");
+    if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join("\n"));
+    return loaded.warnings.map((d) => `${d.path?.join(".") ?? ""}: ${d.message}`).join("\n");
+  };
+  test("nothing watches the primary, nothing verifies the standby", () => {
+    const text = warnings("{ primary: vps, standby: [spare], checks: [], failover: { mode: automatic } }");
+    expect(text).toMatch(/automatic failover can never act: no check watches the primary vps/);
+    expect(text).toMatch(/automatic failover can never act: no check watches standby spare/);
+  });
+  test("data and an RPO but no replication: check-replica refuses every promote", () => {
+    const text = warnings("{ primary: vps, standby: [spare], target: { rpo: 1m }, data: [{ sqlite: /var/lib/hs/db.sqlite }], checks: [{ on: vps, command: ['true'] }, { on: spare, command: ['true'] }], failover: { mode: automatic } }");
+    expect(text).toMatch(/automatic failover can never act: hs declares data and a target RPO but no replicate/);
+  });
+  test("a promote without a fence, a failback without a fence", () => {
+    const text = warnings("{ primary: vps, standby: [spare], checks: [{ on: vps, command: ['true'] }, { on: spare, command: ['true'] }], failover: { mode: automatic, promote: { command: [systemctl, start, hs] }, failback: { after: 1m } } }");
+    expect(text).toMatch(/no fence: after a failover the old primary/);
+    expect(text).toMatch(/failback can never act without a fence/);
+  });
+  test("the natural warm-standby config with replication and a fence: no such warning", () => {
+    const text = warnings("{ primary: vps, standby: [spare], target: { rpo: 1m }, data: [{ sqlite: /var/lib/hs/db.sqlite }], replicate: { to: standby, every: 10s }, checks: [{ on: vps, command: ['true'] }, { on: spare, command: ['true'] }], failover: { mode: automatic, fence: { command: [systemctl, stop, hs] }, promote: { command: [systemctl, start, hs] } } }");
+    expect(text).not.toMatch(/can never act|no fence/);
+  });
+});

@@ -2,6 +2,9 @@
 // primary and a standby; each action and the dns block name exactly one kind; an SSH action runs on a
 // host of the service that has an `ssh:` block with a key and a pinned host key; automatic failover
 // should have checks on every standby (the verify step runs them) and a TTL the target RTO can live with.
+// And a warning for every config whose automatic failover (or failback) can never act: nothing watches
+// the primary, nothing can verify the standby, a replica the RPO requires is never shipped, a failback
+// that can never find the old primary fenced and caught up.
 import type { PathSegment } from "../config/diagnostics.js";
 import type { ConfigDocument } from "../config/schema.js";
 import { dnsProviderKinds } from "../dns/registry.js";
@@ -44,7 +47,7 @@ export function checkFailoverRules(doc: ConfigDocument, error: Report, warn: Rep
     action(failover.fence, "fence");
     action(failover.promote, "promote");
     if (failover.fence?.required && failover.fence.ssh) {
-      warn(at("fence", "required"), "a required SSH fence cannot fence a dead or unreachable host, so failover from such a primary will stop at the fence; fence out of band (PDU, hypervisor or cloud API) through command or webhook if the primary may die outright");
+      warn(at("fence", "required"), `a required SSH fence cannot fence a dead or unreachable host, so ${failover.mode === "automatic" ? "automatic failover can never act when the primary dies or is cut off: it " : "failover from such a primary "}will stop at the fence; fence out of band (PDU, hypervisor or cloud API) through command or webhook if the primary may die outright`);
     }
     if (failover.dns) {
       const kinds = kindsOf(failover.dns, DNS_KINDS);
@@ -55,10 +58,25 @@ export function checkFailoverRules(doc: ConfigDocument, error: Report, warn: Rep
       }
     }
     const checked = new Set(service.checks.map((check) => check.on ?? service.primary));
+    const automatic = failover.mode === "automatic";
+    const never = automatic ? "automatic failover can never act: " : "";
     for (const standby of service.standby ?? []) {
       if (checked.has(standby)) continue;
-      const message = `no check watches standby ${standby}: the verify step runs the service's own checks on the standby before traffic moves; add a check with on: ${standby}`;
+      const message = `${never}no check watches standby ${standby}: the verify step runs the service's own checks on the standby before traffic moves; add a check with on: ${standby} (a warm standby, stopped until promoted, is expected to fail it until then)`;
       warn(at(), message);
+    }
+    if (automatic && !checked.has(service.primary)) {
+      warn(at("mode"), `automatic failover can never act: no check watches the primary ${service.primary}, so its failure is never seen; add a check with on: ${service.primary}`);
+    }
+    const replicated = (service as { replicate?: unknown }).replicate !== undefined;
+    if (automatic && service.data.length > 0 && service.target?.rpo !== undefined && !replicated && failover.force_stale_replica !== true) {
+      warn(at("mode"), `automatic failover can never act: ${name} declares data and a target RPO but no replicate: block, so no standby ever holds a replica within the RPO and the check-replica step refuses every promote; add replicate: { to: standby, every: … }`);
+    }
+    if (automatic && failover.promote && !failover.fence) {
+      warn(at("fence"), `no fence: after a failover the old primary, once back, is never stopped, so both may serve and nothing may replicate onto it; add a fence (e.g. ssh: { command: [systemctl, stop, …] })`);
+    }
+    if (failover.failback && !failover.fence) {
+      warn(at("failback"), "failback can never act without a fence: the old primary is never fenced and caught up, and a failback onto a host that may hold old data is refused; add a fence");
     }
     const settings = failoverSettings(failover);
     if (settings.self_fence_after > 0 && settings.self_fence_after >= settings.min_interval) {
