@@ -141,7 +141,7 @@ services:
       const pool = new HostAccessPool(doc, { env: process.env, self: "the-agent", scratchDir: scratch });
       const started = performance.now();
       try {
-        const [result] = await replicateService("app", { doc, dataDir: join(scratch, `agent-${megabytes}`), hosts: (host) => pool.get(host), activeHost: () => "A" });
+        const [result] = await replicateService("app", { doc, dataDir: join(scratch, `agent-${megabytes}`), hosts: (host) => pool.get(host), activeHost: () => "A", hostTempDir: scratch });
         if (!result?.ok) throw new Error(`the cycle failed: ${result?.message}`);
         const row = { db_mb: megabytes, change: label, changed_mb: changed / 1e6, sent_mb: result.wireBytes / 1e6, seconds: (performance.now() - started) / 1000, db_size_mb: statSync(path).size / 1e6 };
         rows.push(row);

@@ -31,6 +31,8 @@ export interface HostSnapshotRequest {
   into: string;
   /** sha256 of every file in the manifest (backups, for verify); replication skips it. */
   hash: boolean;
+  /** The folder on the host for the temporary copies (default $TMPDIR of the login, else /var/tmp). */
+  tempDir?: string | undefined;
   now?: () => Date;
   timeoutMs?: number;
   signal?: AbortSignal | undefined;
@@ -82,7 +84,8 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   // Until the new manifest is written, the folder is not a complete snapshot.
   await rm(join(request.into, MANIFEST_FILE), { force: true });
-  const made = await access.run(["sh", "-c", 'mktemp -d "${TMPDIR:-/var/tmp}/understudy-snapshot.XXXXXX"'], { timeoutMs: 30_000, signal });
+  // Copies left by an agent killed mid-snapshot more than a day ago go first (a running one is younger).
+  const made = await access.run(["sh", "-c", 'd="${1:-${TMPDIR:-/var/tmp}}"; find "$d" -maxdepth 1 -name "understudy-snapshot.*" -mmin +1440 -exec rm -rf {} + 2>/dev/null; mktemp -d "$d/understudy-snapshot.XXXXXX"', "sh", request.tempDir ?? ""], { timeoutMs: 30_000, signal });
   if (isHostFailure(made)) fail(made, `cannot snapshot ${request.service} on ${access.host}`);
   if (!made.ok || made.code !== 0) throw new BackupError("source", `cannot snapshot ${request.service} on ${access.host}: mktemp failed: ${made.ok ? made.stderr.trim() : ""}`);
   const temp = made.stdout.toString().trim();

@@ -32,6 +32,8 @@ export interface ReplicationContext {
   activeHost: (service: string) => string | undefined;
   /** Whether a host may receive the service's replica now (default: any host but the active one). */
   mayReceive?: ((service: string, host: string) => boolean) | undefined;
+  /** Where hosts keep the snapshot's temporary copies (default $TMPDIR of the login, else /var/tmp). */
+  hostTempDir?: string | undefined;
   now?: () => Date;
   timeoutMs?: number;
   signal?: AbortSignal | undefined;
@@ -89,7 +91,7 @@ async function snapshotFrom(context: ReplicationContext, service: string, source
   if (config === undefined) throw new BackupError("not_found", `there is no service ${service} in the config`);
   return snapshotOnHost({
     service, data: config.data, access: accessOrThrow(context, source), root: rootOf(context.doc, service, source),
-    into: join(context.dataDir, "replica-cache", service, source), hash: false,
+    into: join(context.dataDir, "replica-cache", service, source), hash: false, tempDir: context.hostTempDir,
     ...(context.now ? { now: context.now } : {}), ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}), signal: context.signal,
   });
 }

@@ -115,7 +115,7 @@ ${extra}`, "understudy.yaml");
   }
 
   const context = (doc: ConfigDocument, pool: HostAccessPool, active: string): ReplicationContext =>
-    ({ doc, dataDir: join(work.path, "agent"), hosts: (host) => pool.get(host), activeHost: () => active });
+    ({ doc, dataDir: join(work.path, "agent"), hosts: (host) => pool.get(host), activeHost: () => active, hostTempDir: work.path });
 
   async function primaryWriting(): Promise<ChildProcess> {
     await mkdir(lib(), { recursive: true });
@@ -140,7 +140,7 @@ ${extra}`, "understudy.yaml");
     const [age] = await replicaAge("app", { dataDir: join(work.path, "agent") });
     expect(age).toMatchObject({ service: "app", host: "B", source: "A", snapshot_id: result!.snapshotId });
     // Nothing is left on either host's temporary folder or beside the data.
-    expect((await readdir(work.path)).filter((name) => name.startsWith("understudy-ssh-"))).toEqual([]);
+    expect((await readdir(work.path)).filter((name) => name.startsWith("understudy-"))).toEqual([]);
   }, 240_000);
 
   it("a second cycle with a small change sends a small fraction of the database", async () => {
@@ -206,7 +206,7 @@ ${extra}`, "understudy.yaml");
     const doc = config();
     const pool = new HostAccessPool(doc, { env: process.env, self: "the-agent", scratchDir: work.path });
     try {
-      const shipped = await shipFinalSnapshot("app", "A", "B", { doc, dataDir: join(work.path, "agent"), hosts: (host) => pool.get(host) });
+      const shipped = await shipFinalSnapshot("app", "A", "B", { doc, dataDir: join(work.path, "agent"), hosts: (host) => pool.get(host), hostTempDir: work.path });
       expect(shipped).toMatchObject({ ok: true, host: "B", source: "A", replica: { service: "app", host: "B", source: "A" } });
     } finally {
       await pool.close();
