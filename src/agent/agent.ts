@@ -29,6 +29,7 @@ import { openEtcdCoordination, type EtcdCoordination } from "../coord/etcd-coord
 import { startSharedVerdicts, type StartedSharedVerdicts } from "../coord/shared-verdicts.js";
 import { LocalCoordinator, type Coordinator } from "../failover/coordinator.js";
 import { instanceState as instanceRole } from "../failover/instance-states.js";
+import { hostFinalSync } from "../failover/ship-final.js";
 import { buildTopology, hostsOf, type Topology } from "../model/topology.js";
 import type { Dispatcher } from "../notify/dispatcher.js";
 import { resolveDataDir, storePathIn } from "../store/data-dir.js";
@@ -253,12 +254,13 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     await begin(topology);
     disposers.push({ name: "watcher", run: () => generation?.stop() });
     const acting = () => coordinator.isLeader();
-    const backups = startAgentBackups({ acting, clock, store, config: () => config, dispatcher: () => dispatcher, registry: metrics.registry, dataDir, env: options.env, secret, beat: (token) => push.beat(token, clock.now()), log, activeHost: (service) => failover?.activeHost(service) });
+    const backups = startAgentBackups({ acting, clock, store, config: () => config, dispatcher: () => dispatcher, registry: metrics.registry, dataDir, env: options.env, secret, beat: (token) => push.beat(token, clock.now()), log, activeHost: (service) => failover?.activeHost(service),
+      mayReceive: (service, host) => failover?.mayReceive(service, host) ?? false });
     disposers.push({ name: "backups", run: () => backups.stop() });
     failover = startFailoverController({
       store, clock, log, dataDir, events, secret, topology: () => topology, config: () => config, dispatcher: () => dispatcher,
       verdicts: () => generation?.watcher.verdicts, refreshHealth: (at, reason) => void generation?.watcher.health.update({ at, reason }), probe: agentProbeRunner(clock, secret),
-      coordinator,
+      coordinator, finalSync: hostFinalSync(() => config, dataDir, options.env),
     });
     disposers.push({ name: "failover", run: () => failover?.stop() });
     const drills = startDrillScheduler({ acting, coordinator, configFile, env: options.env, clock, store, config: () => config, log });

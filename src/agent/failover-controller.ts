@@ -29,7 +29,7 @@ import { describePlan } from "../failover/plan.js";
 import { recordedReplicas, type ReplicaCheck } from "../failover/replica-check.js";
 import { fenceInstance, realSteps, type StepDeps } from "../failover/steps.js";
 import type { FinalSync } from "../failover/final-sync.js";
-import { InstanceState, readInstanceState } from "../failover/instance-states.js";
+import { InstanceState, mayReceive, readInstanceState } from "../failover/instance-states.js";
 import { PendingFences } from "../failover/pending-fences.js";
 import type { RunResult } from "../failover/execute.js";
 import type { Topology } from "../model/topology.js";
@@ -63,6 +63,8 @@ export interface FailoverControllerOptions {
 export interface FailoverController {
   readonly failovers: Failovers;
   activeHost(service: string): string | undefined;
+  /** Whether replication may write the service's data onto the host now (never the serving instance). */
+  mayReceive(service: string, host: string): boolean;
   /** A standby stopped by design (warm): its failing checks alert nobody (the engine's alerting view). */
   stoppedByDesign(service: string, host: string): boolean;
   /** For a manual-mode service this incident takes down: the command a person should run. */
@@ -269,6 +271,7 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
     resumed,
     activeHost: (service) => failovers.activeHost(service),
     stoppedByDesign: (service, host) => failovers.stoppedByDesign(service, host),
+    mayReceive: (service, host) => (topology().services.get(service)?.placement.kind === "failover" ? mayReceive(store, topology(), service, host) : host !== failovers.activeHost(service)),
     hint(incident) {
       const parts = [incident.root, ...incident.children];
       const lines: string[] = [];

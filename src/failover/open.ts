@@ -30,6 +30,7 @@ import { LocalCoordinator, type Coordinator } from "./coordinator.js";
 import type { ExecuteDeps } from "./execute.js";
 import { Failovers } from "./failovers.js";
 import { recordedReplicas } from "./replica-check.js";
+import { hostFinalSync } from "./ship-final.js";
 import { realSteps } from "./steps.js";
 
 /** The command may not act: another process leads through etcd (an EtcdError, so the CLI prints it as one). */
@@ -98,7 +99,10 @@ export async function openFailovers(file: string, env: NodeJS.ProcessEnv, extra:
     store, clock, topology: () => topology,
     block: (service) => loaded.config.services[service]?.failover,
     coordinator,
-    actions: realSteps({ topology: () => topology, settings: (service) => failovers!.settings(service), replicas: recordedReplicas(dataDir), probe: agentProbeRunner(clock, secret), dispatcher: () => dispatcher, secret, now: () => clock.now() }),
+    actions: realSteps({
+      topology: () => topology, settings: (service) => failovers!.settings(service), replicas: recordedReplicas(dataDir), probe: agentProbeRunner(clock, secret), dispatcher: () => dispatcher, secret, now: () => clock.now(),
+      finalSync: hostFinalSync(() => loaded.config, dataDir, env),
+    }),
     instanceState: (service, host) => states.get(`${service}@${host}`) ?? "unknown",
     replicas: recordedReplicas(dataDir),
     maintenance: (service, host) => maintenance.activeWindows(clock.now(), { service, host })[0],
