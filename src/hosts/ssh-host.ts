@@ -65,6 +65,8 @@ export function sshHost(options: SshHostOptions): HostAccess {
       let ready = false;
       client.on("error", (error: Error & { level?: string }) => {
         if (ready) return; // a broken connection: the close handler drops it
+        // Whatever failed, the socket goes now (ssh2 leaves it open after a handshake timeout).
+        client.destroy();
         if (presented !== undefined && presented.fingerprint !== options.hostKey) {
           return resolve(hostFailure("host_key", `${options.host} (${where}) presented the host key ${presented.fingerprint}, but ${options.hostKey} is pinned (a reinstalled host or someone in between); nothing was sent`));
         }

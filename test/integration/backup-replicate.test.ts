@@ -217,7 +217,8 @@ ${extra}`, "understudy.yaml");
 
   it("a host that does not answer fails within the connect timeout as a clear value", async () => {
     // A port that accepts and never speaks SSH: the handshake never starts.
-    const silent: Server = createServer(() => undefined);
+    // (It reads what comes, so it sees the client hang up and the server can close.)
+    const silent: Server = createServer((socket) => socket.resume());
     const port = await freePort();
     await new Promise<void>((resolve) => silent.listen(port, "127.0.0.1", resolve));
     try {
