@@ -13,6 +13,7 @@
 import { join } from "node:path";
 import type { ConfigDocument } from "../config/schema.js";
 import { isHostFailure } from "../hosts/host-access.js";
+import { HostAccessPool } from "../hosts/host-for.js";
 import type { HostAccess, HostFailure } from "../hosts/host-access.js";
 import { BackupError } from "./errors.js";
 import type { BackupErrorKind } from "./errors.js";
@@ -156,4 +157,17 @@ export function shipFinalSnapshot(service: string, from: string, to: string, con
     }
     return shipTo({ ...context, activeHost: () => from }, snapshot, service, from, to);
   });
+}
+
+/**
+ * shipFinalSnapshot with the hosts reached as the config says (src/hosts/host-for.ts), the connections
+ * closed afterwards: what the failover's sync step calls with the agent's config, env and data folder.
+ */
+export async function finalSync(service: string, from: string, to: string, options: { doc: ConfigDocument; dataDir: string; env: NodeJS.ProcessEnv; self?: string | undefined; connectTimeoutMs?: number | undefined; signal?: AbortSignal | undefined; now?: () => Date }): Promise<ShipmentResult> {
+  const pool = new HostAccessPool(options.doc, { env: options.env, self: options.self, connectTimeoutMs: options.connectTimeoutMs, scratchDir: join(options.dataDir, "staging") });
+  try {
+    return await shipFinalSnapshot(service, from, to, { doc: options.doc, dataDir: options.dataDir, hosts: (host) => pool.get(host), signal: options.signal, ...(options.now ? { now: options.now } : {}) });
+  } finally {
+    await pool.close();
+  }
 }
