@@ -60,6 +60,8 @@ services:
     failover:
       fence: { command: ["true"] }
       promote: { command: ["true"] }
+      # The standby that dies is given up on within the test's wait (the default patience is 60 s).
+      verify_timeout: 10s
       dns:
         rfc2136: { server: "${named.server}", zone: ${ZONE}, tsig: { name: ${named.key.name}, algorithm: ${named.key.algorithm}, secret: "env:TSIG_SECRET" } }
         name: ${name}.${ZONE}
