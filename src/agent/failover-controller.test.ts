@@ -17,6 +17,7 @@ import { fixtureConfig } from "../failover/test-fixture.js";
 import type { Dispatcher } from "../notify/dispatcher.js";
 import type { Notification } from "../notify/notifier.js";
 import { openStore } from "../store/db.js";
+import type { FinalSync } from "../failover/final-sync.js";
 import { startFailoverController, TICK_MS } from "./failover-controller.js";
 import { createLogger } from "./log.js";
 
@@ -25,10 +26,10 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function lab(fence: string) {
+function lab(fence: string, extra = "", more: { shipped?: () => number | undefined; finalSync?: FinalSync } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "understudy-controller-"));
   dirs.push(dir);
-  const { config, topology } = fixtureConfig(`{ mode: automatic, fence: { command: ${fence} }, promote: { command: ["true"] }, min_interval: 1s }`);
+  const { config, topology } = fixtureConfig(`{ mode: automatic, fence: { command: ${fence} }, promote: { command: ["true"] }, min_interval: 1s${extra} }`);
   const clock = new FakeClock();
   const store = openStore(":memory:");
   const events = createAgentEvents();
@@ -42,7 +43,8 @@ function lab(fence: string) {
     store, clock, log, dataDir: dir, events, topology: () => topology, config: () => config, dispatcher: () => dispatcher,
     verdicts: () => verdicts, refreshHealth: () => {}, probe: async () => ({ ok: true, message: "ok", latencyMs: 1 }), secret: async () => "",
     // The standby's replica is a second old; nothing was ever shipped to the old primary.
-    replicas: { ageMs: async (_s, host) => (host === "spare" ? 1_000 : undefined) },
+    replicas: { ageMs: async (_s, host, now) => (host === "spare" ? 1_000 : more.shipped?.() === undefined ? undefined : now - more.shipped()!) },
+    ...(more.finalSync ? { finalSync: more.finalSync } : {}),
   });
   const change = (host: string, from: HealthState, to: HealthState) => {
     states.set(host, to);
@@ -100,6 +102,31 @@ describe("the failover controller and a warm standby", () => {
     expect(lines.filter((l) => l.event === "failover.start" && l.by === "alice")).toHaveLength(1);
     // A switchover without a final sync wired refuses rather than lose writes: the end is logged as an error.
     expect(lines.filter((l) => l.event === "failover.end" && l.by === "alice").map((l) => [l.level, l.status])).toEqual([[50, "rolled-back"]]);
+    await controller.stop();
+  });
+
+  test("automatic failback (failback.after) of a primary stopped by design: nothing fenced before it caught up; then fence, final sync, promote", async () => {
+    let shipped: number | undefined;
+    const syncs: string[] = [];
+    const finalSync: FinalSync = { ship: async (_service, from, to) => (syncs.push(`${from}→${to}`), { status: "done", output: "shipped" }) };
+    const { clock, controller, change, store, settle, topology, lines, states } = lab(`["true"]`, ", failback: { after: 5s }", { shipped: () => shipped, finalSync });
+    change("vps", "up", "down");
+    await settle(3_000);
+    expect(readActiveHost(store, "hs")).toBe("spare");
+    states.set("spare", "up");
+    // vps is fenced (stopped, its checks fail by design) and has received nothing yet: no failback, no fence of spare.
+    await settle(20_000);
+    expect(readActiveHost(store, "hs")).toBe("spare");
+    expect(lines.filter((l) => l.event === "failover.start")).toHaveLength(1);
+    // Replication ships spare's data to vps (after its fence): vps turns warm, and failback.after later it takes the service back.
+    shipped = clock.now();
+    await settle(2_000);
+    expect(instanceState(store, topology, "hs", "vps")?.state).toBe("warm");
+    await settle(6_000);
+    expect(syncs).toEqual(["spare→vps"]);
+    expect(readActiveHost(store, "hs")).toBe("vps");
+    // spare was fenced by the failback (the fake replica check reports it fed at once, so it may read warm already).
+    expect(["catching-up", "warm"]).toContain(instanceState(store, topology, "hs", "spare")?.state);
     await controller.stop();
   });
 });
