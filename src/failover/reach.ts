@@ -7,6 +7,7 @@ export const CONNECT_TIMEOUT_MS = 3_000;
 
 /** undefined when a TCP connection opened within `timeoutMs`; otherwise why not. */
 export function unreachable(host: string, port: number, timeoutMs: number, signal: AbortSignal): Promise<string | undefined> {
+  if (signal.aborted) return Promise.resolve(`${host}:${port}: aborted`);
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     let settled = false;
