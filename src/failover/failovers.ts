@@ -6,8 +6,8 @@
 // etcd does not hold as the latest of its service is a stale copy from an earlier term: closed, never
 // resumed (staleCopy).
 // Each run's end records the instances' roles (instance-states.ts): the target serves; the source is
-// catching-up once fenced, pending-fence when its fence could not reach it (the agent retries it), down
-// when no fence is configured. A failback (or any move onto a host that is not warm) is refused until
+// catching-up once fenced (or when no fence is configured: nothing can stop it), pending-fence when its
+// fence could not reach it (the agent retries it). A failback (or any move onto a host that is not warm) is refused until
 // that host has received the serving instance's data: a catching-up host turns warm once a replica
 // shipped after its fence is recorded (refreshStates).
 import type { Clock } from "../engine/clock.js";
@@ -173,7 +173,9 @@ export class Failovers {
     const run = this.journal.get(result.runId);
     const fence = [...(run?.steps ?? [])].reverse().find((record) => record.step === "fence");
     if (fence?.status === "done") writeInstanceState(this.deps.store, plan.service, plan.from, InstanceState.catchingUp, now, `fenced by run #${result.runId}; receiving ${plan.to}'s data`);
-    else if (this.settings(plan.service).fence === undefined) writeInstanceState(this.deps.store, plan.service, plan.from, InstanceState.down, now, `no fence configured: nothing stops ${plan.from}, so nothing is written onto it (failback needs --force)`);
+    // No fence configured: nothing can stop it; replication still ships to it, and the receiving side
+    // refuses while a process there has the data open (validate warns about this config).
+    else if (this.settings(plan.service).fence === undefined) writeInstanceState(this.deps.store, plan.service, plan.from, InstanceState.catchingUp, now, `no fence configured: ${plan.from} is not stopped by Understudy; it receives ${plan.to}'s data only while its service is stopped`);
     else writeInstanceState(this.deps.store, plan.service, plan.from, InstanceState.pendingFence, now, `the fence of run #${result.runId} did not reach ${plan.from} (${fence?.output ?? "not run"}); retried until done`);
   }
 

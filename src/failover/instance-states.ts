@@ -8,8 +8,9 @@
 //   down           not usable (no fence possible, or given up on by a person)
 //
 // Transitions (failover/failback runs and the pending-fence retrier write them):
-//   run done:      target → serving; source → catching-up (fenced) | pending-fence (fence not reached)
-//                  | down (no fence configured: nothing can stop it, so nothing may write onto it)
+//   run done:      target → serving; source → catching-up (fenced, or no fence configured) | pending-fence
+//                  (fence not reached)
+//   down is only ever set by a person (or a later version): nothing moves an instance out of it but a run.
 //   fence retried: pending-fence → catching-up
 //   replica shipped after the fence: catching-up → warm
 // An instance with no stored state is `serving` when it is the active host and `warm` otherwise.

@@ -76,7 +76,7 @@ export function checkFailoverRules(doc: ConfigDocument, error: Report, warn: Rep
       warn(at("fence"), `no fence: after a failover the old primary, once back, is never stopped, so both may serve and nothing may replicate onto it; add a fence (e.g. ssh: { command: [systemctl, stop, …] })`);
     }
     if (failover.failback && !failover.fence) {
-      warn(at("failback"), "failback can never act without a fence: the old primary is never fenced and caught up, and a failback onto a host that may hold old data is refused; add a fence");
+      warn(at("failback"), "failback can never act without a fence: the old primary is never stopped, so it never receives the standby's data (replication does not write under a running service), and a failback onto a host that has not caught up is refused; add a fence");
     }
     const settings = failoverSettings(failover);
     if (settings.self_fence_after > 0 && settings.self_fence_after >= settings.min_interval) {
