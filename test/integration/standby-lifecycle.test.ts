@@ -23,7 +23,7 @@ import { ensureBuilt, getJson, runCli, startCli, stopAll, waitFor, type RunningC
 import { requireBinaries, requireRoot } from "./helpers/binaries.js";
 import { freePort } from "./helpers/free-port.js";
 import { APP_PORT, RECORD, startStandbyLab, type LabHost, type StandbyLab } from "./helpers/standby-lab.js";
-import { bothServing, lostWrites, nameOnFenced, replacedUnderApp, startWatch, timeline, type HistoryRun, type Watch } from "./helpers/standby-watch.js";
+import { bothServing, lostWrites, nameOnFenced, replacedUnderApp, startWatch, timeline, type Ack, type HistoryRun, type Watch } from "./helpers/standby-watch.js";
 
 const available =
   requireBinaries("openssh-server", "sshd") && requireBinaries("openssh-client", "ssh", "ssh-keygen") && requireBinaries("bind9", "named") &&
@@ -139,12 +139,12 @@ const life: Array<{ name: string; timeoutMs: number; run: () => Promise<void> }>
     async run() {
       at.start = Date.now();
       await waitFor("writes acknowledged by a", () => acksOn("a", at.start!) >= 20, 30_000);
-      expect(watch.latest()?.dns).toBe("a");
-      expect(servingNow()).toEqual({ a: true, b: false });
+      await waitServedBy("a", 30_000);
+      expect(env.hosts.b.appPid()).toBeUndefined();
     },
   },
   {
-    name: "replicas flow from a to b's own disk; the warm standby is not down and opens no incident",
+    name: "replicas flow from a to b's own disk",
     timeoutMs: 60_000,
     async run() {
       const since = Date.now();
@@ -157,9 +157,15 @@ const life: Array<{ name: string; timeoutMs: number; run: () => Promise<void> }>
           return false; // No replica on b yet.
         }
       }, 30_000);
+    },
+  },
+  {
+    name: "the warm standby is shown as such (not down) and opens no incident",
+    timeoutMs: 30_000,
+    async run() {
       const status = await getJson<AgentStatus>(`${api}/api/status`);
-      expect(status.services[0]?.instances.find((instance) => instance.host === "b")?.state).not.toBe("down");
-      expect(status.incidents.map((incident) => incident.title)).toEqual([]);
+      const states = Object.fromEntries(status.services[0]!.instances.map((instance) => [instance.host, instance.state]));
+      expect({ states, incidents: status.incidents.map((incident) => incident.title) }).toEqual({ states: { a: expect.not.stringMatching(/down/), b: expect.not.stringMatching(/down/) }, incidents: [] });
     },
   },
   {
@@ -174,8 +180,8 @@ const life: Array<{ name: string; timeoutMs: number; run: () => Promise<void> }>
     },
   },
   {
-    name: "a's link cut while a reboots with its service, then restored (the agent killed -9 and restarted then): a is fenced before serving beside b, then catches up from b",
-    timeoutMs: 120_000,
+    name: "a's link cut while a reboots with its service, then restored: a is fenced before it serves beside b",
+    timeoutMs: 90_000,
     async run() {
       const { a, b } = env.hosts;
       await a.node.isolate();
@@ -185,23 +191,29 @@ const life: Array<{ name: string; timeoutMs: number; run: () => Promise<void> }>
       await a.node.heal();
       at.restore = Date.now();
       exempt.push({ from: at.cut, to: at.restore + FENCE_AFTER_RESTORE_MS });
-      // The agent dies right when the old primary is back: what it owes a must survive the restart.
+      await waitFor("a fenced (its service stopped)", () => a.appPid() === undefined && !servingNow().a, FENCE_AFTER_RESTORE_MS + 15_000);
+      expect(b.appPid()).toBeDefined();
+    },
+  },
+  {
+    name: "a catches up from b, the agent killed -9 and restarted meanwhile",
+    timeoutMs: 90_000,
+    async run() {
+      const { a, b } = env.hosts;
+      // The agent dies while a is owed b's data: what it owes must survive the restart.
       agent.signal("SIGKILL");
       await agent.exited;
       startAgent();
-      await waitFor("a fenced (its service stopped)", () => a.appPid() === undefined && !servingNow().a, FENCE_AFTER_RESTORE_MS + 15_000);
-      expect(servingNow().b).toBe(true);
-      // a catches up from b: its disk gets a write b acknowledged after the fence.
       const since = Date.now();
-      await waitFor("a's copy holding a write b acknowledged after the fence", () => {
+      await waitFor("a's copy holding a write b acknowledged after the restart", () => {
         const recent = watch.acks.find((ack) => ack.at > since && ack.host === "b");
         try {
           return recent !== undefined && storedOn(a).includes(recent.seq);
         } catch {
           return false;
         }
-      }, 30_000);
-      expect(b.appPid()).toBeDefined();
+      }, 60_000);
+      expect({ a: a.appPid(), b: b.appPid() !== undefined }).toEqual({ a: undefined, b: true });
     },
   },
   {
@@ -232,11 +244,21 @@ const life: Array<{ name: string; timeoutMs: number; run: () => Promise<void> }>
 
 /**
  * Phases today's main does not pass yet (issue 14 in progress): registered as todo, their code above.
- * Each later phase starts from the state an earlier one leaves, so a phase stays here until every
- * phase before it passes. Take a name out when the work it needs has landed. STANDBY_LIFE=all runs
- * every phase anyway (to see where today's code stops).
+ * A phase that does not run leaves the lab as the previous one left it (the cut phase skipped: the
+ * catch-up follows the kill directly). Take a name out when the work it needs has landed.
+ * STANDBY_LIFE=all runs every phase anyway, to see where today's code stops.
  */
-const NOT_YET = new Set<string>(process.env.STANDBY_LIFE === "all" ? [] : life.slice(1).map((step) => step.name));
+const NOT_YET = new Set<string>(process.env.STANDBY_LIFE === "all" ? [] : [
+  // /api/status shows the warm standby b as "down" (no incident opens for it any more).
+  "the warm standby is shown as such (not down) and opens no incident",
+  // a's service, back by itself after the fence had succeeded, is never fenced again: both serve for good.
+  "a's link cut while a reboots with its service, then restored: a is fenced before it serves beside b",
+  // The CLI's fence of b makes the running agent see b down and fail over b → a by itself from a's older
+  // replica (a newer token: the CLI's run stops, its sync then finds a serving): b's last writes are lost.
+  "failback to a (planned, `understudy failback`): a serves, with every write b acknowledged",
+  // The same race; the final sync also failed with "mv: cannot stat" placing the replica on b.
+  "planned switchover to b (`understudy failover --to b`): b serves, with every write a acknowledged",
+]);
 
 describe.skipIf(!available)("a warm standby's whole life: kill, cut, failback, switchover, agent restart", () => {
   // The build alone can take minutes on a loaded machine; the lab is started in its own hook.
@@ -272,8 +294,9 @@ describe.skipIf(!available)("a warm standby's whole life: kill, cut, failback, s
     it("no acknowledged write lost in the planned moves, at most the RPO in the unplanned one", async () => {
       const serving = watch.latest()?.dns === "a" ? env.hosts.a : env.hosts.b;
       const lost = lostWrites(watch.acks, storedOn(serving));
-      // Only writes a acknowledged in the RPO before its kill may be missing.
-      const beyond = lost.filter((ack) => at.kill === undefined || ack.at > at.kill || ack.at < at.kill - RPO_MS);
+      // Only writes a acknowledged in the RPO before its kill (their answers may arrive just after it) may be missing.
+      const unplanned = (ack: Ack) => at.kill !== undefined && ack.host === "a" && ack.at >= at.kill - RPO_MS && ack.at <= (at.failedOver ?? Number.POSITIVE_INFINITY);
+      const beyond = lost.filter((ack) => !unplanned(ack));
       const message = beyond.length === 0 ? "" : `${beyond.length} of ${watch.acks.length} acknowledged writes lost (first: ${JSON.stringify(beyond.slice(0, 5))}), moves at ${JSON.stringify(at)}${await diagnostics()}`;
       expect(beyond.map((ack) => ack.seq), message).toEqual([]);
       expect(watch.acks.length).toBeGreaterThan(20);
