@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { closeTargets, openTargets, type NamedTarget, type TargetEntries } from "../backup/catalog.js";
 import type { KeepPolicy } from "../backup/config.js";
-import { replicateService, replicationPlan, rootOf } from "../backup/replication.js";
+import { hostTempDirOf, replicateService, replicationPlan, rootOf } from "../backup/replication.js";
 import { restoreSnapshot } from "../backup/restore.js";
 import { applyRetention } from "../backup/retention.js";
 import { runBackup } from "../backup/run.js";
@@ -126,7 +126,7 @@ export function createBackupJobs(options: BackupJobsOptions): BackupJobs {
       try {
         const results = await replicateService(service, {
           doc, dataDir: options.dataDir, hosts: (host) => hosts.get(host),
-          activeHost: (name) => sourceHostOf(doc, name, options.activeHost), mayReceive: options.mayReceive,
+          activeHost: (name) => sourceHostOf(doc, name, options.activeHost), mayReceive: options.mayReceive, hostTempDir: hostTempDirOf(options.env),
         });
         return results.map((result): JobResult => result.ok
           ? { ok: true, host: result.host, snapshotId: result.snapshotId, bytes: result.wireBytes, message: `${result.snapshotId} shipped from ${result.source} to ${result.host} (${result.files} files, ${megabytes(result.wireBytes)} sent)` }

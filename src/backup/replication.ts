@@ -40,6 +40,12 @@ export interface ReplicationContext {
   signal?: AbortSignal | undefined;
 }
 
+/**
+ * UNDERSTUDY_HOST_TMPDIR: where hosts keep the snapshot's temporary copies when the config does not say
+ * (tests point it into their own temporary folder, so a killed agent's copies go with it).
+ */
+export const hostTempDirOf = (env: NodeJS.ProcessEnv): string | undefined => env.UNDERSTUDY_HOST_TMPDIR || undefined;
+
 export type ShipmentResult =
   | { ok: true; host: string; source: string; snapshotId: string; files: number; wireBytes: number; replica: ReplicaRecord }
   | { ok: false; host: string; source: string | undefined; snapshotId?: string | undefined; kind: BackupErrorKind; message: string };
@@ -163,10 +169,10 @@ export function shipFinalSnapshot(service: string, from: string, to: string, con
  * shipFinalSnapshot with the hosts reached as the config says (src/hosts/host-for.ts), the connections
  * closed afterwards: what the failover's sync step calls with the agent's config, env and data folder.
  */
-export async function finalSync(service: string, from: string, to: string, options: { doc: ConfigDocument; dataDir: string; env: NodeJS.ProcessEnv; self?: string | undefined; connectTimeoutMs?: number | undefined; signal?: AbortSignal | undefined; now?: () => Date }): Promise<ShipmentResult> {
+export async function finalSync(service: string, from: string, to: string, options: { doc: ConfigDocument; dataDir: string; env: NodeJS.ProcessEnv; self?: string | undefined; connectTimeoutMs?: number | undefined; signal?: AbortSignal | undefined; now?: () => Date; hostTempDir?: string | undefined }): Promise<ShipmentResult> {
   const pool = new HostAccessPool(options.doc, { env: options.env, self: options.self, connectTimeoutMs: options.connectTimeoutMs, scratchDir: join(options.dataDir, "staging") });
   try {
-    return await shipFinalSnapshot(service, from, to, { doc: options.doc, dataDir: options.dataDir, hosts: (host) => pool.get(host), signal: options.signal, ...(options.now ? { now: options.now } : {}) });
+    return await shipFinalSnapshot(service, from, to, { doc: options.doc, dataDir: options.dataDir, hosts: (host) => pool.get(host), signal: options.signal, hostTempDir: options.hostTempDir ?? hostTempDirOf(options.env), ...(options.now ? { now: options.now } : {}) });
   } finally {
     await pool.close();
   }
