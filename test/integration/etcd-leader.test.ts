@@ -126,7 +126,8 @@ function failoversFor(coordinator: EtcdCoordinator, store: Store, actions: StepA
   const { config, topology } = fixtureConfig();
   return new Failovers({
     store, clock: systemClock, topology: () => topology, block: (name) => config.services[name]?.failover,
-    coordinator, actions, instanceState: () => "up", maintenance: () => undefined,
+    // The primary is down (an unplanned failover: no final sync step), the standby up.
+    coordinator, actions, instanceState: (_service, host) => (host === "vps" ? "down" : "up"), maintenance: () => undefined,
     ...(crashAt ? { afterStarted: (step: string) => { if (step === crashAt) throw new Error(`crash at ${step}`); } } : {}),
   });
 }
