@@ -31,8 +31,9 @@ const FINAL = ["auth", "host_key", "secret", "invalid", "stale", "no-checks", "u
 
 /** Retry policy per step. verify retries longest: a promoted service may need a few seconds to listen. */
 export const RETRY_POLICIES: Readonly<Record<StepName, RetryPolicy>> = {
-  // An unreachable host is not retried here: the pending-fence retrier goes on after the run.
-  fence: { attempts: 2, minDelayMs: 500, maxDelayMs: 1_000, final: [...FINAL, "unreachable"] },
+  // A host that cannot be reached (or does not answer in time) is not retried here, while the service is
+  // down: the run goes on and the pending-fence retrier fences it after (src/failover/pending-fences.ts).
+  fence: { attempts: 2, minDelayMs: 500, maxDelayMs: 1_000, final: [...FINAL, "unreachable", "timeout"] },
   sync: { attempts: 2, minDelayMs: 1_000, maxDelayMs: 2_000, final: FINAL },
   "check-replica": { attempts: 1, minDelayMs: 0, maxDelayMs: 0, final: FINAL },
   promote: { attempts: 3, minDelayMs: 500, maxDelayMs: 2_000, final: FINAL },
