@@ -2,7 +2,7 @@
 // standby, whose service is stopped until promoted) fails over automatically; a fence that could not
 // reach the old primary is retried by the agent until done and alerted; a failover asked from the API
 // is logged like an automatic one (issue 15 #10). Fake clock, fake verdicts, local commands as actions.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -127,6 +127,42 @@ describe("the failover controller and a warm standby", () => {
     expect(readActiveHost(store, "hs")).toBe("vps");
     // spare was fenced by the failback (the fake replica check reports it fed at once, so it may read warm already).
     expect(["catching-up", "warm"]).toContain(instanceState(store, topology, "hs", "spare")?.state);
+    await controller.stop();
+  });
+
+  test("an old primary that comes back serving by itself after its fence (a reboot with its unit enabled) is fenced again", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "understudy-rogue-"));
+    dirs.push(dir);
+    const fences = join(dir, "fences");
+    const { controller, change, store, settle, topology, lines } = lab(JSON.stringify(["sh", "-c", `echo x >> ${fences}`]));
+    change("vps", "up", "down");
+    await settle(5_000);
+    expect(readActiveHost(store, "hs")).toBe("spare");
+    expect(instanceState(store, topology, "hs", "vps")?.state).toBe("catching-up");
+    const fencedOnce = readFileSync(fences, "utf8").split("\n").filter(Boolean).length;
+    // vps answers its checks again while spare serves: two primaries, until the agent fences it.
+    change("vps", "down", "up");
+    await settle(3_000);
+    expect(lines.filter((l) => l.event === "failover.rogue").map((l) => l.host)).toEqual(["vps"]);
+    expect(readFileSync(fences, "utf8").split("\n").filter(Boolean).length).toBe(fencedOnce + 1);
+    expect(instanceState(store, topology, "hs", "vps")?.state).toBe("catching-up");
+    expect(readActiveHost(store, "hs")).toBe("spare");
+    await controller.stop();
+  });
+
+  test("a move run by another process (the CLI) holds the agent's own failover: its fence is not a failure to act on", async () => {
+    const { controller, change, store, settle, lines, clock } = lab(`["true"]`);
+    await controller.resumed;
+    // The CLI's switchover vps → spare, journaled in the same store, has fenced vps and is shipping its data.
+    const planned = controller.failovers.plan({ service: "hs", kind: "failover", to: "spare", force: true, reason: "asked on the command line" });
+    if (!planned.ok) throw new Error(planned.message);
+    const runId = controller.failovers.journal.begin(planned.plan, 1, clock.now());
+    controller.failovers.journal.stepFinished(controller.failovers.journal.stepStarted(runId, "fence", 1, clock.now()), { status: "done", output: "stopped" }, clock.now());
+    change("vps", "up", "down");
+    await settle(5_000);
+    expect(readActiveHost(store, "hs") ?? "vps").toBe("vps");
+    expect(lines.filter((l) => l.event === "failover.start")).toEqual([]);
+    expect(lines.filter((l) => l.event === "failover.held").map((l) => l.run)).toEqual([runId]);
     await controller.stop();
   });
 });

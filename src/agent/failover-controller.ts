@@ -29,7 +29,8 @@ import { describePlan } from "../failover/plan.js";
 import { recordedReplicas, type ReplicaCheck } from "../failover/replica-check.js";
 import { fenceInstance, realSteps, type StepDeps } from "../failover/steps.js";
 import type { FinalSync } from "../failover/final-sync.js";
-import { InstanceState, mayReceive, readInstanceState } from "../failover/instance-states.js";
+import { InstanceState, mayReceive, readInstanceState, writeInstanceState } from "../failover/instance-states.js";
+import type { RunRecord } from "../failover/journal.js";
 import { PendingFences } from "../failover/pending-fences.js";
 import type { RunResult } from "../failover/execute.js";
 import type { Topology } from "../model/topology.js";
@@ -83,6 +84,8 @@ export interface FailoverController {
 }
 
 const STOP_WAIT_MS = 10_000;
+/** A move journaled by another process with no write for this long was abandoned (its longest step is verify_timeout plus margin). */
+const MOVE_ABANDONED_MS = 5 * 60_000;
 /** How often pending fences, caught-up instances and ready primaries are looked at. */
 export const TICK_MS = 1_000;
 
@@ -143,10 +146,30 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
   const logEnd = (service: string, result: RunResult, by: string) =>
     log[result.status === "done" ? "info" : "error"]({ event: "failover.end", service, run: result.runId, status: result.status, by }, result.summary);
 
+  /**
+   * A move of the service that another process (`understudy failover`/`failback` on the command line)
+   * is running now, journaled in the same store. Its fence makes the source look down; acting on that
+   * would start a second run from an older replica and lose what the planned move is shipping. A run
+   * without a journal write for MOVE_ABANDONED_MS is a crashed command's: the agent no longer defers to it.
+   */
+  const moveElsewhere = (service: string): RunRecord | undefined => {
+    if (failovers.isRunning(service)) return undefined;
+    const now = clock.now();
+    return failovers.journal.unfinished(service).find((run) => {
+      const last = Math.max(run.startedAt, ...run.steps.map((step) => step.finishedAt ?? step.startedAt));
+      return now - last < MOVE_ABANDONED_MS;
+    });
+  };
+
   const act = (service: string, kind: "failover" | "failback", reason: string, detectedAt?: number): Promise<unknown> | undefined => {
     const machine = machineOf(service);
     if (!machine || machine.busy) return undefined;
     if (notLeading(`the ${kind} of ${service}`)) return undefined;
+    const other = moveElsewhere(service);
+    if (other) {
+      log.warn({ event: "failover.held", service, run: other.id, guards: ["in-progress"] }, `${kind} of ${service} held back: run #${other.id} (${other.kind} ${other.from} → ${other.to}) is in progress in another process; it decides where ${service} serves`);
+      return undefined;
+    }
     const planned = failovers.plan({ service, kind, force: false, reason, detectedAt, lastSeenUp: aloneSince.get(service) });
     if (!planned.ok) {
       log.warn({ event: "failover.refused", service }, `${kind} of ${service} not possible: ${planned.message}`);
@@ -184,6 +207,19 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
     if (change.host !== machine.active && readInstanceState(store, change.service, change.host)?.state === InstanceState.pendingFence) {
       pending.poke(change.service, change.host);
       void tickNow();
+    }
+    // An instance stopped by design (warm, catching up) seen serving while another is active: it came
+    // back by itself (a reboot with its unit enabled, a person). Two primaries: fence it before anything else.
+    // Only an instance a run left stopped (a stored state: it served once, or was fenced) is fenced again;
+    // a standby nothing ever moved that runs anyway is a config question, said and left alone.
+    if (change.host !== machine.active && change.to === "up" && !machine.busy && moveElsewhere(change.service) === undefined && failovers.stoppedByDesign(change.service, change.host)) {
+      if (readInstanceState(store, change.service, change.host) === undefined) {
+        log.warn({ event: "failover.standby-serving", service: change.service, host: change.host }, `${change.host} answers ${change.service}'s checks though it is a standby whose promote starts it: stop it there, or remove promote if it is meant to run (a hot standby)`);
+      } else {
+        writeInstanceState(store, change.service, change.host, InstanceState.pendingFence, change.at, `${change.host} was seen serving ${change.service} while ${machine.active} is active (${change.reason})`);
+        log.warn({ event: "failover.rogue", service: change.service, host: change.host, active: machine.active }, `${change.host} serves ${change.service} beside the active ${machine.active}: fencing it`);
+        void tickNow();
+      }
     }
     const settings = failovers.settings(change.service);
     const placement = topology().services.get(change.service)!.placement as { primary: string };
