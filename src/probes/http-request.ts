@@ -89,7 +89,7 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpOutc
       return { ok: false, failure: { reason: "redirects", text: `more than ${options.maxRedirects} redirects (last to ${location})` } };
     }
     // A server's Location is input like any other: an unparsable or non-HTTP one is the service's failure, not a throw.
-    const next = URL.canParse(location, url) ? new URL(location, url) : undefined;
+    const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
     if (next === undefined || !/^https?:$/.test(next.protocol)) {
       return { ok: false, failure: { reason: "redirects", text: `a redirect to ${JSON.stringify(location)}, which is not an http(s) URL` } };
     }
