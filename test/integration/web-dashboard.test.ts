@@ -1,10 +1,10 @@
-/// <reference lib="dom" />
 // The dashboard in a real browser (Debian's Chromium driven by playwright-core) against the fixture API
 // (helpers/web-fixture-server.ts): what a user sees on each page, signing in and out, roles, the
 // failover dialog with its dry-run plan, the graph changing live when a primary is killed, and the
 // public status page. The web sources are built fresh for the test, so it never checks a stale bundle.
 // Screenshots of every page go to test-output/screenshots/ for a person to look at.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { build } from "vite";
@@ -14,6 +14,7 @@ import { makeTempDir, type TempDir } from "./helpers/temp-dir.js";
 import { startWebFixture, USERS, type WebFixture } from "./helpers/web-fixture-server.js";
 
 const ROOT = join(import.meta.dirname, "../..");
+const READABILITY = readFileSync(join(import.meta.dirname, "helpers/readability.js"), "utf8");
 const SHOTS = join(ROOT, "test-output/screenshots");
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
@@ -206,45 +207,7 @@ describe.skipIf(!available)("dashboard in Chromium (fixture API)", () => {
    * text), and nothing is wider than the screen (no sideways scrolling on a phone).
    */
   async function readability() {
-    return page.evaluate(() => {
-      const rgba = (css: string): [number, number, number, number] => {
-        const m = /rgba?\(([^)]+)\)/.exec(css);
-        if (!m) return [0, 0, 0, 0];
-        const [r = 0, g = 0, b = 0, a = 1] = m[1]!.split(/[ ,/]+/).filter(Boolean).map(Number);
-        return [r, g, b, a];
-      };
-      const luminance = ([r, g, b]: number[]) => {
-        const lin = (c: number) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
-        return 0.2126 * lin(r!) + 0.7152 * lin(g!) + 0.0722 * lin(b!);
-      };
-      const backgroundOf = (element: Element | null): number[] => {
-        for (let at = element; at; at = at.parentElement) {
-          const color = rgba(getComputedStyle(at).backgroundColor);
-          if (color[3] > 0.5) return color;
-        }
-        return [255, 255, 255, 1];
-      };
-      const poor: string[] = [];
-      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        const element = node.parentElement;
-        const text = node.textContent?.trim() ?? "";
-        if (!element || text === "" || element.closest("svg")) continue;
-        const style = getComputedStyle(element);
-        const box = element.getBoundingClientRect();
-        if (style.visibility === "hidden" || style.display === "none" || box.width === 0 || box.height === 0 || Number(style.opacity) < 0.5) continue;
-        const fore = luminance(rgba(style.color));
-        const back = luminance(backgroundOf(element));
-        const ratio = (Math.max(fore, back) + 0.05) / (Math.min(fore, back) + 0.05);
-        const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && Number(style.fontWeight) >= 700);
-        if (ratio < (large ? 3 : 4.5)) poor.push(`"${text.slice(0, 40)}" ${ratio.toFixed(2)}:1`);
-      }
-      return {
-        backgroundLuminance: luminance(backgroundOf(document.body)),
-        poor,
-        overflow: document.documentElement.scrollWidth - window.innerWidth,
-      };
-    });
+    return page.evaluate(READABILITY) as Promise<{ backgroundLuminance: number; poor: string[]; overflow: number }>;
   }
 
   it("reads well in dark mode and on a phone: dark background, readable contrast, no sideways scrolling", async () => {
