@@ -149,7 +149,12 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       lastResult: (check) => lastResults.get(check),
       incidents: journal.open(),
       replicas: readReplicaRecordsSync(dataDir), now: clock.now(),
-      ...(generation ? { instanceState: (service: string, host: string) => generation!.watcher.verdicts.instanceState(service, host), health: (service: string) => generation!.watcher.health.health(service) } : {}),
+      // An instance stopped by design (a warm standby) is shown in its role, not as "down": its checks
+      // fail because its service is meant to be stopped until promoted.
+      ...(generation ? { instanceState: (service: string, host: string) => {
+        const seen = generation!.watcher.verdicts.instanceState(service, host);
+        return seen !== "up" && failover?.stoppedByDesign(service, host) ? instanceRole(store, topology, service, host)?.state ?? seen : seen;
+      }, health: (service: string) => generation!.watcher.health.health(service) } : {}),
       role: (service: string, host: string) => instanceRole(store, topology, service, host)?.state,
       // Until the etcd session is open (the API listens first) the placeholder local coordinator must not
       // be reported: this agent is not the leader of anything yet.

@@ -307,7 +307,11 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
     resumed,
     activeHost: (service) => failovers.activeHost(service),
     stoppedByDesign: (service, host) => failovers.stoppedByDesign(service, host),
-    mayReceive: (service, host) => (topology().services.get(service)?.placement.kind === "failover" ? mayReceive(store, topology(), service, host) : host !== failovers.activeHost(service)),
+    // While a move of the service runs (here or in a CLI), its own sync ships the data: a scheduled cycle
+    // beside it would race it for the same staging folder, and could ship from a host being fenced.
+    mayReceive: (service, host) => (topology().services.get(service)?.placement.kind === "failover"
+      ? failovers.journal.unfinished(service).length === 0 && mayReceive(store, topology(), service, host)
+      : host !== failovers.activeHost(service)),
     hint(incident) {
       const parts = [incident.root, ...incident.children];
       const lines: string[] = [];
