@@ -33,6 +33,9 @@ const sshSchema = z
     port: z.number().int().min(1).max(65535).default(22),
     private_key: secretRef.optional().describe('Secret reference to the private key: "file:/run/secrets/understudy-ssh".'),
     host_key: z.string().optional().describe('The host key fingerprint to pin, as `ssh-keygen -lf` prints it: "SHA256:…".'),
+    connect_timeout: durationSchema
+      .optional()
+      .describe("How long a TCP connection to this host's sshd may take before the host counts as unreachable: a fence of a cut-off host then fails this fast and is retried in the background. Default 1.5s (one lost SYN is resent after 1 s); raise it for a slow link."),
   })
   .describe("How Understudy reaches this host over SSH.");
 

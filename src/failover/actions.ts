@@ -34,7 +34,7 @@ export async function runAction(action: ActionConfig, target: ActionTarget, env:
     if (!host?.ssh?.private_key || !host.ssh.host_key) return { status: "failed", reason: "invalid", output: `hosts.${hostName}.ssh needs private_key and host_key` };
     const parsed = sshSchema.safeParse({ host: host.address, port: host.ssh.port, user: host.ssh.user, private_key: host.ssh.private_key, host_key: host.ssh.host_key, command: action.ssh.command });
     if (!parsed.success) return { status: "failed", reason: "invalid", output: `hosts.${hostName}.ssh: ${parsed.error.issues[0]?.message ?? "invalid"}` };
-    const cut = await unreachable(host.address, host.ssh.port ?? 22, Math.min(CONNECT_TIMEOUT_MS, timeoutMs), signal);
+    const cut = await unreachable(host.address, host.ssh.port ?? 22, Math.min(host.ssh.connect_timeout ?? CONNECT_TIMEOUT_MS, timeoutMs), signal);
     if (cut !== undefined) return { status: "failed", reason: "unreachable", output: `${hostName} unreachable over SSH (${cut})` };
     return outcomeOf(await sshProbe.run(parsed.data, ctx));
   }

@@ -37,7 +37,7 @@ export function hostAccessFor(doc: ConfigDocument, hostName: string, options: Ho
     return sshHost({
       host: hostName, address: host.address, port: ssh.port, user: ssh.user, privateKey: ssh.private_key,
       hostKey: ssh.host_key.replace(/=$/, ""), env: options.env,
-      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+      ...(options.connectTimeoutMs !== undefined || ssh.connect_timeout !== undefined ? { connectTimeoutMs: options.connectTimeoutMs ?? ssh.connect_timeout } : {}),
       ...(options.scratchDir !== undefined ? { scratchDir: options.scratchDir } : {}),
     });
   }
