@@ -40,7 +40,8 @@ let config: string;
 let api: string;
 let agent: RunningCli;
 const agentLogs: string[] = [];
-const agentEnv = () => ({ TSIG_SECRET: env.named.key.secret });
+// The hosts keep a snapshot's temporary copies in the lab's folder: an agent killed mid-cycle leaves them there, not in /var/tmp.
+const agentEnv = () => ({ TSIG_SECRET: env.named.key.secret, UNDERSTUDY_HOST_TMPDIR: env.dir.path });
 /** When each thing happened (ms), for the verdicts. */
 const at: Record<string, number> = {};
 /** Windows where both instances may serve: the fence could not reach a. */
