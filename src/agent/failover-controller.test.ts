@@ -29,7 +29,7 @@ afterEach(() => {
 function lab(fence: string, extra = "", more: { shipped?: () => number | undefined; finalSync?: FinalSync } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "understudy-controller-"));
   dirs.push(dir);
-  const { config, topology } = fixtureConfig(`{ mode: automatic, fence: { command: ${fence} }, promote: { command: ["true"] }, min_interval: 1s${extra} }`);
+  const { config, topology } = fixtureConfig(`{ mode: automatic, ${fence === "" ? "" : `fence: { command: ${fence} }, `}promote: { command: ["true"] }, min_interval: 1s${extra} }`);
   const clock = new FakeClock();
   const store = openStore(":memory:");
   const events = createAgentEvents();
@@ -147,6 +147,28 @@ describe("the failover controller and a warm standby", () => {
     expect(readFileSync(fences, "utf8").split("\n").filter(Boolean).length).toBe(fencedOnce + 1);
     expect(instanceState(store, topology, "hs", "vps")?.state).toBe("catching-up");
     expect(readActiveHost(store, "hs")).toBe("spare");
+    await controller.stop();
+  });
+
+  test("with no fence configured, an old primary serving again is said, not left pending forever: the service can still move back to it", async () => {
+    let shipped: number | undefined;
+    const { clock, controller, change, store, settle, topology, lines } = lab("", "", { shipped: () => shipped });
+    change("vps", "up", "down");
+    await settle(5_000);
+    expect(readActiveHost(store, "hs")).toBe("spare");
+    change("spare", "down", "up");
+    change("vps", "down", "up");
+    await settle(3_000);
+    const rogue = lines.filter((l) => l.event === "failover.rogue");
+    expect(rogue.map((l) => l.host)).toEqual(["vps"]);
+    expect(String(rogue[0]!.msg)).toMatch(/no fence is configured/);
+    expect(instanceState(store, topology, "hs", "vps")?.state).not.toBe("pending-fence");
+    // The standby dies in turn (vps has had its data): the service goes back to vps, nothing bars the move.
+    shipped = clock.now();
+    change("spare", "up", "down");
+    await settle(5_000);
+    expect(readActiveHost(store, "hs")).toBe("vps");
+    expect(lines.filter((l) => l.event === "failover.fence.pending")).toEqual([]);
     await controller.stop();
   });
 

@@ -215,6 +215,9 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
     if (change.host !== machine.active && change.to === "up" && !machine.busy && moveElsewhere(change.service) === undefined && failovers.stoppedByDesign(change.service, change.host)) {
       if (readInstanceState(store, change.service, change.host) === undefined) {
         log.warn({ event: "failover.standby-serving", service: change.service, host: change.host }, `${change.host} answers ${change.service}'s checks though it is a standby whose promote starts it: stop it there, or remove promote if it is meant to run (a hot standby)`);
+      } else if (failovers.settings(change.service).fence === undefined) {
+        // Nothing can stop it: a pending fence would be retried forever and bar every move back to it.
+        log.warn({ event: "failover.rogue", service: change.service, host: change.host, active: machine.active }, `${change.host} serves ${change.service} beside the active ${machine.active}, and no fence is configured to stop it: stop it there by hand, or add failover.fence`);
       } else {
         writeInstanceState(store, change.service, change.host, InstanceState.pendingFence, change.at, `${change.host} was seen serving ${change.service} while ${machine.active} is active (${change.reason})`);
         log.warn({ event: "failover.rogue", service: change.service, host: change.host, active: machine.active }, `${change.host} serves ${change.service} beside the active ${machine.active}: fencing it`);

@@ -203,7 +203,7 @@ describe.skipIf(!available)("three agents on etcd, partitioned for real", () => 
     }, 60_000);
     failures.push({ at: Date.now(), host: "standby" });
     await env.standby.kill();
-    await waitFor("the record to point at the primary again", async () => (await env.answer())?.[0] === env.addresses.primary, 90_000);
+    await explained(waitFor("the record to point at the primary again", async () => (await env.answer())?.[0] === env.addresses.primary, 90_000));
     await env.standby.start();
     // Now the restarted agent alone: it leads, with everything healthy.
     await Promise.all(agents.filter((agent) => agent.name !== old.name).map((agent) => agent.process.kill()));
