@@ -11,8 +11,9 @@ import { ssh } from "./ssh.js";
 import { mount } from "./mount.js";
 import { push } from "./push.js";
 import { headscale } from "./headscale.js";
+import { restic } from "./restic.js";
 
-export const probeKinds = [http, tcp, dns, tls, ping, command, ssh, mount, push, headscale] as const;
+export const probeKinds = [http, tcp, dns, tls, ping, command, ssh, mount, push, headscale, restic] as const;
 
 const byKind = new Map<string, ProbeKind>(probeKinds.map((kind) => [kind.kind, kind as ProbeKind]));
 
