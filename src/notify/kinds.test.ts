@@ -25,14 +25,26 @@ const valid: Record<string, Record<string, unknown>> = {
   pushover: { user_key: "env:PO_USER", app_token: "env:PO_APP" },
   email: { host: "smtp.example.org", user: "u", password: "env:SMTP_PASSWORD", from: "u@example.org", to: ["ops@example.org"] },
   webhook: { url: "https://hooks.example.org/x", template: { text: "{{title}}" } },
+  apprise: { urls: "env:APPRISE_URLS", tag: "ops" },
+  teams: { webhook_url: "env:TEAMS_WEBHOOK" },
+  google_chat: { webhook_url: "env:GCHAT_WEBHOOK" },
+  mattermost: { webhook_url: "env:MM_WEBHOOK", channel: "ops" },
+  rocket_chat: { webhook_url: "env:RC_WEBHOOK", channel: "#ops" },
+  pagerduty: { routing_key: "env:PD_ROUTING_KEY" },
+  opsgenie: { api_key: "env:OPSGENIE_KEY", region: "eu" },
+  home_assistant: { url: "http://homeassistant.local:8123", token: "file:/run/credentials/ha", service: "mobile_app_pixel_8" },
+  signal: { url: "http://signal-api:8080", number: "+4915112345678", recipients: ["+4915187654321", "group.dGVzdA=="], authorization: "env:SIGNAL_AUTH" },
+  pushbullet: { access_token: "env:PB_TOKEN" },
 };
 /** The key holding a secret, to check that a literal is refused. */
-const secretKey: Record<string, string> = { ntfy: "token", gotify: "token", discord: "webhook_url", slack: "webhook_url", telegram: "bot_token", matrix: "access_token", pushover: "app_token", email: "password", webhook: "url_secret" };
+const secretKey: Record<string, string> = { ntfy: "token", gotify: "token", discord: "webhook_url", slack: "webhook_url", telegram: "bot_token", matrix: "access_token", pushover: "app_token", email: "password", webhook: "url_secret",
+  apprise: "urls", teams: "webhook_url", google_chat: "webhook_url", mattermost: "webhook_url", rocket_chat: "webhook_url", pagerduty: "routing_key", opsgenie: "api_key", home_assistant: "token", signal: "authorization", pushbullet: "access_token",
+};
 
 describe("notifier kinds", () => {
   it("are registered once each and found by name", () => {
     const names = notifierKinds.map((kind) => kind.kind);
-    expect(names).toEqual(["ntfy", "gotify", "discord", "slack", "telegram", "matrix", "pushover", "email", "webhook"]);
+    expect(names).toEqual(["ntfy", "gotify", "discord", "slack", "telegram", "matrix", "pushover", "email", "webhook", "apprise", "teams", "google_chat", "mattermost", "rocket_chat", "pagerduty", "opsgenie", "home_assistant", "signal", "pushbullet"]);
     expect(findNotifierKind("matrix")?.kind).toBe("matrix");
     expect(findNotifierKind("pager")).toBeUndefined();
   });
@@ -70,6 +82,28 @@ describe("notifier kinds", () => {
   it("email wants user and password together", () => {
     const kind = findNotifierKind("email")!;
     expect(kind.schema.safeParse({ ...valid.email, password: undefined }).success).toBe(false);
+  });
+
+  it("apprise runs the CLI with urls or config, or posts to a server with a key or urls, and says which key is misplaced", () => {
+    const kind = findNotifierKind("apprise")!;
+    expect(kind.schema.safeParse({ config: "/etc/apprise.yml" }).success).toBe(true);
+    expect(kind.schema.safeParse({ api_url: "http://apprise:8000", key: "ops" }).success).toBe(true);
+    expect(kind.schema.safeParse({ api_url: "http://apprise:8000", urls: "env:U" }).success).toBe(true);
+    const problems = (spec: unknown) => JSON.stringify(kind.schema.safeParse(spec).error?.issues ?? []);
+    expect(problems({})).toContain("needs urls");
+    expect(problems({ urls: "env:U", key: "ops" })).toContain("key is for an apprise-api server");
+    expect(problems({ api_url: "http://apprise:8000", config: "/etc/apprise.yml" })).toContain("config is for the apprise CLI");
+    expect(problems({ api_url: "http://apprise:8000", key: "ops", urls: "env:U" })).toContain("not both");
+  });
+
+  it("pushbullet takes at most one target", () => {
+    const kind = findNotifierKind("pushbullet")!;
+    expect(kind.schema.safeParse({ ...valid.pushbullet, email: "a@example.org", channel_tag: "x" }).success).toBe(false);
+  });
+
+  it("signal wants international phone numbers", () => {
+    const kind = findNotifierKind("signal")!;
+    expect(JSON.stringify(kind.schema.safeParse({ ...valid.signal, number: "015112345678" }).error?.issues)).toContain("international form");
   });
 
   it("webhook wants exactly one of url and url_secret", () => {
