@@ -12,8 +12,9 @@ import { mount } from "./mount.js";
 import { push } from "./push.js";
 import { headscale } from "./headscale.js";
 import { restic } from "./restic.js";
+import { cloudflared } from "./cloudflared.js";
 
-export const probeKinds = [http, tcp, dns, tls, ping, command, ssh, mount, push, headscale, restic] as const;
+export const probeKinds = [http, tcp, dns, tls, ping, command, ssh, mount, push, headscale, restic, cloudflared] as const;
 
 const byKind = new Map<string, ProbeKind>(probeKinds.map((kind) => [kind.kind, kind as ProbeKind]));
 
