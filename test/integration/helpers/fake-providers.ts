@@ -19,7 +19,7 @@ export interface RecordedRequest {
 
 export type Scripted = "ok" | "rate-limited" | "bad-request" | "server-error";
 
-interface Answer {
+export interface Answer {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
@@ -86,21 +86,21 @@ export async function startFakeProvider(contract: ProviderContract): Promise<Fak
 
 // ---- shared checks ---------------------------------------------------------------------------
 
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => value !== null && typeof value === "object" && !Array.isArray(value);
-const chars = (text: string) => Array.from(text).length;
+export type Json = Record<string, unknown>;
+export const isObject = (value: unknown): value is Json => value !== null && typeof value === "object" && !Array.isArray(value);
+export const chars = (text: string) => Array.from(text).length;
 
-function expectJson(req: RecordedRequest, problems: string[]): Json {
+export function expectJson(req: RecordedRequest, problems: string[]): Json {
   if (!String(req.headers["content-type"] ?? "").startsWith("application/json")) problems.push(`content-type is ${req.headers["content-type"]}, expected application/json`);
   if (!isObject(req.json)) problems.push("body is not a JSON object");
   return isObject(req.json) ? req.json : {};
 }
 
-function onlyKeys(object: Json, allowed: readonly string[], where: string, problems: string[]): void {
+export function onlyKeys(object: Json, allowed: readonly string[], where: string, problems: string[]): void {
   for (const key of Object.keys(object)) if (!allowed.includes(key)) problems.push(`${where}: unknown field "${key}"`);
 }
 
-function maxLength(value: unknown, max: number, where: string, problems: string[], required = false): void {
+export function maxLength(value: unknown, max: number, where: string, problems: string[], required = false): void {
   if (value === undefined) {
     if (required) problems.push(`${where} is required`);
     return;
