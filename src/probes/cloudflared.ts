@@ -6,26 +6,12 @@
 // "two tunnel replicas" something verified rather than assumed; `min_connections` asks for more
 // than one edge connection (cloudflared opens four by default).
 import { z } from "zod";
+import { baseUrlSchema } from "./base-url.js";
 import { defineProbe } from "./probe.js";
 import { httpRequest } from "./http-request.js";
 import { failed, passed, raceAbort, stopwatch, timedOut } from "./result.js";
 
-const URL_MESSAGE = 'expected the metrics server\'s address, "host:port" or an http:// URL, such as "127.0.0.1:20241"';
-
-/** The metrics server's base URL: "host:port" is read as http://host:port. */
-const metricsUrl = z
-  .string()
-  .describe('The metrics server of one cloudflared replica (its --metrics address): "127.0.0.1:20241" or "http://100.64.0.1:20241".')
-  .transform((text, ctx) => {
-    const bare = !/^https?:\/\//.test(text);
-    const url = bare ? `http://${text}` : text;
-    // A bare address needs its port: cloudflared's metrics server has no standard one to assume.
-    if (!URL.canParse(url) || (bare && new URL(url).port === "")) {
-      ctx.addIssue({ code: "custom", message: `"${text}" is not an address: ${URL_MESSAGE}` });
-      return z.NEVER;
-    }
-    return url.replace(/\/+$/, "");
-  });
+const metricsUrl = baseUrlSchema("127.0.0.1:20241", "The metrics server of one cloudflared replica (its --metrics address)");
 
 const cloudflaredObjectSchema = z.strictObject({
   url: metricsUrl,

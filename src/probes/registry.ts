@@ -13,8 +13,9 @@ import { push } from "./push.js";
 import { headscale } from "./headscale.js";
 import { restic } from "./restic.js";
 import { cloudflared } from "./cloudflared.js";
+import { litefs } from "./litefs.js";
 
-export const probeKinds = [http, tcp, dns, tls, ping, command, ssh, mount, push, headscale, restic, cloudflared] as const;
+export const probeKinds = [http, tcp, dns, tls, ping, command, ssh, mount, push, headscale, restic, cloudflared, litefs] as const;
 
 const byKind = new Map<string, ProbeKind>(probeKinds.map((kind) => [kind.kind, kind as ProbeKind]));
 
