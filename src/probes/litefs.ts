@@ -38,7 +38,12 @@ export const litefsSchema = z
     z
       .string()
       .describe('A FUSE mount ("/litefs") or the HTTP API ("127.0.0.1:20202").')
-      .transform((text) => litefsObjectSchema.parse(isAbsolute(text) ? { mount: text } : { url: text })),
+      .transform((text, ctx) => {
+        const parsed = litefsObjectSchema.safeParse(isAbsolute(text) ? { mount: text } : { url: text });
+        if (parsed.success) return parsed.data;
+        for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", message: issue.message });
+        return z.NEVER;
+      }),
     litefsObjectSchema,
   ])
   .describe('A LiteFS primary check: the API address ("127.0.0.1:20202") or the FUSE mount ("/litefs"), or { url | mount, role, primary }.');

@@ -122,6 +122,7 @@ describe("litefs probe against a folder that follows LiteFS's .primary file rule
   it("explains bad input", () => {
     expect(zodMessages(litefs.schema, { url: "127.0.0.1:20202", mount: "/litefs" })).toContain("give exactly one of url (LiteFS's HTTP API) or mount (its FUSE directory)");
     expect(zodMessages(litefs.schema, { mount: "litefs" })).toContain('mount: expected an absolute path such as "/litefs"');
+    expect(zodMessages(litefs.schema, "metrics.lan")).toContain('"metrics.lan" is not an address: expected "host:port" or an http:// URL, such as "127.0.0.1:20202"');
     expect(zodMessages(litefs.schema, { url: "http://x:20202", role: "leader" }).join("\n")).toMatch(/^role: /m);
   });
 });
