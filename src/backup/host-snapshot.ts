@@ -53,6 +53,14 @@ const SQLITE_COPY = [
   'stat -c "%a %u %g %Y" "$src"',
 ].join("\n");
 
+/**
+ * rsync's block for a SQLite copy. Its default (√size: 32 KB for 1 GB) sends a whole block for every
+ * changed 4 KB page, so 1 MB rewritten at scattered places cost 8 MB a hop; a block of two pages
+ * keeps that near the bytes changed, while the block checksums (one per block, both ways) stay
+ * about 1.5 MB a hop for 1 GB.
+ */
+export const SQLITE_BLOCK = "--block-size=8192";
+
 const DUMP = 'out="$1"; shift; umask 077; "$@" > "$out"';
 
 const fail = (failure: HostFailure, what: string): never => {
@@ -113,7 +121,7 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
         const [check = "", statLine = ""] = result.stdout.toString().trim().split("\n");
         const integrity = check.trim();
         if (integrity !== "ok") throw new BackupError("source", `the copy of ${item.sqlite} on ${access.host} fails integrity_check (${integrity}); the source database may be damaged`);
-        await pull(copy, join(dataDir, stored));
+        await pull(copy, join(dataDir, stored), [SQLITE_BLOCK]);
         const [mode = "600", uid = "0", gid = "0", mtime = "0"] = statLine.trim().split(" ");
         const local = await lstat(join(dataDir, stored));
         files.push({

@@ -17,6 +17,7 @@ import { describeHolders, openHolders } from "../hosts/open-files.js";
 import { rsync } from "../hosts/rsync.js";
 import { BackupError } from "./errors.js";
 import type { BackupErrorKind } from "./errors.js";
+import { SQLITE_BLOCK } from "./host-snapshot.js";
 import { placeOf } from "./layout.js";
 import { DATA_DIR } from "./manifest.js";
 import type { Snapshot } from "./snapshot.js";
@@ -81,7 +82,7 @@ export async function pushSnapshot(options: PushOptions): Promise<PushResult> {
   try {
     await must(["sh", "-c", 'for d; do rm -rf -- "$d"; done; for d; do mkdir -p -m 700 -- "$d"; done', "sh", ...planned.map(({ staged }) => staged)], "preparing the staging folders");
     for (const { item, dest, staged } of planned) {
-      const pushed = await rsync({ from: join(dir, DATA_DIR, item.stored), to: { access: to, path: `${staged}/` }, args: [`--link-dest=${dirname(dest)}`], timeoutMs, signal });
+      const pushed = await rsync({ from: join(dir, DATA_DIR, item.stored), to: { access: to, path: `${staged}/` }, args: [`--link-dest=${dirname(dest)}`, ...(databases.has(item.stored) ? [SQLITE_BLOCK] : [])], timeoutMs, signal });
       if (isHostFailure(pushed)) throw new BackupError(kindOf(pushed), `shipping ${item.source} to ${to.host}: ${pushed.message}`);
       wireBytes += pushed.sent + pushed.received;
     }
