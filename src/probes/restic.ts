@@ -92,7 +92,17 @@ function filters(spec: ResticSpec): string {
 function explainFailure(exitCode: number | null, stderr: string): { reason: string; text: string } {
   const said = stderr.trim().split("\n").filter(Boolean).slice(-2).join(" ") || `exit code ${exitCode}`;
   if (exitCode === 12 || /wrong password|no key found/i.test(stderr)) return { reason: "auth", text: "refused the password (wrong password or no key found)" };
-  if (exitCode === 10 || /Is there a repository|unable to open (config|repository)|connection refused|no such host|unable to start the sftp/i.test(stderr)) {
+  // A remote backend's network failure, in Go's words, given the reasons the other kinds give.
+  // The line quoted is the one that says it (restic adds "Is there a repository…" lines after it).
+  const network = (reason: string, why: string, pattern: RegExp) => {
+    const line = stderr.split("\n").find((text) => pattern.test(text))?.replace(/^Fatal: /, "").trim() ?? said;
+    return { reason, text: `could not be reached: ${why} (${line})` };
+  };
+  if (/\blookup \S+/.test(stderr)) return network("dns", "its host name did not resolve", /\blookup \S+/);
+  if (/connection refused/.test(stderr)) return network("refused", "connection refused", /connection refused/);
+  if (/dial \w+ \S+: connect: /.test(stderr)) return network("unreachable", "no route to the host", /dial \w+ \S+: connect: /);
+  if (/i\/o timeout/.test(stderr)) return network("timeout", "the connection timed out", /i\/o timeout/);
+  if (exitCode === 10 || /Is there a repository|unable to open (config|repository)|unable to start the sftp/i.test(stderr)) {
     return { reason: "unreachable", text: `could not be opened: is it a restic repository, and reachable? (${said})` };
   }
   return { reason: "error", text: `could not be read: restic said ${JSON.stringify(said)}` };

@@ -100,6 +100,12 @@ describe.skipIf(!available)("restic probe against a real restic repository", () 
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it("fails with the network's reason when a remote (rest:) repository does not answer", async () => {
+    const result = await probe({ repository: "rest:http://127.0.0.1:9/" });
+    expect(result).toMatchObject({ ok: false, reason: "refused" });
+    expect(result.message).toMatch(/^restic rest:http:\/\/127\.0\.0\.1:9\/ could not be reached: connection refused \(.*connection refused.*\)\.$/);
+  });
+
   it("says restic is missing rather than throwing", async () => {
     const result = await probe({ binary: join(temp.path, "no-such-restic") });
     expect(result).toMatchObject({ ok: false, reason: "error" });

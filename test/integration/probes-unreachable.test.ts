@@ -21,7 +21,7 @@ import { requireBinaries, requireRoot } from "./helpers/binaries.js";
 import { ip, sweepStaleLabs } from "./helpers/netns.js";
 import { makeTempDir, type TempDir } from "./helpers/temp-dir.js";
 
-const available = requireRoot("probes run in a network namespace with only loopback up") && requireBinaries("iproute2", "ip") && requireBinaries("iputils-ping", "ping");
+const available = requireRoot("probes run in a network namespace with only loopback up") && requireBinaries("iproute2", "ip") && requireBinaries("iputils-ping", "ping") && requireBinaries("restic", "restic");
 
 const NETNS = `us-${process.pid}-unreach`;
 const NETNS_ETC = `/etc/netns/${NETNS}`;
@@ -69,6 +69,10 @@ function checksFor(target: string): CheckSpec[] {
     // Any pinned key: no connection gets as far as comparing it.
     { kind: "ssh", spec: { host: target, private_key: `file:${keyFile}`, host_key: HOST_KEY, command: ["true"] } },
     { kind: "command", spec: ["ping", "-n", "-c", "1", "-W", "1", target] },
+    { kind: "cloudflared", spec: `${target}:20241` },
+    { kind: "litefs", spec: { url: `http://${target}:20202`, role: "primary" } },
+    // A remote repository: restic's own (Go) network errors, read back into the same reasons.
+    { kind: "restic", spec: { repository: `rest:http://${target}:8000/`, password: "env:HS_KEY", max_age: "1d" } },
     // Not a probe kind: the RFC 2136 provider's send (src/dns/dns-exchange.ts), which had the dns probe's bug.
     { kind: "dns-update", spec: { host: target, port: 53 } },
   ];
@@ -221,7 +225,7 @@ describe.skipIf(!available)("every probe kind with its target's network unreacha
     });
   }
 
-  it("a process running 270 of them at once, five rounds over, stays up and reports every one", async () => {
+  it("a process running 360 of them at once (12 checks, 6 scenarios, 5 copies), five rounds over, stays up and reports every one", async () => {
     const all = SCENARIOS.flatMap((scenario) => checksFor(scenario.target).map((check) => ({ ...check, reason: scenario.reason })));
     const many = [...all, ...all, ...all, ...all, ...all];
     const run = await runProbes(many.map(({ kind, spec }) => ({ kind, spec })), 5);
