@@ -67,6 +67,16 @@ describe("agent HTTP routes", () => {
     expect((await fetch(`${url}/push/%E0%A4%A`)).status).toBe(404);
   });
 
+  it("takes a push at Uptime Kuma's path /api/push/TOKEN too, and does not count Kuma's ?status=down as a beat", async () => {
+    const { url, beats } = await serve();
+    expect((await fetch(`${url}/api/push/nightly-backup?status=up&msg=OK&ping=`)).status).toBe(200);
+    expect((await fetch(`${url}/api/push/nightly-backup`, { method: "POST" })).status).toBe(200);
+    const down = await fetch(`${url}/api/push/nightly-backup?status=down&msg=disk%20full`);
+    expect([down.status, await down.text()]).toEqual([200, "not counted: status is not up\n"]);
+    expect(beats).toEqual(["nightly-backup", "nightly-backup"]);
+    expect((await fetch(`${url}/api/push/unknown-token`)).status).toBe(404);
+  });
+
   it("refuses writes elsewhere and turns a failing dependency into a 500 with its message", async () => {
     const { url } = await serve({ status: () => { throw new Error("store closed"); } });
     const post = await fetch(`${url}/api/status`, { method: "POST" });

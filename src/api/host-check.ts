@@ -4,8 +4,8 @@
 // was given: the host of agents.listen, agents.host_names (a reverse proxy's public name, the name
 // Prometheus scrapes), loopback names (localhost, *.localhost), and IP addresses (an IP literal
 // involves no DNS, so it cannot be rebound). Anything else gets 421 and a sentence saying what to add.
-// /push/:token is exempt: scripts on other machines call it by whatever name, and it answers only to a
-// secret token, so a page learns nothing from it.
+// /push/:token (and Uptime Kuma's /api/push/:token) is exempt: scripts on other machines call it by
+// whatever name, and it answers only to a secret token, so a page learns nothing from it.
 import { isIP } from "node:net";
 import type { MiddlewareHandler } from "hono";
 import type { ApiEnv } from "./env.js";
@@ -53,7 +53,7 @@ the one Prometheus scrapes), add it to agents.host_names in the config.
 export function hostCheck(names: () => HostNames): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const header = c.req.header("host");
-    if (hostAllowed(header, names()) || c.req.path.startsWith("/push/")) return next();
+    if (hostAllowed(header, names()) || c.req.path.startsWith("/push/") || c.req.path.startsWith("/api/push/")) return next();
     c.header("x-content-type-options", "nosniff");
     return sendText(c, refusal(header ?? ""), 421);
   };

@@ -90,6 +90,7 @@ describe("the Host header", () => {
   it("lets push heartbeats through by any name: scripts call them so, and they answer only to a secret token", async () => {
     const port = await serve(await noDashboard());
     expect((await send(port, "/push/unknown-token", { headers: { host: "agent.somewhere.example" } })).status).toBe(404);
+    expect((await send(port, "/api/push/unknown-token", { headers: { host: "agent.somewhere.example" } })).status).toBe(404);
   });
 });
 
