@@ -84,4 +84,26 @@ describe("PushReceiver", () => {
     expect(receiver.lastSeen("nightly")).toBe(2_000);
     expect(errors.map((error) => (error as Error).message)).toEqual([expect.stringContaining("not open"), "a scheduler bug"]);
   });
+
+  it("keeps a failure with its body and a running start across a new receiver on the same store, and never skips the write of a change", async () => {
+    const store = openStore(":memory:");
+    try {
+      const first = new PushReceiver({ store });
+      await first.useTopology(topology(), secret, 0);
+      expect(first.signal("nightly", { kind: "ok", at: 10_000, body: "" })).toBe(true);
+      // 100 ms later, but a change of outcome: written at once, not a second later.
+      expect(first.signal("nightly", { kind: "fail", at: 10_100, body: "pg_dump: connection refused" })).toBe(true);
+      expect(first.signal("nightly", { kind: "start", at: 10_200, body: "" })).toBe(true);
+      expect(first.signal("guess", { kind: "fail", at: 10_300, body: "x" })).toBe(false);
+      const second = new PushReceiver({ store });
+      await second.useTopology(topology(), secret, 20_000);
+      expect(second.lastPing("nightly")).toEqual({ lastSeenAt: 10_100, lastKind: "fail", lastBody: "pg_dump: connection refused", startedAt: 10_200 });
+      second.signal("nightly", { kind: "ok", at: 25_000, body: "done" });
+      const third = new PushReceiver({ store });
+      await third.useTopology(topology(), secret, 30_000);
+      expect(third.lastPing("nightly")).toEqual({ lastSeenAt: 25_000, lastKind: "ok", lastBody: "done", lastDurationMs: 14_800 });
+    } finally {
+      store.close();
+    }
+  });
 });

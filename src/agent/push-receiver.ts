@@ -1,20 +1,23 @@
 // The receiving side of push checks: which tokens the current config's push checks use (secret
 // references resolved once per config, so the URL's token is compared with the value, never logged),
-// the heartbeats recorded for them, and which checks to run again when one arrives.
+// the signals recorded for them (success, failure with its body, start: src/probes/push-ping.ts), and
+// which checks to run again when one arrives.
 //
-// Heartbeats are kept in the agent's store (src/store/heartbeats.ts), so a restart forgets no beat and
-// does not restart the wait before a token's first beat: the first time a config of this agent had the
-// token is stored with it. They are read into memory once per config, so a probe run costs no query.
-// A beat is written through at once (at most one write a second per token: the push URL needs no
-// login, and a flood of calls must not become a flood of disk writes), then `onBeat` runs the token's
-// checks, so the check's result and the verdict follow the push instead of waiting for the next run.
+// Signals are kept in the agent's store (src/store/heartbeats.ts), so a restart forgets no beat, no
+// failure and no running start, and does not restart the wait before a token's first beat: the first
+// time a config of this agent had the token is stored with it. They are read into memory once per
+// config, so a probe run costs no query. A signal is written through at once, except a repeat of the
+// state last written within a second (the push URL needs no login, and a flood of calls must not become
+// a flood of disk writes); then `onBeat` runs the token's checks, so the check's result and the verdict
+// follow the push instead of waiting for the next run.
 import type { Topology } from "../model/topology.js";
 import type { HeartbeatSource } from "../probes/probe.js";
 import type { PushSpec } from "../probes/push.js";
+import { applySignal, type PushPing, type PushSignal } from "../probes/push-ping.js";
 import type { Store } from "../store/db.js";
-import { knowHeartbeat, recordHeartbeat } from "../store/heartbeats.js";
+import { knowHeartbeat, saveHeartbeat, type StoredHeartbeat } from "../store/heartbeats.js";
 
-/** A beat this soon after the last one written is counted in memory only. */
+/** A signal this soon after the last one written, leaving the same kind of state, is kept in memory only. */
 const WRITE_EVERY_MS = 1_000;
 
 export interface PushReceiverOptions {
@@ -29,9 +32,10 @@ export interface PushReceiverOptions {
 export class PushReceiver implements HeartbeatSource {
   /** Resolved token → the names of the checks using it (the current config's). */
   private checks = new Map<string, string[]>();
-  private readonly lastBeat = new Map<string, number>();
+  private readonly pings = new Map<string, PushPing>();
   private readonly known = new Map<string, number>();
-  private readonly written = new Map<string, number>();
+  /** When each token's state was last written, and its shape then (see `shapeOf`). */
+  private readonly written = new Map<string, { at: number; shape: string }>();
 
   constructor(private readonly options: PushReceiverOptions = {}) {}
 
@@ -63,18 +67,25 @@ export class PushReceiver implements HeartbeatSource {
     return problems;
   }
 
-  /** Records a beat; false (and nothing recorded) for a token no push check uses. */
+  /** Records a success; false (and nothing recorded) for a token no push check uses. */
   beat(token: string, at: number): boolean {
+    return this.signal(token, { kind: "ok", at, body: "" });
+  }
+
+  /** Records a success, failure or start; false (and nothing recorded) for a token no push check uses. */
+  signal(token: string, signal: PushSignal): boolean {
     const checks = this.checks.get(token);
     if (!checks) return false;
-    // A late-delivered beat must not move the last-seen time backwards.
-    this.lastBeat.set(token, Math.max(at, this.lastBeat.get(token) ?? at));
+    const before = this.pings.get(token) ?? {};
+    const after = applySignal(before, signal);
+    this.pings.set(token, after);
     const { store, onBeat, onError } = this.options;
     const written = this.written.get(token);
-    if (store && (written === undefined || at - written >= WRITE_EVERY_MS)) {
+    const shape = shapeOf(after);
+    if (store && after !== before && (written === undefined || written.shape !== shape || signal.at - written.at >= WRITE_EVERY_MS)) {
       try {
-        recordHeartbeat(store, token, at);
-        this.written.set(token, at);
+        saveHeartbeat(store, token, this.known.get(token) ?? signal.at, after);
+        this.written.set(token, { at: signal.at, shape });
       } catch (error) {
         onError?.(error);
       }
@@ -87,8 +98,13 @@ export class PushReceiver implements HeartbeatSource {
     return true;
   }
 
+  /** The token's last signals, for the push probe. */
+  lastPing(token: string): PushPing | undefined {
+    return this.pings.get(token);
+  }
+
   lastSeen(token: string): number | undefined {
-    return this.lastBeat.get(token);
+    return this.pings.get(token)?.lastSeenAt;
   }
 
   knownSince(token: string): number | undefined {
@@ -98,7 +114,7 @@ export class PushReceiver implements HeartbeatSource {
   private know(token: string, at: number): void {
     if (this.known.has(token)) return;
     const { store, onError } = this.options;
-    let stored: { firstKnownAt: number; lastSeenAt: number | undefined } = { firstKnownAt: at, lastSeenAt: undefined };
+    let stored: StoredHeartbeat = { firstKnownAt: at };
     if (store) {
       try {
         stored = knowHeartbeat(store, token, at);
@@ -107,6 +123,12 @@ export class PushReceiver implements HeartbeatSource {
       }
     }
     this.known.set(token, stored.firstKnownAt);
-    if (stored.lastSeenAt !== undefined) this.lastBeat.set(token, Math.max(stored.lastSeenAt, this.lastBeat.get(token) ?? stored.lastSeenAt));
+    const { firstKnownAt: _, ...ping } = stored;
+    this.pings.set(token, ping);
   }
+}
+
+/** What a write must not be skipped for: the outcome changed, or a run started or ended. */
+function shapeOf(ping: PushPing): string {
+  return `${ping.lastKind ?? "-"}/${ping.startedAt === undefined ? "idle" : "running"}`;
 }

@@ -52,6 +52,17 @@ describe("instance verdicts", () => {
     expect(changes.map((c) => c.to)).toEqual(["suspect", "down"]);
   });
 
+  it("a conclusive failure (a push check's /fail: the job said so itself) is down at once, whatever failure_threshold", () => {
+    const verdicts = new LocalVerdicts({ startedAt: T0, graceMs: 0 });
+    const target = check({ failureThreshold: 3 });
+    expect(feed(verdicts, target, [true])).toEqual(["unknown→up"]);
+    const change = verdicts.observe({ check: target, vantage: "a", ok: false, reason: "fail", message: "the job failed", at: T0 + 30_000, conclusive: true });
+    expect(change && `${change.from}→${change.to}`).toBe("up→down");
+    // An ordinary failure still waits for the threshold.
+    const other = check({ name: "web/other", host: "H2", failureThreshold: 3 });
+    expect(feed(verdicts, other, [true, false, false])).toEqual(["unknown→up", "up→suspect"]);
+  });
+
   it("a failure after grace confirms down even without endGrace", () => {
     const verdicts = new LocalVerdicts({ startedAt: T0, graceMs: 45_000 });
     // Results at 0, 30 (in grace) and 60 s (after).

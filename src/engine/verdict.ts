@@ -8,6 +8,7 @@
 //   unknown ──ok──► up ──fail──► suspect ──fail, failure_threshold in a row──► down
 //   unknown ──fail──► suspect              suspect ──ok──► up   (clearSuspicion: a blip never alerts)
 //   down ──ok──► recovering ──ok, success_threshold in a row──► up
+//   (a conclusive failure, one the target reported itself, counts as failure_threshold failures)
 //                recovering ──fail──► down (relapse)
 //
 // Grace: for `agents.grace` after the agent starts, failures are counted but cannot make a check
@@ -42,6 +43,8 @@ export interface Observation {
   readonly reason: string | undefined;
   readonly message: string;
   readonly at: number;
+  /** A failure the target reported itself (a push check's /fail): it counts as failure_threshold failures. */
+  readonly conclusive?: boolean;
 }
 
 export interface InstanceChange {
@@ -88,9 +91,9 @@ function onSuccess(h: CheckHealth): void {
   if (h.state === HealthState.recovering && h.successes >= h.check.successThreshold) confirmRecovery(h);
 }
 
-function onFailure(h: CheckHealth, inGrace: boolean): void {
+function onFailure(h: CheckHealth, inGrace: boolean, conclusive: boolean): void {
   h.successes = 0;
-  h.failures++;
+  h.failures = conclusive ? Math.max(h.failures + 1, h.check.failureThreshold) : h.failures + 1;
   if (h.state === HealthState.unknown || h.state === HealthState.up) suspect(h);
   else if (h.state === HealthState.recovering) relapse(h);
   if (h.state === HealthState.suspect && !inGrace && h.failures >= h.check.failureThreshold) confirmDown(h);
@@ -132,7 +135,7 @@ export class LocalVerdicts implements VerdictSource {
     const health = this.healthOf(check, host);
     const before = this.instanceState(check.service, host);
     if (observation.ok) onSuccess(health);
-    else onFailure(health, observation.at < this.graceEndsAt);
+    else onFailure(health, observation.at < this.graceEndsAt, observation.conclusive === true);
     const why = observation.ok ? "passed" : `failed (${observation.reason ?? "error"}: ${observation.message})`;
     return this.publish(check.service, host, before, observation.at, `${check.name} ${why}`);
   }

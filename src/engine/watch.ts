@@ -97,7 +97,7 @@ export function startWatching(options: WatchOptions): Watcher {
     }),
     health.onChange((change) => events.emit("service.changed", change)),
     events.on("check.result", ({ check, result, finishedAt }) => {
-      local.observe({ check, vantage, ok: result.ok, reason: result.reason, message: result.message, at: finishedAt });
+      local.observe({ check, vantage, ok: result.ok, reason: result.reason, message: result.message, at: finishedAt, ...(result.conclusive ? { conclusive: true } : {}) });
     }),
   ];
   let grace: TimerHandle | undefined = clock.setTimeout(() => {

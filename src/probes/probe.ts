@@ -1,6 +1,7 @@
 // The contract every probe kind implements: a schema for its config value and a function that runs it once.
 // The scheduler knows only this interface; src/probes/registry.ts lists the kinds.
 import type { z } from "zod";
+import type { PushPing } from "./push-ping.js";
 import { redactResult, redactUrlPasswords } from "./redact.js";
 
 /** What one run of a probe found. Expected failures are values, never exceptions. */
@@ -14,6 +15,8 @@ export interface ProbeResult {
   latencyMs: number;
   /** Kind-specific measurements worth keeping (status code, days to expiry, answers…). No secrets. */
   details?: Record<string, unknown>;
+  /** A failure the target itself reported (a push check's /fail): down at once, without waiting for failure_threshold. */
+  conclusive?: boolean;
 }
 
 /** Context a probe gets for one run. */
@@ -33,6 +36,8 @@ export interface ProbeContext {
 /** Read side of the heartbeat registry: when a push token last called in (ms since the epoch). */
 export interface HeartbeatSource {
   lastSeen(token: string): number | undefined;
+  /** The token's last signals (success or failure with its body, a running start); without it, every beat was a success. */
+  lastPing?(token: string): PushPing | undefined;
   /** When the agent first knew the token (a config of its had it): silence is counted from there. */
   knownSince?(token: string): number | undefined;
 }

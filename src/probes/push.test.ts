@@ -64,5 +64,80 @@ describe("push probe", () => {
     expect(push.schema.parse({ token: "t", period: "1h" }).grace).toBe(300_000);
     expect(zodMessages(push.schema, { token: "has spaces", period: "1h" })).toContain('token: expected a plain id (letters, digits, "-", "_") or a secret reference "env:NAME" / "file:/path"');
     expect(zodMessages(push.schema, { token: "t" })[0]).toMatch(/^period: /);
+    expect(zodMessages(push.schema, { token: "t", period: "1d", schedule: "0 3 * * *" })).toEqual(["schedule: give either period or schedule, not both"]);
+    expect(zodMessages(push.schema, { token: "t", schedule: "0 3 * *x *" })[0]).toMatch(/^schedule: cron "0 3 \* \*x \*" is not valid/);
+    expect(zodMessages(push.schema, { token: "t", schedule: "0 3 * * *", timezone: "Mars/Olympus" })).toEqual(['timezone: unknown time zone "Mars/Olympus"; use an IANA name such as "Europe/Berlin" or "UTC"']);
+  });
+});
+
+describe("push probe: healthchecks.io's signals (fail, start) and cron schedules, with a fake clock", () => {
+  const MINUTE = 60_000;
+  const spec = push.schema.parse({ token: "nightly", period: "1d", grace: "30m" });
+
+  it("a /fail is down at once (conclusive, whatever failure_threshold), with the body's last line as the reason, until the next success", async () => {
+    const registry = new InMemoryPushRegistry();
+    registry.beat("nightly", START);
+    registry.signal("nightly", { kind: "fail", at: START + HOUR, body: "rsync: sending files\nrsync: write failed: No space left on device (28)\n" });
+    const failure = await push.run(spec, context(START + HOUR + 5_000, registry));
+    expect(failure).toMatchObject({ ok: false, reason: "fail", conclusive: true, message: "push nightly reported a failure 5s ago: rsync: write failed: No space left on device (28)." });
+    // Well within period + grace: a failure is not forgiven by time.
+    expect(await push.run(spec, context(START + 2 * HOUR, registry))).toMatchObject({ ok: false, reason: "fail" });
+    registry.signal("nightly", { kind: "fail", at: START + 3 * HOUR, body: "" });
+    expect((await push.run(spec, context(START + 3 * HOUR, registry))).message).toBe("push nightly reported a failure 0ms ago (the request had no body to say why).");
+    registry.beat("nightly", START + 4 * HOUR);
+    expect(await push.run(spec, context(START + 4 * HOUR + MINUTE, registry))).toMatchObject({ ok: true, message: "push nightly called in 1m ago, within 1d30m." });
+    // A failure delivered late (sent before the success) changes nothing.
+    registry.signal("nightly", { kind: "fail", at: START + 4 * HOUR - 1, body: "old" });
+    expect(await push.run(spec, context(START + 4 * HOUR + MINUTE, registry))).toMatchObject({ ok: true });
+  });
+
+  it("a /start without an end within grace fails; an end measures the run's duration", async () => {
+    const registry = new InMemoryPushRegistry();
+    registry.beat("nightly", START);
+    registry.signal("nightly", { kind: "start", at: START + 24 * HOUR, body: "" });
+    const running = await push.run(spec, context(START + 24 * HOUR + 10 * MINUTE, registry));
+    expect(running).toMatchObject({ ok: true, message: "push nightly called in 1d10m ago, within 1d30m; a run started 10m ago." });
+    const stuck = await push.run(spec, context(START + 24 * HOUR + 31 * MINUTE, registry));
+    expect(stuck).toMatchObject({ ok: false, reason: "unfinished", message: "push nightly started 31m ago and has not reported its end (success or failure) within grace 30m." });
+    expect(stuck.conclusive).toBeUndefined();
+    registry.beat("nightly", START + 24 * HOUR + 42 * MINUTE);
+    const done = await push.run(spec, context(START + 24 * HOUR + 43 * MINUTE, registry));
+    expect(done).toMatchObject({ ok: true, message: "push nightly called in 1m ago, within 1d30m; the last run took 42m.", details: { last_duration_ms: 42 * MINUTE } });
+  });
+
+  it("a start fails at start + grace even when the period's deadline is later (healthchecks.io: min of both)", async () => {
+    const registry = new InMemoryPushRegistry();
+    registry.beat("nightly", START);
+    registry.signal("nightly", { kind: "start", at: START + HOUR, body: "" });
+    expect(await push.run(spec, context(START + HOUR + 30 * MINUTE, registry))).toMatchObject({ ok: true });
+    expect(await push.run(spec, context(START + HOUR + 30 * MINUTE + 1, registry))).toMatchObject({ ok: false, reason: "unfinished" });
+  });
+
+  it("with a schedule, a beat is due at the first cron time after the last one, in the schedule's time zone, late after grace", async () => {
+    const cron = push.schema.parse({ token: "nightly", schedule: "0 3 * * *", timezone: "Europe/Berlin", grace: "1h" });
+    expect(push.describe(cron)).toBe('push nightly on "0 3 * * *" (Europe/Berlin)');
+    const registry = new InMemoryPushRegistry();
+    // Berlin is UTC+1 in January: 03:00 there is 02:00 UTC.
+    const ran = Date.parse("2025-01-10T02:04:00Z");
+    registry.beat("nightly", ran);
+    const nextDay = Date.parse("2025-01-11T02:00:00Z");
+    const ok = await push.run(cron, context(nextDay + 59 * MINUTE, registry));
+    expect(ok).toMatchObject({ ok: true, message: 'push nightly called in 1d55m ago; the next run is due at 2025-01-11 03:00 Europe/Berlin ("0 3 * * *"), with grace 1h.', details: { due_at: "2025-01-11T02:00:00.000Z" } });
+    const late = await push.run(cron, context(nextDay + HOUR + 1, registry));
+    expect(late).toMatchObject({ ok: false, reason: "silent", message: 'push nightly last called in 1d56m ago; a run was due at 2025-01-11 03:00 Europe/Berlin ("0 3 * * *"), and grace 1h has passed since.' });
+    // In July Berlin is UTC+2: the same schedule is due at 01:00 UTC.
+    registry.beat("nightly", Date.parse("2025-07-10T01:30:00Z"));
+    expect(await push.run(cron, context(Date.parse("2025-07-11T02:00:00Z"), registry))).toMatchObject({ ok: true, details: { due_at: "2025-07-11T01:00:00.000Z" } });
+    expect(await push.run(cron, context(Date.parse("2025-07-11T02:00:01Z"), registry))).toMatchObject({ ok: false, reason: "silent" });
+  });
+
+  it("with a schedule, a new token is not failed before the first scheduled time after the agent knew it, plus grace", async () => {
+    const cron = push.schema.parse({ token: "weekly", schedule: "30 4 * * 0", grace: "15m" });
+    const registry = new InMemoryPushRegistry();
+    const known = Date.parse("2025-01-06T12:00:00Z"); // a Monday
+    registry.know("weekly", known);
+    const sunday = Date.parse("2025-01-12T04:30:00Z");
+    expect(await push.run(cron, context(sunday + 15 * MINUTE, registry))).toMatchObject({ ok: true, message: expect.stringContaining("has not called in yet; the next run is due at 2025-01-12 04:30 UTC") });
+    expect(await push.run(cron, context(sunday + 15 * MINUTE + 1, registry))).toMatchObject({ ok: false, reason: "never" });
   });
 });

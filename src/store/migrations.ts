@@ -8,11 +8,12 @@ import { failoverJournal } from "./migrations/002-failover.js";
 import { backupRuns } from "./migrations/003-backup-runs.js";
 import { drills } from "./migrations/004-drills.js";
 import { heartbeats } from "./migrations/005-heartbeats.js";
+import { pushSignals } from "./migrations/006-push-signals.js";
 
 export type { Migration };
 
 /** Every migration this build knows, in order. Append only: never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initial, failoverJournal, backupRuns, drills, heartbeats];
+export const MIGRATIONS: readonly Migration[] = [initial, failoverJournal, backupRuns, drills, heartbeats, pushSignals];
 
 /** Marks the file as ours, so another program's SQLite file is refused rather than migrated. */
 export const APPLICATION_ID = 0x55445354; // "UDST"
