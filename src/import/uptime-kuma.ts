@@ -1,50 +1,83 @@
-// `understudy import uptime-kuma`: maps an Uptime Kuma backup (Settings → Backup → Export:
-// `{ version, notificationList, monitorList }`) to a config. Pure: the caller reads the file.
-// http, keyword and json-query monitors become http checks with body/json expectations; port → tcp;
-// ping → ping; dns → dns; push → push. Groups, docker and the rest are reported with the reason.
-// Notifications (their `config` is a JSON string) become notifiers; every token becomes "env:NAME".
+// `understudy import uptime-kuma`: maps Uptime Kuma's monitors, read from its database (kuma-db.ts) or
+// an old 1.x backup (`{ version, notificationList, monitorList }`), to a config. Pure: the caller reads.
+// http, keyword and json-query monitors become http checks (accepted codes, headers, basic or bearer
+// auth as secret headers; an https monitor's certificate-expiry notification a tls check); port → tcp;
+// ping → ping; dns → dns; push → push (its token kept as a variable, so jobs keep calling the same URL);
+// a group → a logical service that requires its members. Paused monitors come in disabled and upside-down
+// ones are held back (Understudy has no negated check): both as commented-out checks beside the service.
 import { ConfigBuilder, slug, type ImportedConfig, type Json } from "./builder.js";
+import type { HeldChecks } from "./builder.js";
+import { mapNotification, type Notification } from "./kuma-notifications.js";
 import type { ImportReport } from "./report.js";
 import { secondsToDuration, statusFromRanges, toJsonPath, typedValue } from "./status.js";
 
-interface Monitor {
+export interface KumaMonitor {
   id?: number;
   name?: string;
+  description?: string | null;
   type?: string;
-  url?: string;
-  hostname?: string;
-  port?: number;
+  url?: string | null;
+  hostname?: string | null;
+  port?: number | null;
   method?: string;
   interval?: number;
   timeout?: number;
   maxretries?: number;
-  keyword?: string;
+  keyword?: string | null;
   invertKeyword?: boolean;
-  jsonPath?: string;
-  jsonPathOperator?: string;
-  expectedValue?: string;
+  jsonPath?: string | null;
+  jsonPathOperator?: string | null;
+  expectedValue?: string | null;
   accepted_statuscodes?: string[];
   ignoreTls?: boolean;
   maxredirects?: number;
   upsideDown?: boolean;
+  expiryNotification?: boolean;
   authMethod?: string | null;
   basic_auth_user?: string | null;
+  basic_auth_pass?: string | null;
+  bearer_token?: string | null;
   headers?: string | null;
   body?: string | null;
-  dns_resolve_server?: string;
-  dns_resolve_type?: string;
-  pushToken?: string;
+  dns_resolve_server?: string | null;
+  dns_resolve_type?: string | null;
+  pushToken?: string | null;
   active?: boolean | number;
+  parent?: number | null;
+  proxyId?: number | null;
+  conditions?: unknown[];
+  tags?: { name?: string; value?: string | null }[];
   notificationIDList?: Record<string, boolean>;
 }
 
+export interface KumaStatusPage {
+  title?: string;
+  slug?: string;
+  /** The monitors shown on it (the database's monitor_group rows, a backup's publicGroupList). */
+  monitorIds: number[];
+}
+
+export interface KumaBackup {
+  version?: string;
+  notificationList?: Notification[];
+  monitorList?: KumaMonitor[];
+  proxyList?: unknown[];
+  maintenanceList?: unknown[];
+  statusPageList?: unknown[];
+  /** Read from the database: the status pages and their monitors. */
+  statusPages?: KumaStatusPage[];
+  /** The setting tlsExpiryNotifyDays (Kuma's default [7, 14, 21]). */
+  tlsExpiryNotifyDays?: number[];
+}
+
 const NOT_CHECKED: Record<string, string> = {
-  group: "a group only gathers monitors; Understudy groups checks by service and host",
   docker: "Understudy has no docker check; check the container's port (tcp) or its HTTP endpoint instead",
   "real-browser": "Understudy does not drive a browser; an http check with a body expectation is the nearest",
 };
 
-function label(monitor: Monitor): string {
+const SENSITIVE_HEADER = /auth|token|key|secret|cookie|session|password/i;
+
+function label(monitor: KumaMonitor): string {
   return `monitor "${monitor.name ?? monitor.id ?? "?"}" (${monitor.type ?? "no type"})`;
 }
 
@@ -52,15 +85,50 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** The http check of an http, keyword or json-query monitor; expectations it cannot express are reported. */
-function httpSpec(monitor: Monitor, out: ConfigBuilder): Json {
+/** Request headers (Kuma keeps them as a JSON object in a string); secret-looking values become variables. */
+function headersOf(monitor: KumaMonitor, out: ConfigBuilder): Json {
+  const item = label(monitor);
+  const headers: Json = {};
+  if (monitor.headers?.trim()) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(monitor.headers);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) out.skip(`${item}: request headers`, "they are not a JSON object in Uptime Kuma; add them under headers by hand");
+    else {
+      for (const [key, value] of Object.entries(parsed)) {
+        headers[key] = SENSITIVE_HEADER.test(key)
+          ? { secret: out.secret(`KUMA_${slug(monitor.name ?? "")}_${key}`, `the ${key} header of ${item}`, undefined, String(value)) }
+          : String(value);
+      }
+      out.mapped(`${item}: request headers`, `headers: ${Object.keys(headers).join(", ")}${Object.values(headers).some((v) => typeof v === "object") ? " (secret-looking values as variables)" : ""}`);
+    }
+  }
+  const auth = monitor.authMethod;
+  if (auth === "basic") {
+    const value = monitor.basic_auth_user ? Buffer.from(`${monitor.basic_auth_user}:${monitor.basic_auth_pass ?? ""}`).toString("base64") : undefined;
+    headers.Authorization = { secret: out.secret(`KUMA_${slug(monitor.name ?? "")}_BASIC_AUTH`, `base64 of "${monitor.basic_auth_user ?? "user"}:password" for ${item}`, undefined, value), prefix: "Basic " };
+    out.mapped(`${item}: basic authentication`, "an Authorization header from a variable");
+  } else if (auth === "bearer") {
+    headers.Authorization = { secret: out.secret(`KUMA_${slug(monitor.name ?? "")}_BEARER`, `the bearer token of ${item}`, undefined, monitor.bearer_token ?? undefined), prefix: "Bearer " };
+    out.mapped(`${item}: bearer token`, "an Authorization header from a variable");
+  } else if (auth) {
+    out.skip(`${item}: ${auth} authentication`, "the http check authenticates with headers only (basic, bearer); no NTLM, mTLS client certificate or OAuth2 flow");
+  }
+  return headers;
+}
+
+/** The http check of an http, keyword or json-query monitor; what it cannot express is reported. */
+function httpSpec(monitor: KumaMonitor, out: ConfigBuilder): Json {
   const item = label(monitor);
   const spec: Json = { url: monitor.url };
   const method = (monitor.method ?? "GET").toUpperCase();
   if (method !== "GET") spec.method = method;
   if (monitor.accepted_statuscodes) {
     const status = statusFromRanges(monitor.accepted_statuscodes);
-    if (status === undefined) out.skip(`${item}: accepted status codes ${monitor.accepted_statuscodes.join(", ")}`, 'not expressible as one code, a list or one class; the check accepts "2xx"');
+    if (status === undefined) out.approx(`${item}: accepted status codes ${monitor.accepted_statuscodes.join(", ")}`, 'not expressible as one code, a list or one class; the check accepts "2xx"');
     else if (status !== "2xx") spec.status = status;
   }
   if (monitor.ignoreTls) spec.tls_verify = false;
@@ -70,20 +138,20 @@ function httpSpec(monitor: Monitor, out: ConfigBuilder): Json {
     spec.body = monitor.invertKeyword ? { matches: `^(?![\\s\\S]*${escapeRegex(monitor.keyword)})` } : { contains: monitor.keyword };
   }
   if (monitor.type === "json-query") {
-    const path = monitor.jsonPath === undefined ? undefined : toJsonPath(monitor.jsonPath);
+    const path = monitor.jsonPath ? toJsonPath(monitor.jsonPath) : undefined;
     const operator = monitor.jsonPathOperator ?? "==";
     if (path === undefined || (operator !== "==" && operator !== "===")) {
       out.skip(`${item}: json query ${monitor.jsonPath ?? "(none)"} ${operator} ${monitor.expectedValue ?? ""}`, "only a plain path compared for equality maps to the http check's json expectation");
     } else spec.json = { path, equals: typedValue(monitor.expectedValue ?? "") };
   }
-  if (monitor.authMethod) out.skip(`${item}: ${monitor.authMethod} authentication`, 'credentials are not copied; add headers: { Authorization: { secret: "env:NAME", prefix: "Basic " } } by hand');
-  if (monitor.headers?.trim()) out.skip(`${item}: request headers`, "not copied (they may hold secrets); add them under headers, secrets as { secret: \"env:NAME\" }");
-  if (monitor.body?.trim()) out.skip(`${item}: request body`, "the http check sends no body");
+  const headers = headersOf(monitor, out);
+  if (Object.keys(headers).length > 0) spec.headers = headers;
+  if (monitor.body?.trim()) out.skip(`${item}: request body`, `the http check sends no request body; it sends ${method} without one (a server that needs the body may answer differently)`);
   return spec;
 }
 
 /** The check of one monitor, or undefined (reported) when its type has no counterpart. */
-function checkOf(monitor: Monitor, out: ConfigBuilder): { kind: string; spec: unknown; target?: string } | undefined {
+function checkOf(monitor: KumaMonitor, out: ConfigBuilder): { kind: string; spec: unknown; target?: string } | undefined {
   const item = label(monitor);
   switch (monitor.type) {
     case "http":
@@ -92,17 +160,17 @@ function checkOf(monitor: Monitor, out: ConfigBuilder): { kind: string; spec: un
       if (!monitor.url || !URL.canParse(monitor.url)) return void out.skip(item, "no valid URL");
       return { kind: "http", spec: httpSpec(monitor, out), target: new URL(monitor.url).hostname };
     case "port":
-      return { kind: "tcp", spec: { host: monitor.hostname, port: monitor.port }, target: monitor.hostname };
+      return { kind: "tcp", spec: { host: monitor.hostname, port: monitor.port }, target: monitor.hostname ?? undefined };
     case "ping":
-      return { kind: "ping", spec: monitor.hostname, target: monitor.hostname };
+      return { kind: "ping", spec: monitor.hostname, target: monitor.hostname ?? undefined };
     case "dns": {
       const server = monitor.dns_resolve_server ?? "1.1.1.1";
-      const port = monitor.port !== undefined && monitor.port !== 53 ? `:${monitor.port}` : "";
+      const port = monitor.port && monitor.port !== 53 ? `:${monitor.port}` : "";
       // The DNS server is what is watched; the name is what it is asked.
       return { kind: "dns", spec: { server: `${server}${port}`, name: monitor.hostname, type: monitor.dns_resolve_type ?? "A" }, target: server };
     }
     case "push": {
-      const token = out.secret(`KUMA_PUSH_${slug(monitor.name ?? "")}`, `the push token of ${item}; the job must now call the agent's /push/<token> instead of Uptime Kuma's /api/push/<token>`);
+      const token = out.secret(`KUMA_PUSH_${slug(monitor.name ?? "")}`, `the push token of ${item} (the last part of its Push URL); jobs keep calling /api/push/<token>, now on the agent`, undefined, monitor.pushToken ?? undefined);
       return { kind: "push", spec: { token, period: secondsToDuration(monitor.interval ?? 60) } };
     }
     default:
@@ -110,7 +178,7 @@ function checkOf(monitor: Monitor, out: ConfigBuilder): { kind: string; spec: un
   }
 }
 
-function scheduling(monitor: Monitor): Json {
+function scheduling(monitor: KumaMonitor): Json {
   const keys: Json = {};
   // A push monitor's interval is the heartbeat period (its check's `period`), not how often to look.
   if (monitor.interval && monitor.type !== "push") keys.interval = secondsToDuration(monitor.interval);
@@ -120,101 +188,100 @@ function scheduling(monitor: Monitor): Json {
   return keys;
 }
 
-interface Notification {
-  id?: number;
-  name?: string;
-  config?: string;
+/** Kuma warns about an https monitor's certificate (on by default) at each of tlsExpiryNotifyDays. */
+function certificateCheck(monitor: KumaMonitor, days: number[], out: ConfigBuilder): Json | undefined {
+  if (monitor.expiryNotification === false || monitor.ignoreTls || !monitor.url?.startsWith("https://") || !URL.canParse(monitor.url)) return undefined;
+  const url = new URL(monitor.url);
+  const minDays = Math.max(...days);
+  const check = out.check(`${label(monitor)}: certificate expiry notification`, "tls", { host: url.hostname, port: url.port ? Number(url.port) : 443, min_days: minDays }, { interval: "1h" });
+  if (check) out.mapped(`${label(monitor)}: certificate expiry notification`, `a tls check failing ${minDays} days before expiry (Kuma's first warning of ${days.join(", ")} days)`);
+  return check;
 }
 
-/** One notification's config → a notifier, tokens as variables; kinds without a counterpart reported. */
-function mapNotification(entry: Notification, out: ConfigBuilder): void {
-  let config: Record<string, unknown>;
-  try {
-    config = JSON.parse(entry.config ?? "{}") as Record<string, unknown>;
-  } catch {
-    return out.skip(`notification "${entry.name ?? entry.id}"`, "its config is not JSON");
+export function importUptimeKuma(backup: KumaBackup, source = "the Uptime Kuma backup backup.json"): { config: ImportedConfig; report: ImportReport; held: Map<string, HeldChecks> } {
+  const out = new ConfigBuilder(`${source}${backup.version ? ` (version ${backup.version})` : ""}`);
+  const notifierOf = new Map<string, string>();
+  for (const notification of backup.notificationList ?? []) {
+    const name = mapNotification(notification, out);
+    if (name !== undefined && notification.id !== undefined) notifierOf.set(String(notification.id), name);
   }
-  const name = String(entry.name ?? config.name ?? entry.id ?? "notification");
-  const type = String(config.type ?? "");
-  const item = `notification "${name}" (${type || "no type"})`;
-  const str = (key: string) => (typeof config[key] === "string" && config[key] !== "" ? (config[key] as string) : undefined);
-  const secret = (key: string, what: string) => out.secret(`KUMA_${slug(name)}_${key}`, `${what} of ${item}`);
-  switch (type) {
-    case "ntfy": {
-      const spec: Json = { url: `${(str("ntfyserverurl") ?? "https://ntfy.sh").replace(/\/+$/, "")}/${str("ntfytopic") ?? ""}` };
-      if (config.ntfyAuthenticationMethod === "accessToken" || str("ntfyaccesstoken")) spec.token = secret("token", "the access token");
-      if (config.ntfyAuthenticationMethod === "usernamePassword") out.skip(`${item}: username and password`, "the ntfy notifier authenticates with an access token only; create one (ntfy token add) and set token:");
-      return out.notifier(item, "ntfy", spec);
+  const monitors = backup.monitorList ?? [];
+  const serviceOf = new Map<number, string>();
+  const choices = new Map<string, string[]>();
+  const tlsDays = backup.tlsExpiryNotifyDays?.length ? backup.tlsExpiryNotifyDays : [7, 14, 21];
+  for (const monitor of monitors) {
+    if (monitor.type === "group") continue;
+    const found = checkOf(monitor, out);
+    if (!found) continue;
+    const item = label(monitor);
+    const check = out.check(item, found.kind, found.spec, scheduling(monitor));
+    if (!check) continue;
+    const checks = [check, ...[certificateCheck(monitor, tlsDays, out)].filter((c): c is Json => c !== undefined)];
+    const paused = monitor.active === false || monitor.active === 0;
+    const held: HeldChecks | undefined = monitor.upsideDown
+      ? { reason: "Upside down in Uptime Kuma (up when this check fails). Understudy has no negated check, so it is not run.", hint: "The check the right way up (moved into checks:, it would alert when Kuma did not):", checks }
+      : paused ? { reason: "Paused in Uptime Kuma: imported disabled.", checks } : undefined;
+    const tags = (monitor.tags ?? []).map((tag) => (tag.value ? `${tag.name}=${tag.value}` : String(tag.name)));
+    const description = [monitor.description, tags.length > 0 ? `Uptime Kuma tags: ${tags.join(", ")}` : undefined].filter(Boolean).join(". ");
+    const name = out.service(monitor.name ?? found.kind, found.target ? [out.host(found.target)] : [], held ? [] : checks, description ? { description } : {}, held);
+    serviceOf.set(monitor.id ?? -1, name);
+    if (monitor.upsideDown) out.skip(`${item}: upside down mode`, `Understudy has no negated check; service ${name}'s check is kept commented out instead of being run the right way up`);
+    else if (monitor.type === "push") out.mapped(item, `service ${name}: push check; jobs keep calling /api/push/<token>, now on the agent (a ?status=down call counts as no beat)`);
+    else out.mapped(item, `service ${name}: ${checks.map((c) => Object.keys(c).find((key) => !["interval", "timeout", "failure_threshold"].includes(key))).join(" + ")} check${paused ? ", disabled (commented out) as it was paused" : ""}`);
+    if (tags.length > 0) out.approx(`${item}: tags ${tags.join(", ")}`, `Understudy has no labels; they are in service ${name}'s description`);
+    if (monitor.proxyId) out.approx(`${item}: proxy`, "Understudy's checks connect directly, not through a proxy");
+    if (Array.isArray(monitor.conditions) && monitor.conditions.length > 0) out.skip(`${item}: ${monitor.conditions.length} condition(s)`, "Uptime Kuma's monitor conditions have no counterpart; add expectations to the check by hand");
+    const chosen = Object.entries(monitor.notificationIDList ?? {}).filter(([, on]) => on).map(([id]) => notifierOf.get(id) ?? `#${id}`);
+    if (notifierOf.size > 0 && (chosen.length !== notifierOf.size || chosen.some((n) => n.startsWith("#")))) {
+      const key = chosen.length > 0 ? chosen.join(", ") : "none";
+      choices.set(key, [...(choices.get(key) ?? []), `"${monitor.name ?? monitor.id}"`]);
     }
-    case "gotify":
-      return out.notifier(item, "gotify", { url: str("gotifyserverurl"), token: secret("token", "the application token") });
-    case "discord":
-      return out.notifier(item, "discord", { webhook_url: secret("webhook_url", "the webhook URL"), ...(str("discordUsername") ? { username: str("discordUsername") } : {}) });
-    case "slack":
-      return out.notifier(item, "slack", { webhook_url: secret("webhook_url", "the webhook URL") });
-    case "telegram":
-      return out.notifier(item, "telegram", { bot_token: secret("bot_token", "the bot token"), chat_id: str("telegramChatID") });
-    case "matrix":
-      return out.notifier(item, "matrix", { homeserver: str("homeserverUrl"), access_token: secret("access_token", "the access token"), room_id: str("internalRoomId") });
-    case "pushover":
-      return out.notifier(item, "pushover", {
-        user_key: secret("user_key", "the user key"), app_token: secret("app_token", "the application token"),
-        ...(str("pushoverdevice") ? { device: str("pushoverdevice") } : {}),
-      });
-    case "smtp": {
-      if (str("smtpCC") || str("smtpBCC")) out.skip(`${item}: CC and BCC`, "the email notifier sends to `to` only; add those addresses there");
-      const user = str("smtpUsername");
-      return out.notifier(item, "email", {
-        host: str("smtpHost"), ...(typeof config.smtpPort === "number" ? { port: config.smtpPort } : {}), secure: config.smtpSecure === true,
-        ...(user ? { user, password: secret("password", "the SMTP password") } : {}),
-        from: str("smtpFrom"), to: (str("smtpTo") ?? "").split(",").map((to) => to.trim()).filter(Boolean),
-      });
-    }
-    case "webhook": {
-      if ((str("httpMethod") ?? "post").toLowerCase() !== "post") out.skip(`${item}: method ${str("httpMethod")}`, "the webhook notifier sends POST, PUT or PATCH with a JSON body");
-      if (config.webhookContentType === "custom" || config.webhookContentType === "form-data") out.skip(`${item}: ${String(config.webhookContentType)} body`, "the body is Understudy's JSON template now; rewrite it under template:");
-      if (str("webhookAdditionalHeaders")) out.skip(`${item}: additional headers`, "not copied (they may hold secrets); add them under headers or secret_headers");
-      // The URL of a webhook often carries its token: it is named, not copied.
-      return out.notifier(item, "webhook", { url_secret: secret("url", "the webhook URL") });
-    }
-    default:
-      return out.skip(item, `Understudy has no ${type || "untyped"} notifier (it has ntfy, gotify, discord, slack, telegram, matrix, pushover, email, webhook)`);
+  }
+  // One row per choice of notifications that is narrower than "all of them", naming the monitors.
+  for (const [chosen, names] of choices) {
+    out.approx(`monitor${names.length === 1 ? "" : "s"} ${names.join(", ")}: ${chosen === "none" ? "no notification" : `notified by ${chosen} only`}`, "Understudy sends every incident to every notifier; route by the service's criticality with each notifier's min_severity");
+  }
+  mapGroups(monitors, serviceOf, out);
+  markPublic(backup, serviceOf, out);
+  for (const [key, reason] of Object.entries(OTHER_LISTS)) {
+    const list = backup[key as keyof typeof OTHER_LISTS];
+    if (Array.isArray(list) && list.length > 0) out.skip(`${list.length} ${key.replace("List", "")} entr${list.length === 1 ? "y" : "ies"}`, reason);
+  }
+  return out.build();
+}
+
+/** A group monitor is up when all its members are: a logical service that requires each of them. */
+function mapGroups(monitors: readonly KumaMonitor[], serviceOf: Map<number, string>, out: ConfigBuilder): void {
+  const groups = monitors.filter((monitor) => monitor.type === "group");
+  for (const group of groups) {
+    const held = group.active === false || group.active === 0 ? " (paused in Uptime Kuma; its members' checks run)" : "";
+    serviceOf.set(group.id ?? -1, out.service(group.name ?? "group", [], [], { description: `Uptime Kuma group${held}` }));
+  }
+  for (const group of groups) {
+    const name = serviceOf.get(group.id ?? -1)!;
+    const members = monitors.filter((monitor) => monitor.parent === group.id && serviceOf.has(monitor.id ?? -1)).map((monitor) => serviceOf.get(monitor.id!)!);
+    out.amend(name, { depends_on: members });
+    out.mapped(label(group), `service ${name}, which requires its ${members.length} member${members.length === 1 ? "" : "s"}${members.length > 0 ? ` (${members.join(", ")})` : ""}`);
   }
 }
 
-export interface KumaBackup {
-  version?: string;
-  notificationList?: Notification[];
-  monitorList?: Monitor[];
-  proxyList?: unknown[];
-  maintenanceList?: unknown[];
-  statusPageList?: unknown[];
+/** Services whose monitor is on a status page are public: Understudy's status page shows them. */
+function markPublic(backup: KumaBackup, serviceOf: Map<number, string>, out: ConfigBuilder): void {
+  const pages = backup.statusPages ?? (backup.statusPageList ?? []).map(pageOfBackup);
+  for (const page of pages) {
+    const names = page.monitorIds.map((id) => serviceOf.get(id)).filter((name): name is string => name !== undefined);
+    for (const name of names) out.amend(name, { public: true });
+    out.approx(`status page "${page.title ?? page.slug ?? "?"}"`, `its ${names.length} service${names.length === 1 ? " is" : "s are"} public: true, shown on Understudy's one status page; its title, groups and look are not kept`);
+  }
+}
+
+function pageOfBackup(entry: unknown): KumaStatusPage {
+  const page = (entry ?? {}) as { title?: string; slug?: string; publicGroupList?: { monitorList?: { id?: number }[] }[] };
+  return { title: page.title, slug: page.slug, monitorIds: (page.publicGroupList ?? []).flatMap((group) => (group.monitorList ?? []).map((m) => m.id ?? -1)) };
 }
 
 /** Parts of a backup that have no place in the config, so that none goes unmentioned. */
 const OTHER_LISTS = {
   proxyList: "proxies: Understudy's checks connect directly",
   maintenanceList: "maintenance windows: write them under maintenance: (name, hosts, services, cron or start, duration)",
-  statusPageList: "status pages: Understudy's public status page shows the services marked public: true",
 } as const;
-
-export function importUptimeKuma(backup: KumaBackup, file = "backup.json"): { config: ImportedConfig; report: ImportReport } {
-  const out = new ConfigBuilder(`the Uptime Kuma backup ${file}${backup.version ? ` (version ${backup.version})` : ""}`);
-  for (const notification of backup.notificationList ?? []) mapNotification(notification, out);
-  for (const monitor of backup.monitorList ?? []) {
-    const found = checkOf(monitor, out);
-    if (!found) continue;
-    const check = out.check(label(monitor), found.kind, found.spec, scheduling(monitor));
-    if (!check) continue;
-    const paused = monitor.active === false || monitor.active === 0;
-    const name = out.service(monitor.name ?? found.kind, found.target ? [out.host(found.target)] : [], [check]);
-    if (paused) out.notes.push(`${name} was paused in Uptime Kuma; its check is imported and will run.`);
-    if (monitor.upsideDown) out.skip(`${label(monitor)}: upside down mode`, "Understudy alerts when a check fails, never when it succeeds; the check is imported the right way up");
-  }
-  for (const [key, reason] of Object.entries(OTHER_LISTS)) {
-    const list = backup[key as keyof typeof OTHER_LISTS];
-    if (Array.isArray(list) && list.length > 0) out.skip(`${list.length} ${key.replace("List", "")} entr${list.length === 1 ? "y" : "ies"}`, reason);
-  }
-  if ((backup.notificationList ?? []).length > 0) out.notes.push("Uptime Kuma sends each monitor's alerts to its chosen notifications; Understudy sends every incident to every notifier (filter with min_severity).");
-  return out.build();
-}
