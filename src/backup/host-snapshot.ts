@@ -43,14 +43,28 @@ export interface HostSnapshot extends Snapshot {
   wireBytes: number;
 }
 
-const SQLITE_COPY = [
-  'set -e; src="$1"; out="$2"',
-  '[ -f "$src" ] || { echo "the SQLite database $src does not exist on this host" >&2; exit 3; }',
-  'command -v sqlite3 >/dev/null || { echo "the sqlite3 command is not installed on this host (apt-get install sqlite3)" >&2; exit 4; }',
+/**
+ * One round trip on the host: the temporary folder (copies left by an agent killed mid-snapshot more
+ * than a day ago go first; a running one is younger), then each database copied into it and checked.
+ * Prints the folder, then two lines per database (integrity_check, the source's mode/uid/gid/mtime).
+ * Over SSH every round trip costs a session; on a loaded host that was seconds each.
+ */
+const PREPARE = [
+  'd="${1:-${TMPDIR:-/var/tmp}}"; shift',
+  'find "$d" -maxdepth 1 -name "understudy-snapshot.*" -mmin +1440 -exec rm -rf {} + 2>/dev/null',
+  't=$(mktemp -d "$d/understudy-snapshot.XXXXXX") || exit 5',
+  'echo "$t"',
+  "i=0",
+  'for src; do',
+  '  [ -f "$src" ] || { echo "the SQLite database $src does not exist on this host" >&2; exit 3; }',
+  '  command -v sqlite3 >/dev/null || { echo "the sqlite3 command is not installed on this host (apt-get install sqlite3)" >&2; exit 4; }',
   // The copy's name is ours (mktemp, a digit): safe inside the SQL string.
-  'sqlite3 -bail -cmd ".timeout 10000" "$src" "VACUUM INTO \'$out\'" >/dev/null',
-  'sqlite3 -bail "$out" "PRAGMA integrity_check" | tr "\\n" " "; echo',
-  'stat -c "%a %u %g %Y" "$src"',
+  '  out="$t/$i.sqlite"',
+  '  sqlite3 -bail -cmd ".timeout 10000" "$src" "VACUUM INTO \'$out\'" >/dev/null || { echo "VACUUM INTO of $src failed" >&2; exit 6; }',
+  '  sqlite3 -bail "$out" "PRAGMA integrity_check" | tr "\\n" " "; echo',
+  '  stat -c "%a %u %g %Y" "$src"',
+  "  i=$((i + 1))",
+  "done",
 ].join("\n");
 
 /**
@@ -92,11 +106,16 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   // Until the new manifest is written, the folder is not a complete snapshot.
   await rm(join(request.into, MANIFEST_FILE), { force: true });
-  // Copies left by an agent killed mid-snapshot more than a day ago go first (a running one is younger).
-  const made = await access.run(["sh", "-c", 'd="${1:-${TMPDIR:-/var/tmp}}"; find "$d" -maxdepth 1 -name "understudy-snapshot.*" -mmin +1440 -exec rm -rf {} + 2>/dev/null; mktemp -d "$d/understudy-snapshot.XXXXXX"', "sh", request.tempDir ?? ""], { timeoutMs: 30_000, signal });
-  if (isHostFailure(made)) fail(made, `cannot snapshot ${request.service} on ${access.host}`);
-  if (!made.ok || made.code !== 0) throw new BackupError("source", `cannot snapshot ${request.service} on ${access.host}: mktemp failed: ${made.ok ? made.stderr.trim() : ""}`);
-  const temp = made.stdout.toString().trim();
+  const databases = request.data.flatMap((item, index) => ("sqlite" in item ? [{ index, item }] : []));
+  const made = await access.run(["sh", "-c", PREPARE, "sh", request.tempDir ?? "", ...databases.map(({ item }) => join(request.root, item.sqlite))], { timeoutMs, signal });
+  if (isHostFailure(made)) return fail(made, `cannot snapshot ${request.service} on ${access.host}`);
+  const [temp = "", ...copied] = made.stdout.toString().split("\n");
+  if (made.code !== 0) {
+    if (temp.startsWith("/")) await access.run(["rm", "-rf", "--", temp], { timeoutMs: 30_000 });
+    throw new BackupError("source", made.code === 5 || !temp.startsWith("/")
+      ? `cannot snapshot ${request.service} on ${access.host}: mktemp failed: ${made.stderr.trim()}`
+      : `cannot copy the SQLite database of ${request.service} on ${access.host}: ${made.stderr.trim() || `exit ${made.code}`}`);
+  }
   let wireBytes = 0;
   const items: ManifestItem[] = [];
   const files: ManifestEntry[] = [];
@@ -114,11 +133,9 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
         const stored = `${folder}/${basename(item.sqlite)}`;
         kept.add(folder);
         await mkdir(join(dataDir, folder), { recursive: true });
-        const copy = `${temp}/${index}.sqlite`;
-        const result = await access.run(["sh", "-c", SQLITE_COPY, "sh", join(request.root, item.sqlite), copy], { timeoutMs, signal });
-        if (isHostFailure(result)) fail(result, `cannot copy ${item.sqlite} on ${access.host}`);
-        if (!result.ok || result.code !== 0) throw new BackupError("source", `cannot copy the SQLite database ${item.sqlite} on ${access.host}: ${result.ok ? result.stderr.trim() || `exit ${result.code}` : ""}`);
-        const [check = "", statLine = ""] = result.stdout.toString().trim().split("\n");
+        const copy = `${temp}/${databases.findIndex((database) => database.index === index)}.sqlite`;
+        const line = 2 * databases.findIndex((database) => database.index === index);
+        const [check = "", statLine = ""] = [copied[line], copied[line + 1]];
         const integrity = check.trim();
         if (integrity !== "ok") throw new BackupError("source", `the copy of ${item.sqlite} on ${access.host} fails integrity_check (${integrity}); the source database may be damaged`);
         await pull(copy, join(dataDir, stored), [SQLITE_BLOCK]);

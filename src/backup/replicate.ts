@@ -4,16 +4,16 @@
 // Each item goes first into a staging folder beside its destination (`.understudy-incoming-<service>/`),
 // with --link-dest on the destination's folder: unchanged files are hard links, changed ones are
 // rebuilt from the old replica plus the blocks that differ. Only when every item has arrived does the
-// receiving side look at who has the destinations open (/proc, see hosts/open-files.ts): if any
-// process has the database, its -wal/-shm or any replicated file open, a service is running on that
-// copy and the shipment is refused, the staging removed, and nothing under the service touched. Else
-// each item is renamed into place (a folder swapped through a `.understudy-old` name), and only then a
+// receiving side look at who has the destinations open (/proc, see hosts/open-files.ts), in the same
+// script that renames: if any process has the database, its -wal/-shm or any replicated file open, a
+// service is running on that copy and the shipment is refused, the staging removed, and nothing under
+// the service touched. Else each item is renamed into place (a folder swapped through a `.understudy-old` name), and only then a
 // stale -wal/-shm of the old database removed before the rename, so it cannot be replayed into the new
 // one. A shipment that breaks off leaves the previous replica whole.
 import { dirname, join } from "node:path";
 import { isHostFailure } from "../hosts/host-access.js";
 import type { HostAccess, HostFailure } from "../hosts/host-access.js";
-import { describeHolders, openHolders } from "../hosts/open-files.js";
+import { describeHolders, HOLDERS_FRAGMENT, parseHolders } from "../hosts/open-files.js";
 import { rsync } from "../hosts/rsync.js";
 import { BackupError } from "./errors.js";
 import type { BackupErrorKind } from "./errors.js";
@@ -37,19 +37,33 @@ export interface PushResult {
   wireBytes: number;
 }
 
-/** Renames each staged item into place; for SQLite ("s") stale -wal/-shm/-journal go first. */
-const SWAP = [
-  "set -e",
-  'while [ "$#" -gt 0 ]; do',
-  '  kind=$1; new=$2; dest=$3; shift 3',
-  '  if [ "$kind" = s ]; then rm -f -- "$dest-wal" "$dest-shm" "$dest-journal"; fi',
-  '  if [ -d "$new" ] && [ ! -L "$new" ]; then',
-  '    rm -rf -- "$dest.understudy-old"',
-  '    if [ -e "$dest" ] || [ -L "$dest" ]; then mv -fT -- "$dest" "$dest.understudy-old"; fi',
-  '    mv -fT -- "$new" "$dest"; rm -rf -- "$dest.understudy-old"',
-  '  elif [ "$new" -ef "$dest" ]; then :',
-  '  else mv -fT -- "$new" "$dest"; fi',
-  "done",
+/**
+ * One round trip on the receiving host, given (kind, staged, destination) triples: who has any
+ * destination open (HOLDERS_FRAGMENT); if anyone, their "pid command file" lines and exit 75 with
+ * nothing touched; else each staged item renamed into place (for SQLite, "s", a stale
+ * -wal/-shm/-journal goes first). The staging folders (two levels above each staged item) go either
+ * way. Check and rename in one script: no round trip between them in which a service could start.
+ */
+const CHECK_AND_SWAP = [
+  'roots=""; k=0',
+  'for a; do k=$((k + 1)); if [ $((k % 3)) -eq 0 ]; then roots="$roots$(realpath -m -- "$a")',
+  '"; fi; done',
+  HOLDERS_FRAGMENT,
+  'clean() { k=0; for a; do k=$((k + 1)); if [ $((k % 3)) -eq 2 ]; then rm -rf -- "$(dirname -- "$(dirname -- "$a")")"; fi; done; }',
+  'if [ -n "$held" ]; then printf "%s\\n" "$held"; clean "$@"; exit 75; fi',
+  "swap() {",
+  '  while [ "$#" -gt 0 ]; do',
+  '    kind=$1; new=$2; dest=$3; shift 3',
+  '    if [ "$kind" = s ]; then rm -f -- "$dest-wal" "$dest-shm" "$dest-journal"; fi',
+  '    if [ -d "$new" ] && [ ! -L "$new" ]; then',
+  '      rm -rf -- "$dest.understudy-old"',
+  '      if [ -e "$dest" ] || [ -L "$dest" ]; then mv -fT -- "$dest" "$dest.understudy-old"; fi',
+  '      mv -fT -- "$new" "$dest"; rm -rf -- "$dest.understudy-old"',
+  '    elif [ "$new" -ef "$dest" ]; then :',
+  '    else mv -fT -- "$new" "$dest"; fi',
+  "  done",
+  "}",
+  'set -e; swap "$@"; clean "$@"',
 ].join("\n");
 
 export const stagingFolder = (service: string, dest: string) => join(dirname(dest), `.understudy-incoming-${service}`);
@@ -79,6 +93,7 @@ export async function pushSnapshot(options: PushOptions): Promise<PushResult> {
   };
   const cleanup = () => to.run(["rm", "-rf", "--", ...stagingRoots], { timeoutMs: 60_000 }).catch(() => undefined);
   let wireBytes = 0;
+  let cleaned = false;
   try {
     await must(["sh", "-c", 'for d; do rm -rf -- "$d"; done; for d; do mkdir -p -m 700 -- "$d"; done', "sh", ...planned.map(({ staged }) => staged)], "preparing the staging folders");
     for (const { item, dest, staged } of planned) {
@@ -86,16 +101,18 @@ export async function pushSnapshot(options: PushOptions): Promise<PushResult> {
       if (isHostFailure(pushed)) throw new BackupError(kindOf(pushed), `shipping ${item.source} to ${to.host}: ${pushed.message}`);
       wireBytes += pushed.sent + pushed.received;
     }
-    const holders = await openHolders(to, planned.map(({ dest }) => dest), { signal });
-    if (isHostFailure(holders)) throw new BackupError(kindOf(holders), `checking who uses the replica of ${manifest.service} on ${to.host}: ${holders.message}`);
-    if (holders.holders.length > 0) {
-      throw new BackupError("refused", `refused to replace the data of ${manifest.service} on ${to.host}: it is in use by a running process (${describeHolders(holders.holders)}). ` +
+    const args = planned.flatMap(({ item, dest, staged }) => [databases.has(item.stored) ? "s" : "f", join(staged, item.stored.split("/").pop() ?? ""), dest]);
+    const swapped = await to.run(["sh", "-c", CHECK_AND_SWAP, "sh", ...args], { timeoutMs: 60_000, signal });
+    if (isHostFailure(swapped)) throw new BackupError(kindOf(swapped), `putting the replica of ${manifest.service} in place on ${to.host}: ${swapped.message}`);
+    if (swapped.code === 75) {
+      cleaned = true;
+      throw new BackupError("refused", `refused to replace the data of ${manifest.service} on ${to.host}: it is in use by a running process (${describeHolders(parseHolders(swapped.stdout.toString()))}). ` +
         `A serving instance is never overwritten; stop the service there (or fail over to it) first. Nothing was changed on ${to.host}.`);
     }
-    const args = planned.flatMap(({ item, dest, staged }) => [databases.has(item.stored) ? "s" : "f", join(staged, item.stored.split("/").pop() ?? ""), dest]);
-    await must(["sh", "-c", SWAP, "sh", ...args], `putting the replica of ${manifest.service} in place`);
+    if (swapped.code !== 0) throw new BackupError("refused", `putting the replica of ${manifest.service} in place on ${to.host} failed: ${swapped.stderr.trim() || `exit ${swapped.code}`}`);
+    cleaned = true;
   } finally {
-    await cleanup();
+    if (!cleaned) await cleanup();
   }
   return { files: manifest.files.filter((file) => file.type !== "dir").length, wireBytes };
 }

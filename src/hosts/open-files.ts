@@ -2,11 +2,9 @@
 // replication asks before it renames over a replica, so a serving instance's database is never
 // replaced under it. Read from /proc/<pid>/fd/* with one `ls -l` on the host (no lsof or fuser needed);
 // an SQLite database counts as open when its -wal, -shm or -journal is. The paths are resolved on the
-// host first (`realpath -m`), as /proc shows resolved paths. Processes whose fd folder we may not read
-// (another user's, when not root) are counted in `unreadable`: the check sees only what the login
-// user may see, which is why the README asks for root or the service's own user.
-import { commandFailure, isHostFailure } from "./host-access.js";
-import type { HostAccess, HostFailure } from "./host-access.js";
+// host first (`realpath -m`), as /proc shows resolved paths. Processes whose fd folder the login user
+// may not read (another user's, when not root) are not seen, which is why the README asks for root or
+// the service's own user.
 
 export interface OpenHolder {
   pid: number;
@@ -15,43 +13,27 @@ export interface OpenHolder {
   file: string;
 }
 
-const SCRIPT = 'for p in "$@"; do realpath -m -- "$p"; done; echo "--- understudy fds"; LC_ALL=C ls -l /proc/[0-9]*/fd/ 2>&1; true';
+/**
+ * The check as a shell fragment, for a script that acts in the same breath (replicate.ts checks and
+ * renames in one round trip, so nothing starts on the data between the two). Expects the paths,
+ * resolved (`realpath -m`), one per line in $roots; sets $held to a "pid command file" line per holder.
+ */
+export const HOLDERS_FRAGMENT = [
+  "held=$(LC_ALL=C ls -l /proc/[0-9]*/fd/ 2>/dev/null | ROOTS=\"$roots\" awk '",
+  '  BEGIN { n = split(ENVIRON["ROOTS"], R, "\\n") }',
+  '  /^\\/proc\\/[0-9]+\\/fd\\/?:$/ { split($0, p, "/"); pid = p[3]; next }',
+  '  { i = index($0, " -> "); if (i == 0 || pid == "") next; f = substr($0, i + 4); sub(/ \\(deleted\\)$/, "", f)',
+  '    for (k = 1; k <= n; k++) { r = R[k]; if (r == "") continue',
+  '      if (f == r || index(f, r "/") == 1 || f == r "-wal" || f == r "-shm" || f == r "-journal") { print pid " " f; break } } }\' |',
+  '  while read -r pid file; do printf "%s %s %s\\n" "$pid" "$(cat "/proc/$pid/comm" 2>/dev/null || echo "?")" "$file"; done)',
+].join("\n");
 
-function matches(file: string, roots: readonly string[]): boolean {
-  const path = file.replace(/ \(deleted\)$/, "");
-  return roots.some((root) => path === root || path.startsWith(`${root}/`) || ["-wal", "-shm", "-journal"].some((suffix) => path === `${root}${suffix}`));
-}
-
-export async function openHolders(access: HostAccess, paths: readonly string[], options: { timeoutMs?: number; signal?: AbortSignal | undefined } = {}): Promise<{ ok: true; holders: OpenHolder[]; unreadable: number } | HostFailure> {
-  const argv = ["sh", "-c", SCRIPT, "sh", ...paths];
-  const result = await access.run(argv, { timeoutMs: options.timeoutMs ?? 30_000, signal: options.signal });
-  if (isHostFailure(result)) return result;
-  const text = result.stdout.toString();
-  const marker = text.indexOf("--- understudy fds\n");
-  if (result.code !== 0 || marker < 0) return commandFailure(access, ["realpath", "/ ls -l /proc/*/fd"], result);
-  const roots = text.slice(0, marker).split("\n").filter(Boolean);
-  const holders: OpenHolder[] = [];
-  let unreadable = 0;
-  let pid = 0;
-  for (const line of text.slice(marker).split("\n")) {
-    const header = /^\/proc\/(\d+)\/fd\/?:$/.exec(line);
-    if (header) {
-      pid = Number(header[1]);
-      continue;
-    }
-    if (/Permission denied/.test(line)) unreadable += 1;
-    const arrow = line.indexOf(" -> ");
-    if (arrow < 0 || pid === 0) continue;
-    const file = line.slice(arrow + 4);
-    if (matches(file, roots) && !holders.some((holder) => holder.pid === pid && holder.file === file)) holders.push({ pid, command: "", file });
-  }
-  if (holders.length > 0) {
-    const pids = [...new Set(holders.map((holder) => String(holder.pid)))];
-    const names = await access.run(["sh", "-c", 'for p; do printf "%s " "$p"; cat "/proc/$p/comm" 2>/dev/null || echo "?"; done', "sh", ...pids], { timeoutMs: options.timeoutMs ?? 30_000, signal: options.signal });
-    const comm = new Map(isHostFailure(names) ? [] : names.stdout.toString().split("\n").map((line) => [Number(line.split(" ")[0]), line.slice(line.indexOf(" ") + 1)] as const));
-    for (const holder of holders) holder.command = comm.get(holder.pid) ?? "?";
-  }
-  return { ok: true, holders, unreadable };
+/** Reads HOLDERS_FRAGMENT's "pid command file" lines. */
+export function parseHolders(text: string): OpenHolder[] {
+  return text.split("\n").filter(Boolean).map((line) => {
+    const [pid = "0", command = "?", ...file] = line.split(" ");
+    return { pid: Number(pid), command, file: file.join(" ") };
+  });
 }
 
 /** "pid 123 (headscale) has /var/lib/headscale/db.sqlite-wal open", for messages. */
