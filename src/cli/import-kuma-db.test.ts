@@ -68,8 +68,8 @@ beforeAll(() => {
       (3, 'Forgejo', 'keyword', 1, 1, 60, 'https://git.example.org/api/search', 'POST', '{"q": "health"}', 'Forgejo', 0, 48, 1, '["200","301"]', 0);
     INSERT INTO monitor (id, name, type, user_id, active, interval, url, upside_down, maxretries, expiry_notification) VALUES
       (4, 'Old site', 'http', 1, 1, 60, 'http://old.example.org/', 1, 0, 1);
-    INSERT INTO monitor (id, name, type, user_id, active, interval, hostname, port, maxretries) VALUES
-      (5, 'Postgres', 'port', 1, 0, 120, '10.0.0.5', 5432, 2);
+    INSERT INTO monitor (id, name, type, user_id, active, interval, hostname, port, maxretries, resend_interval) VALUES
+      (5, 'Postgres', 'port', 1, 0, 120, '10.0.0.5', 5432, 2, 30);
     INSERT INTO monitor (id, name, type, user_id, active, interval, push_token, maxretries) VALUES
       (6, 'Nightly backup', 'push', 1, 1, 86400, '${PUSH_TOKEN}', 0);
     INSERT INTO monitor (id, name, type, user_id, active, interval, hostname, dns_resolve_server, dns_resolve_type, port, conditions) VALUES
@@ -159,6 +159,7 @@ describe("understudy import uptime-kuma kuma.db (Uptime Kuma 2.x's database)", (
       /^mapped +notification "Phone ntfy" \(ntfy\) +notifier phone-ntfy$/m,
       /^mapped +monitor "Nightly backup" \(push\) +service nightly-backup: push check; jobs keep calling \/api\/push\/<token>/m,
       /^approximated +monitor "Postgres": no notification +Understudy sends every incident/m,
+      /^approximated +monitor "Postgres" \(port\): resend every 30 checks while down +Understudy reminds about every open incident at notify_policy\.remind_every/m,
     ]) expect(stderr).toMatch(row);
     expect(stderr).toMatch(/^ {2}KUMA_PUSH_NIGHTLY_BACKUP +the push token of monitor "Nightly backup"/m);
     expect(stderr).not.toMatch(/SECRET|Xq3v/);

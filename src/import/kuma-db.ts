@@ -28,7 +28,7 @@ function monitorOf(row: Row): KumaMonitor {
   return {
     id: num(row.id), name: text(row.name), description: text(row.description), type: text(row.type), url: text(row.url),
     hostname: text(row.hostname), port: num(row.port), method: text(row.method), interval: num(row.interval), timeout: num(row.timeout),
-    maxretries: num(row.maxretries), keyword: text(row.keyword), invertKeyword: bool(row.invert_keyword), jsonPath: text(row.json_path),
+    maxretries: num(row.maxretries), resendInterval: num(row.resend_interval), keyword: text(row.keyword), invertKeyword: bool(row.invert_keyword), jsonPath: text(row.json_path),
     jsonPathOperator: text(row.json_path_operator), expectedValue: text(row.expected_value),
     accepted_statuscodes: parseJson<string[]>(row.accepted_statuscodes_json, ["200-299"]), ignoreTls: bool(row.ignore_tls),
     maxredirects: num(row.maxredirects), upsideDown: bool(row.upside_down), expiryNotification: bool(row.expiry_notification),

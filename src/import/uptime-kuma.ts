@@ -23,6 +23,7 @@ export interface KumaMonitor {
   interval?: number;
   timeout?: number;
   maxretries?: number;
+  resendInterval?: number;
   keyword?: string | null;
   invertKeyword?: boolean;
   jsonPath?: string | null;
@@ -229,6 +230,7 @@ export function importUptimeKuma(backup: KumaBackup, source = "the Uptime Kuma b
     else if (monitor.type === "push") out.mapped(item, `service ${name}: push check; jobs keep calling /api/push/<token>, now on the agent (a ?status=down call counts as no beat)`);
     else out.mapped(item, `service ${name}: ${checks.map((c) => Object.keys(c).find((key) => !["interval", "timeout", "failure_threshold"].includes(key))).join(" + ")} check${paused ? ", disabled (commented out) as it was paused" : ""}`);
     if (tags.length > 0) out.approx(`${item}: tags ${tags.join(", ")}`, `Understudy has no labels; they are in service ${name}'s description`);
+    if (monitor.resendInterval && monitor.resendInterval > 0) out.approx(`${item}: resend every ${monitor.resendInterval} checks while down`, "Understudy reminds about every open incident at notify_policy.remind_every; set it to about that long");
     if (monitor.proxyId) out.approx(`${item}: proxy`, "Understudy's checks connect directly, not through a proxy");
     if (Array.isArray(monitor.conditions) && monitor.conditions.length > 0) out.skip(`${item}: ${monitor.conditions.length} condition(s)`, "Uptime Kuma's monitor conditions have no counterpart; add expectations to the check by hand");
     const chosen = Object.entries(monitor.notificationIDList ?? {}).filter(([, on]) => on).map(([id]) => notifierOf.get(id) ?? `#${id}`);
