@@ -172,7 +172,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       uptime: () => (clock.now() - startedAt) / 1000,
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.render() }),
       status,
-      push: (token) => push.beat(token, clock.now()),
+      push: (token, signal) => push.signal(token, { kind: signal?.kind ?? "ok", at: clock.now(), body: signal?.body ?? "" }),
     }, {
       failover: linkFailover(() => failover?.api),
       backups: backupsCatalogue(() => config, dataDir, options.env as NodeJS.ProcessEnv, () => clock.now()),

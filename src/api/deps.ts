@@ -3,6 +3,7 @@
 import type { AgentStatus } from "../agent/status.js";
 import type { ConfigDocument } from "../config/schema.js";
 import type { Clock } from "../engine/clock.js";
+import type { PushSignalKind } from "../probes/push-ping.js";
 import type { AgentEmitter } from "../engine/events.js";
 import type { Topology } from "../model/topology.js";
 import type { Store } from "../store/db.js";
@@ -14,8 +15,8 @@ export interface CoreDeps {
   uptime(): number;
   metrics(): Promise<{ contentType: string; body: string }>;
   status(): AgentStatus;
-  /** Records a beat; false when no push check uses this token. */
-  push(token: string): boolean;
+  /** Records a push signal (a success when none is given); false when no push check uses this token. */
+  push(token: string, signal?: { kind: PushSignalKind; body: string }): boolean;
 }
 
 /** The failover engine's surface, when this build has one. */

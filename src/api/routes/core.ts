@@ -1,7 +1,11 @@
 // The agent's original routes: /healthz (public), /push/:token (public: the token is the credential; also
-// under Uptime Kuma's path /api/push/:token, so jobs moved from Kuma keep their URL),
-// /metrics and /api/status (authenticated when the dashboard is on; open when it is off, as before).
+// under Uptime Kuma's path /api/push/:token, so jobs moved from Kuma keep their URL; and healthchecks.io's
+// /push/:token/fail and /push/:token/start, the body kept as the reason), /metrics and /api/status
+// (authenticated when the dashboard is on; open when it is off, as before).
+import type { Context } from "hono";
+import type { PushSignalKind } from "../../probes/push-ping.js";
 import type { CoreDeps } from "../deps.js";
+import type { ApiEnv } from "../env.js";
 import type { Access, Router } from "../router.js";
 import { sendJson, sendText } from "../respond.js";
 import { statusResponse } from "../schemas.js";
@@ -13,27 +17,65 @@ export function coreRoutes(router: Router, deps: CoreDeps, readAccess: Access): 
     return sendText(c, `ok\n${JSON.stringify(body)}\n`);
   });
 
-  const push = (c: Parameters<Parameters<Router["add"]>[1]>[0]) => {
+  const push = async (c: Context<ApiEnv>) => {
+    const rest = c.req.path.replace(/^\/(api\/)?push\//, "");
+    const kuma = c.req.path.startsWith("/api/push/");
+    const signal = kuma ? undefined : /^(.*)\/(fail|start)$/.exec(rest);
+    const kind: PushSignalKind = signal?.[2] === "fail" ? "fail" : signal?.[2] === "start" ? "start" : "ok";
     let token: string;
     try {
-      token = decodeURIComponent(c.req.path.replace(/^\/(api\/)?push\//, ""));
+      token = decodeURIComponent(signal?.[1] ?? rest);
     } catch {
       token = "";
     }
     // Kuma's ?status=down reports a failed run: it is no heartbeat, so the check fails when the period lapses.
-    if (c.req.path.startsWith("/api/push/") && (c.req.query("status") ?? "up") !== "up") return sendText(c, "not counted: status is not up\n");
+    if (kuma && (c.req.query("status") ?? "up") !== "up") return sendText(c, "not counted: status is not up\n");
     // Unknown and malformed tokens get the same answer as any unknown path: nothing to learn from it.
-    if (token === "" || token.includes("/") || !deps.push(token)) return sendText(c, "not found\n", 404);
+    if (token === "" || token.includes("/")) return sendText(c, "not found\n", 404);
+    const body = await readBodyPrefix(c);
+    if (!deps.push(token, { kind, body })) return sendText(c, "not found\n", 404);
     return sendText(c, "ok\n");
   };
-  router.add({ method: "get", path: "/push/:token", access: "public", summary: "A push check's heartbeat", produces: "text/plain", errors: { 404: "no push check uses this token" } }, push);
-  router.add({ method: "post", path: "/push/:token", access: "public", summary: "A push check's heartbeat (the body is ignored)", produces: "text/plain", errors: { 404: "no push check uses this token" } }, push);
-  router.add({ method: "get", path: "/api/push/:token", access: "public", summary: "A push check's heartbeat at Uptime Kuma's path (?status=down is not counted)", produces: "text/plain", errors: { 404: "no push check uses this token" } }, push);
-  router.add({ method: "post", path: "/api/push/:token", access: "public", summary: "A push check's heartbeat at Uptime Kuma's path (?status=down is not counted)", produces: "text/plain", errors: { 404: "no push check uses this token" } }, push);
+  const pushDoc = { access: "public", produces: "text/plain", bodyLimit: Number.MAX_SAFE_INTEGER, errors: { 404: "no push check uses this token" } } as const;
+  router.add({ ...pushDoc, method: "get", path: "/push/:token", summary: "A push check's heartbeat: the job succeeded" }, push);
+  router.add({ ...pushDoc, method: "post", path: "/push/:token", summary: "A push check's heartbeat: the job succeeded (the body, a log, is kept)" }, push);
+  router.add({ ...pushDoc, method: "get", path: "/push/:token/fail", summary: "A push check's job failed: the check is down at once" }, push);
+  router.add({ ...pushDoc, method: "post", path: "/push/:token/fail", summary: "A push check's job failed: the check is down at once, the body (its last line) as the reason" }, push);
+  router.add({ ...pushDoc, method: "get", path: "/push/:token/start", summary: "A push check's job started: the end measures its duration; no end within grace fails" }, push);
+  router.add({ ...pushDoc, method: "post", path: "/push/:token/start", summary: "A push check's job started: the end measures its duration; no end within grace fails" }, push);
+  router.add({ ...pushDoc, method: "get", path: "/api/push/:token", summary: "A push check's heartbeat at Uptime Kuma's path (?status=down is not counted)" }, push);
+  router.add({ ...pushDoc, method: "post", path: "/api/push/:token", summary: "A push check's heartbeat at Uptime Kuma's path (?status=down is not counted)" }, push);
 
   router.add({ method: "get", path: "/metrics", access: readAccess, summary: "Prometheus metrics", produces: "text/plain; version=0.0.4" }, async (c) => {
     const { contentType, body } = await deps.metrics();
     return sendText(c, body, 200, contentType);
   });
   router.add({ method: "get", path: "/api/status", access: readAccess, summary: "Services, instances, checks' last results and open incidents", response: statusResponse }, (c) => sendJson(c, deps.status()));
+}
+
+/** What is kept of a push's body: a job's log can be long, and the URL needs no login. */
+const PUSH_BODY_READ = 100 * 1024;
+
+/**
+ * The first PUSH_BODY_READ bytes of the body (the signal is never refused for a long log, as
+ * healthchecks.io cuts rather than refuses); the rest is not read, and the connection is closed.
+ */
+async function readBodyPrefix(c: Context<ApiEnv>): Promise<string> {
+  const stream = c.req.raw.body;
+  if (!stream) return "";
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size >= PUSH_BODY_READ) {
+      void reader.cancel().catch(() => undefined);
+      c.header("connection", "close");
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, PUSH_BODY_READ).toString("utf8");
 }
