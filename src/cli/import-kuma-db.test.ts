@@ -82,6 +82,13 @@ beforeAll(() => {
     INSERT INTO status_page (id, slug, title, icon, theme) VALUES (1, 'home', 'Home services', '/icon.svg', 'auto');
     INSERT INTO "group" (id, name, public, weight, status_page_id) VALUES (1, 'Services', 1, 1, 1);
     INSERT INTO monitor_group (monitor_id, group_id, weight) VALUES (2, 1, 1), (6, 1, 2);
+    INSERT INTO maintenance (id, title, description, user_id, active, strategy, start_time, end_time, weekdays, cron, timezone, duration) VALUES
+      (1, 'Nightly updates', '', 1, 1, 'recurring-weekday', '03:00', '04:00', '[0,3]', '0 3 * * 0,3', 'Europe/Berlin', 3600);
+    INSERT INTO maintenance (id, title, description, user_id, active, strategy, start_date, end_date, timezone) VALUES
+      (2, 'Disk swap', '', 1, 1, 'single', '2026-12-20 08:00:00', '2026-12-20 12:00:00', 'SAME_AS_SERVER');
+    INSERT INTO maintenance (id, title, description, user_id, active, strategy) VALUES (3, 'Router work', '', 1, 1, 'manual');
+    INSERT INTO monitor_maintenance (monitor_id, maintenance_id) VALUES (2, 1), (7, 3);
+    INSERT INTO maintenance_status_page (status_page_id, maintenance_id) VALUES (1, 2);
   `);
   // Kuma is mid-write: a transaction it has not committed must not be read, nor block the import.
   kuma.exec("BEGIN IMMEDIATE; INSERT INTO monitor (id, name, type, user_id, url) VALUES (99, 'Uncommitted', 'http', 1, 'https://new.example.org/');");
@@ -118,6 +125,10 @@ describe("understudy import uptime-kuma kuma.db (Uptime Kuma 2.x's database)", (
     expect(services.home).toMatchObject({ checks: [], depends_on: ["headscale", "forgejo"] });
     expect(services["nightly-backup"]).toMatchObject({ public: true, checks: [{ push: { token: "env:KUMA_PUSH_NIGHTLY_BACKUP", period: 86_400_000 } }] });
     expect(services["adguard-dns"]?.public).toBe(false);
+    expect((load(stdout) as unknown as { maintenance: unknown[] }).maintenance).toEqual([
+      expect.objectContaining({ name: "kuma-1", services: ["headscale"], cron: "0 3 * * 0,3", duration: 3_600_000, timezone: "Europe/Berlin" }),
+      expect.objectContaining({ name: "kuma-2", services: ["headscale", "nightly-backup"], start: "2026-12-20T08:00", end: "2026-12-20T12:00", timezone: "UTC" }),
+    ]);
     expect(`${stdout}`).not.toMatch(/SECRET|kuma:|Xq3v/);
   });
 
@@ -144,7 +155,7 @@ describe("understudy import uptime-kuma kuma.db (Uptime Kuma 2.x's database)", (
   it("ends with the table of mapped, approximated and dropped items, and exits 1 because something was dropped", async () => {
     const { code, stderr } = await run("import", "uptime-kuma", file);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^Imported from the Uptime Kuma database kuma\.db: 7 services with \d+ checks, 2 notifiers \(\d+ mapped, \d+ approximated, 4 dropped\)\.$/m);
+    expect(stderr).toMatch(/^Imported from the Uptime Kuma database kuma\.db: 7 services with \d+ checks, 2 notifiers \(\d+ mapped, \d+ approximated, 5 dropped\)\.$/m);
     expect(stderr).toMatch(/^Outcome +Item +Detail$/m);
     for (const row of [
       /^dropped +monitor "Forgejo" \(keyword\): request body +the http check sends no request body/m,
@@ -157,6 +168,10 @@ describe("understudy import uptime-kuma kuma.db (Uptime Kuma 2.x's database)", (
       /^mapped +monitor "Headscale" \(http\): certificate expiry notification +a tls check failing 21 days before expiry/m,
       /^mapped +monitor "Headscale" \(http\): basic authentication +an Authorization header from a variable$/m,
       /^mapped +notification "Phone ntfy" \(ntfy\) +notifier phone-ntfy$/m,
+      /^mapped +maintenance "Nightly updates" \(recurring-weekday\) +maintenance kuma-1 on headscale$/m,
+      /^mapped +maintenance "Disk swap" \(single\) +maintenance kuma-2 on headscale, nightly-backup$/m,
+      /^approximated +maintenance "Disk swap" \(single\): time zone +"same as server" in Kuma; written as UTC/m,
+      /^dropped +maintenance "Router work" \(manual\) +Understudy has no window switched on and off by hand/m,
       /^mapped +monitor "Nightly backup" \(push\) +service nightly-backup: push check; jobs keep calling \/api\/push\/<token>/m,
       /^approximated +monitor "Postgres": no notification +Understudy sends every incident/m,
       /^approximated +monitor "Postgres" \(port\): resend every 30 checks while down +Understudy reminds about every open incident at notify_policy\.remind_every/m,

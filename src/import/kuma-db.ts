@@ -6,6 +6,7 @@
 import Database from "better-sqlite3";
 import type { KumaBackup, KumaMonitor, KumaStatusPage } from "./uptime-kuma.js";
 import type { Notification } from "./kuma-notifications.js";
+import type { KumaMaintenance } from "./kuma-maintenance.js";
 
 type Row = Record<string, unknown>;
 
@@ -59,7 +60,7 @@ function read(db: Database.Database): KumaBackup {
     }
   }
   const statusPages: KumaStatusPage[] = all("status_page", "SELECT id, slug, title FROM status_page ORDER BY id").map((page) => ({
-    title: text(page.title), slug: text(page.slug),
+    id: num(page.id), title: text(page.title), slug: text(page.slug),
     monitorIds: tables.has("group") && tables.has("monitor_group")
       ? (db.prepare('SELECT monitor_group.monitor_id FROM monitor_group JOIN "group" ON "group".id = monitor_group.group_id WHERE "group".status_page_id = ? ORDER BY "group".weight, monitor_group.weight').all(page.id) as Row[]).map((row) => num(row.monitor_id) ?? -1)
       : [],
@@ -67,9 +68,18 @@ function read(db: Database.Database): KumaBackup {
   const notificationList: Notification[] = all("notification").map((row) => ({ id: num(row.id), name: text(row.name), config: text(row.config), active: bool(row.active), is_default: bool(row.is_default) }));
   const setting = all("setting", "SELECT value FROM setting WHERE key = 'tlsExpiryNotifyDays'")[0];
   const days = parseJson<unknown>(setting?.value, undefined);
+  const maintenance: KumaMaintenance[] = all("maintenance", "SELECT * FROM maintenance ORDER BY id").map((row) => ({
+    title: text(row.title), active: bool(row.active), strategy: text(row.strategy), cron: text(row.cron), duration: num(row.duration),
+    timezone: text(row.timezone), start_date: text(row.start_date), end_date: text(row.end_date), interval_day: num(row.interval_day),
+    monitorIds: [
+      ...all("monitor_maintenance").filter((link) => link.maintenance_id === row.id).map((link) => num(link.monitor_id) ?? -1),
+      ...all("maintenance_status_page").filter((link) => link.maintenance_id === row.id)
+        .flatMap((link) => statusPages.find((page) => page.id === num(link.status_page_id))?.monitorIds ?? []),
+    ],
+  }));
   return {
-    notificationList, monitorList: monitors, statusPages,
-    proxyList: all("proxy"), maintenanceList: all("maintenance", "SELECT id FROM maintenance WHERE active = 1"),
+    notificationList, monitorList: monitors, statusPages, maintenance,
+    proxyList: all("proxy"),
     ...(Array.isArray(days) && days.every((day) => typeof day === "number") ? { tlsExpiryNotifyDays: days as number[] } : {}),
   };
 }

@@ -7,6 +7,7 @@
 // ones are held back (Understudy has no negated check): both as commented-out checks beside the service.
 import { ConfigBuilder, slug, type ImportedConfig, type Json } from "./builder.js";
 import type { HeldChecks } from "./builder.js";
+import { mapMaintenance, type KumaMaintenance } from "./kuma-maintenance.js";
 import { mapNotification, type Notification } from "./kuma-notifications.js";
 import type { ImportReport } from "./report.js";
 import { secondsToDuration, statusFromRanges, toJsonPath, typedValue } from "./status.js";
@@ -52,6 +53,7 @@ export interface KumaMonitor {
 }
 
 export interface KumaStatusPage {
+  id?: number;
   title?: string;
   slug?: string;
   /** The monitors shown on it (the database's monitor_group rows, a backup's publicGroupList). */
@@ -67,6 +69,8 @@ export interface KumaBackup {
   statusPageList?: unknown[];
   /** Read from the database: the status pages and their monitors. */
   statusPages?: KumaStatusPage[];
+  /** Read from the database: the maintenance windows and the monitors they cover. */
+  maintenance?: KumaMaintenance[];
   /** The setting tlsExpiryNotifyDays (Kuma's default [7, 14, 21]). */
   tlsExpiryNotifyDays?: number[];
 }
@@ -245,6 +249,7 @@ export function importUptimeKuma(backup: KumaBackup, source = "the Uptime Kuma b
   }
   mapGroups(monitors, serviceOf, out);
   markPublic(backup, serviceOf, out);
+  mapMaintenance(backup.maintenance ?? [], serviceOf, out);
   for (const [key, reason] of Object.entries(OTHER_LISTS)) {
     const list = backup[key as keyof typeof OTHER_LISTS];
     if (Array.isArray(list) && list.length > 0) out.skip(`${list.length} ${key.replace("List", "")} entr${list.length === 1 ? "y" : "ies"}`, reason);
