@@ -143,7 +143,7 @@ services:
       try {
         const [result] = await replicateService("app", { doc, dataDir: join(scratch, `agent-${megabytes}`), hosts: (host) => pool.get(host), activeHost: () => "A", hostTempDir: scratch });
         if (!result?.ok) throw new Error(`the cycle failed: ${result?.message}`);
-        const row = { db_mb: megabytes, change: label, changed_mb: changed / 1e6, sent_mb: result.wireBytes / 1e6, seconds: (performance.now() - started) / 1000, db_size_mb: statSync(path).size / 1e6 };
+        const row = { db_mb: megabytes, change: label, changed_mb: changed / 1e6, sent_mb: result.wireBytes / 1e6, pull_mb: result.hops.pulled / 1e6, push_mb: result.hops.pushed / 1e6, seconds: (performance.now() - started) / 1000, db_size_mb: statSync(path).size / 1e6 };
         rows.push(row);
         process.stderr.write(`${JSON.stringify(row)}\n`);
       } finally {
@@ -172,11 +172,11 @@ services:
   const load = execFileSync("cat", ["/proc/loadavg"]).toString().split(" ").slice(0, 3).join(" ");
   console.log(`replication bench, ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? "?"} (nproc ${execFileSync("nproc").toString().trim()}), load average ${load}`);
   console.log(`two sshd on loopback (A = source, B = standby), rsync ${execFileSync("rsync", ["--version"]).toString().split("\n")[0].split("  ")[1] ?? ""}, sqlite3 ${execFileSync("sqlite3", ["--version"]).toString().split(" ")[0]}; median of ${CYCLES} cycles\n`);
-  console.log("| database | change | changed | sent (both hops) | time per cycle |");
-  console.log("|---|---|---|---|---|");
+  console.log("| database | change | changed | A → agent | agent → B | both hops | time per cycle |");
+  console.log("|---|---|---|---:|---:|---:|---:|");
   for (const list of groups.values()) {
     const [first] = list;
-    console.log(`| ${first.db_mb >= 1000 ? `${first.db_mb / 1000} GB` : `${first.db_mb} MB`} | ${first.change} | ${first.changed_mb.toFixed(1)} MB | ${median(list.map((r) => r.sent_mb)).toFixed(2)} MB | ${median(list.map((r) => r.seconds)).toFixed(2)} s |`);
+    console.log(`| ${first.db_mb >= 1000 ? `${first.db_mb / 1000} GB` : `${first.db_mb} MB`} | ${first.change} | ${first.changed_mb.toFixed(1)} MB | ${median(list.map((r) => r.pull_mb)).toFixed(2)} MB | ${median(list.map((r) => r.push_mb)).toFixed(2)} MB | ${median(list.map((r) => r.sent_mb)).toFixed(2)} MB | ${median(list.map((r) => r.seconds)).toFixed(2)} s |`);
   }
 }
 
