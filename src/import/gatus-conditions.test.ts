@@ -28,6 +28,10 @@ describe("Gatus conditions", () => {
     expect(readConditions(["[BODY] == pat(*Forgejo*)"], "http").body).toEqual({ contains: "Forgejo" });
     expect(new RegExp(readConditions(["[BODY] == 1"], "http").body!.matches!, "m").test("1\n2")).toBe(false);
     expect(new RegExp(patternRegex("a*"), "m").test("abc")).toBe(true);
+    // filepath.Match as Gatus uses it: ? one character, [..] a class, "/" ignored on both sides.
+    const match = (pattern: string, text: string) => new RegExp(patternRegex(pattern), "m").test(text);
+    expect([match("v?.1", "v2.1"), match("v?.1", "v22.1"), match("[a-c]x", "bx"), match("[^a-c]x", "bx"), match("192.168.*", "192.168.1.7")]).toEqual([true, false, true, false, true]);
+    expect([match("ab", "a/b"), match("a/b", "ab"), match("a\\*", "a*"), match("a\\*", "ab")]).toEqual([true, true, true, false]);
   });
 
   it("does not take Gatus' own DNS example [BODY] == pat(*.*.*.*) for a literal answer", () => {

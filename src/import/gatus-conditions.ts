@@ -29,9 +29,28 @@ function whole(source: string): string {
   return `(?<![\\s\\S])${source}(?![\\s\\S])`;
 }
 
-/** Gatus' pat(): `*` stands for any run of characters, the rest is literal, and it matches the whole text. */
+/**
+ * Gatus' pat() (pattern/pattern.go): Go's filepath.Match over the whole text after every "/" is removed
+ * from both: `*` any run, `?` one character, `[a-z]`/`[^a-z]` a class, `\x` a literal x. The regex lets a
+ * "/" stand anywhere in the text (as if removed) and drops those of the pattern.
+ */
 export function patternRegex(pattern: string): string {
-  return whole(pattern.split("*").map(escapeRegex).join("[\\s\\S]*"));
+  const atoms: string[] = [];
+  const text = pattern.replace(/\//g, "");
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (char === "*") atoms.push("[\\s\\S]*");
+    else if (char === "?") atoms.push("[^/]");
+    else if (char === "\\" && i + 1 < text.length) atoms.push(escapeRegex(text[++i]!));
+    else if (char === "[" && text.indexOf("]", i + 2) > 0) {
+      const end = text.indexOf("]", i + 2);
+      const body = text.slice(i + 1, end);
+      const negated = body.startsWith("^");
+      atoms.push(`[${negated ? "^/" : ""}${(negated ? body.slice(1) : body).replace(/[\\\]^]/g, "\\$&")}]`);
+      i = end;
+    } else atoms.push(escapeRegex(char));
+  }
+  return whole(`/*${atoms.map((atom) => `${atom}/*`).join("")}`);
 }
 
 /** Go durations as Gatus writes them for expirations: "48h", "720h", "168h0m0s", "90m". */
@@ -152,7 +171,8 @@ function readBody(condition: string, kind: EndpointKind, suffix: string, operato
   if (!suffix) {
     if (operator !== "==") return skip(condition, "the body is compared only for equality or a pattern");
     if (out.body) return skip(condition, "the http check holds one body expectation; add a second http check for this one");
-    if (pattern !== undefined) out.body = /^\*[^*]+\*$/.test(pattern) ? { contains: pattern.slice(1, -1) } : { matches: patternRegex(pattern) };
+    // pat(*text*) is "contains text" (exact unless the body has a "/" inside the text, which Gatus ignores).
+    if (pattern !== undefined) out.body = /^\*[^*?[\\/]+\*$/.test(pattern) ? { contains: pattern.slice(1, -1) } : { matches: patternRegex(pattern) };
     else if (any) out.body = { matches: whole(`(?:${any.map(escapeRegex).join("|")})`) };
     else out.body = { matches: whole(escapeRegex(value)) };
     return;
