@@ -9,7 +9,11 @@ import { Writable } from "node:stream";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { createHandler, listenHttp } from "../agent/http.js";
+import { PushReceiver } from "../agent/push-receiver.js";
 import { parseConfig } from "../config/load.js";
+import { readSecret } from "../config/secret.js";
+import { buildTopology } from "../model/topology.js";
 import { main } from "./main.js";
 
 class Capture extends Writable {
@@ -190,6 +194,31 @@ describe("understudy import uptime-kuma kuma.db (Uptime Kuma 2.x's database)", (
     expect(statSync(envFile).mode & 0o777).toBe(0o600);
     expect(stderr).toMatch(/Wrote \d+ of \d+ secrets to .*understudy\.env \(mode 0600\)/);
     rmSync(envFile);
+  });
+
+  it("a job keeps calling Kuma's push URL, unchanged, and the agent running the imported config counts the beat", async () => {
+    const envFile = join(dir, "push.env");
+    const { stdout } = await run("import", "uptime-kuma", file, "--env-file", envFile);
+    const env = Object.fromEntries(readFileSync(envFile, "utf8").trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+    rmSync(envFile);
+    const loaded = parseConfig(stdout, "imported.yaml");
+    if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join("\n"));
+    const receiver = new PushReceiver({});
+    expect(await receiver.useTopology(buildTopology(loaded.config), (ref) => readSecret(ref, env), 1_000)).toEqual([]);
+    const handler = createHandler({
+      version: "test", uptime: () => 1, metrics: async () => ({ contentType: "text/plain", body: "" }),
+      status: () => { throw new Error("not used"); }, push: (token) => receiver.beat(token, 2_000),
+    });
+    const server = await listenHttp(handler, "127.0.0.1:0");
+    try {
+      // The job's line, as Kuma shows it for a push monitor, with only the host changed to the agent's.
+      const answer = await fetch(`${server.url}/api/push/${PUSH_TOKEN}?status=up&msg=OK&ping=`);
+      expect(answer.status).toBe(200);
+      expect(receiver.lastSeen(PUSH_TOKEN)).toBe(2_000);
+    } finally {
+      await server.close();
+      handler.close();
+    }
   });
 
   it("says what it expected of a SQLite file that is not Kuma's", async () => {
