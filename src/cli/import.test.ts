@@ -123,7 +123,8 @@ describe("understudy import gatus", () => {
       { http: { url: "https://hs.joshuabell.xyz/health", status: 200, max_latency: 300 }, interval: 30_000, failure_threshold: 2, success_threshold: 1 },
       { tls: { host: "hs.joshuabell.xyz", port: 443, min_days: 2 } },
     ]);
-    expect(services["adguard-api"]?.checks[0]).toMatchObject({ http: { status: [200, 204], json: { path: "$.running", equals: true } }, interval: 60_000, failure_threshold: 3, success_threshold: 2 });
+    // Its alert (ntfy) names no thresholds: the ntfy provider's default-alert gives them.
+    expect(services["adguard-api"]?.checks[0]).toMatchObject({ http: { status: [200, 204], json: { path: "$.running", equals: true } }, interval: 60_000, failure_threshold: 5, success_threshold: 3 });
     expect(services.forgejo?.checks[0]?.http).toMatchObject({ status: "2xx", body: { contains: ["Forgejo"] } });
     expect(services.postgres?.checks[0]).toMatchObject({ tcp: { host: "100.64.0.13", port: 5432 }, interval: 120_000 });
     expect(services.router?.checks[0]).toMatchObject({ ping: { host: "10.12.14.1", max_rtt: 50 } });

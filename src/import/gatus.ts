@@ -139,7 +139,9 @@ function reportEndpointExtras(endpoint: Endpoint, target: Target, out: ConfigBui
   if (endpoint["extra-labels"] && Object.keys(endpoint["extra-labels"]).length > 0) out.approx(`${item}: extra-labels`, "Understudy has no labels; they are in the service's description");
 }
 
-function mapEndpoint(endpoint: Endpoint, out: ConfigBuilder, alertTypes: Set<string>, choices: Map<string, string[]>): string | undefined {
+type Alerting = NonNullable<GatusConfig["alerting"]>;
+
+function mapEndpoint(endpoint: Endpoint, out: ConfigBuilder, alertTypes: Set<string>, choices: Map<string, string[]>, alerting: Alerting): string | undefined {
   const item = label(endpoint);
   const target = targetOf(endpoint);
   if (typeof target === "string") return void out.skip(item, target);
@@ -155,8 +157,14 @@ function mapEndpoint(endpoint: Endpoint, out: ConfigBuilder, alertTypes: Set<str
   if (interval) keys.interval = interval;
   const timeout = duration(endpoint.client?.timeout);
   if (timeout) keys.timeout = timeout;
-  // Gatus alerts after 3 failures and resolves after 2 successes unless told otherwise.
-  if (alert) Object.assign(keys, { failure_threshold: alert["failure-threshold"] ?? 3, success_threshold: alert["success-threshold"] ?? 2 });
+  // An alert's thresholds, else its provider's default-alert's, else Gatus' own (3 failures, 2 successes).
+  if (alert) {
+    const fallback = (alerting[alert.type ?? ""]?.["default-alert"] ?? {}) as { "failure-threshold"?: number; "success-threshold"?: number };
+    Object.assign(keys, {
+      failure_threshold: alert["failure-threshold"] ?? fallback["failure-threshold"] ?? 3,
+      success_threshold: alert["success-threshold"] ?? fallback["success-threshold"] ?? 2,
+    });
+  }
   const checks = [out.check(item, kind, specOf(endpoint, target, expect, out), keys)];
   if (expect.certificateDays !== undefined && target.kind === "http") {
     const url = new URL(endpoint.url!);
@@ -216,7 +224,7 @@ export function importGatus(config: GatusConfig, file = "config.yaml"): { config
   const configured = new Set(Object.keys(config.alerting ?? {}));
   const choices = new Map<string, string[]>();
   const services = [
-    ...(config.endpoints ?? []).map((endpoint) => mapEndpoint(endpoint, out, mapped, choices)),
+    ...(config.endpoints ?? []).map((endpoint) => mapEndpoint(endpoint, out, mapped, choices, config.alerting ?? {})),
     ...(config["external-endpoints"] ?? []).map((endpoint) => mapExternal(endpoint, out)),
   ].filter((name): name is string => name !== undefined);
   for (const [types, names] of choices) {
