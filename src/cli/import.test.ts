@@ -108,7 +108,8 @@ describe("understudy import uptime-kuma", () => {
 
   it("says Kuma 2.x's database is what to give, not only the 1.x backup", async () => {
     const { stdout } = await run("import", "--help");
-    expect(stdout).toMatch(/Uptime Kuma 2\.x: give its database, data\/kuma\.db \(read-only; Kuma may keep running\)/);
+    expect(stdout).toMatch(/Uptime Kuma 2\.x: give its database, data\/kuma\.db \(read-only; Kuma may\n {2}keep running\)/);
+    expect(stdout.split("\n").filter((line) => line.length > 80)).toEqual([]);
     expect((await run("--help")).stdout).toMatch(/import +a config from Uptime Kuma \(its kuma\.db, or a 1\.x backup\) or a Gatus config/);
   });
 });

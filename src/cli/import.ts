@@ -16,20 +16,25 @@ import { UsageError, writeLine, type Io } from "./io.js";
 import { parseFlags } from "./options.js";
 import { textTable } from "./table.js";
 
-export const usage = `Usage: understudy import uptime-kuma KUMA.DB|BACKUP.json [--output FILE] [--env-file FILE] [--force]
+export const usage = `Usage: understudy import uptime-kuma KUMA.DB|BACKUP.json [--output FILE]
+                                  [--env-file FILE] [--force]
        understudy import gatus CONFIG.yaml [--output FILE] [--force]
 
-  Turns what Uptime Kuma or Gatus watches into an Understudy config: monitors/endpoints become
-  services with checks, notifications become notifiers, every token an "env:NAME" reference.
+  Turns what Uptime Kuma or Gatus watches into an Understudy config:
+  monitors/endpoints become services with checks, notifications become
+  notifiers, every token an "env:NAME" reference.
 
-  Uptime Kuma 2.x: give its database, data/kuma.db (read-only; Kuma may keep running).
-  Uptime Kuma 1.x: the database as well, or a backup from Settings → Backup → Export.
-  --env-file FILE  also writes the secrets Kuma's database holds (push tokens, passwords) as
-                   NAME=value lines, mode 0600, for the agent's EnvironmentFile.
+  Uptime Kuma 2.x: give its database, data/kuma.db (read-only; Kuma may
+  keep running). Uptime Kuma 1.x: the database as well, or a backup from
+  Settings → Backup → Export.
+  --env-file FILE  also write the secrets Kuma's database holds (push
+                   tokens, passwords) as NAME=value lines, mode 0600, for
+                   the agent's EnvironmentFile.
 
-  A table on stderr lists each item as mapped, approximated (kept, but not exactly: it says how)
-  or dropped (it says why). Exit status: 0 when nothing was dropped, 1 when something was
-  (the config is still written), 2 for bad input.`;
+  A table on stderr lists each item as mapped, approximated (kept, but not
+  exactly: it says how) or dropped (it says why). Exit status: 0 when
+  nothing was dropped, 1 when something was (the config is still
+  written), 2 for bad input.`;
 
 const SOURCES = ["uptime-kuma", "gatus"] as const;
 
