@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { closeTargets, openTargets, type NamedTarget, type TargetEntries } from "../backup/catalog.js";
 import type { KeepPolicy } from "../backup/config.js";
-import { hostTempDirOf, replicateService, replicationPlan, rootOf } from "../backup/replication.js";
+import { hostTempDirOf, replicateService, replicationPlan, rootOf, sourceHostOf } from "../backup/replication.js";
 import { restoreSnapshot } from "../backup/restore.js";
 import { applyRetention } from "../backup/retention.js";
 import { runBackup } from "../backup/run.js";
@@ -69,12 +69,6 @@ export interface BackupJobsOptions {
   connectTimeoutMs?: number | undefined;
 }
 
-/** The host a service's data is read from: the active one, else its primary, else its only host. */
-export function sourceHostOf(doc: ConfigDocument, service: string, activeHost?: (service: string) => string | undefined): string | undefined {
-  const config = doc.services[service];
-  if (config === undefined) return undefined;
-  return activeHost?.(service) ?? config.primary ?? (config.runs_on?.length === 1 ? config.runs_on[0] : undefined);
-}
 
 export function createBackupJobs(options: BackupJobsOptions): BackupJobs {
   const staging = join(options.dataDir, "staging");

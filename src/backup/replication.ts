@@ -56,6 +56,13 @@ export function rootOf(doc: ConfigDocument, service: string, host: string): stri
   return config === undefined || host === config.primary ? "/" : (config.replicate?.root ?? "/");
 }
 
+/** The host a service's data is read from: the active one, else its primary, else its only host. */
+export function sourceHostOf(doc: ConfigDocument, service: string, activeHost?: (service: string) => string | undefined): string | undefined {
+  const config = doc.services[service];
+  if (config === undefined) return undefined;
+  return activeHost?.(service) ?? config.primary ?? (config.runs_on?.length === 1 ? config.runs_on[0] : undefined);
+}
+
 /** Every host that holds a copy of the service's data: its primary and its replication targets. */
 export function dataHosts(doc: ConfigDocument, service: string): string[] {
   const config = doc.services[service];

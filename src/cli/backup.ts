@@ -7,7 +7,13 @@ import { loadConfig } from "../config/load.js";
 import type { ConfigDocument } from "../config/schema.js";
 import { ConfigError } from "../config/diagnostics.js";
 import { didYouMean } from "../config/suggest.js";
-import { resolveDataDir } from "../store/data-dir.js";
+import { resolveDataDir, storePathIn } from "../store/data-dir.js";
+import { openStore } from "../store/db.js";
+import { readActiveHost } from "../failover/active-host.js";
+import { isHostFailure } from "../hosts/host-access.js";
+import { HostAccessPool } from "../hosts/host-for.js";
+import { kindOf } from "../backup/replicate.js";
+import { rootOf, sourceHostOf } from "../backup/replication.js";
 import { BackupError } from "../backup/errors.js";
 import { closeTargets, findSnapshot, openTargets } from "../backup/catalog.js";
 import type { NamedTarget, TargetEntries } from "../backup/catalog.js";
@@ -16,6 +22,7 @@ import { runBackup } from "../backup/run.js";
 import { verifyStored } from "../backup/verify.js";
 import { applyRetention } from "../backup/retention.js";
 import { serviceOfId } from "../backup/snapshot-id.js";
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { colors, UsageError, writeLine } from "./io.js";
 import type { Io } from "./io.js";
@@ -78,6 +85,18 @@ async function withTargets<T>(context: Context, names: readonly string[] | undef
   }
 }
 
+/** The active host the agent's store records for a service (after a failover); none without a store. */
+function activeHostIn(dataDir: string, service: string): string | undefined {
+  const path = storePathIn(dataDir);
+  if (!existsSync(path)) return undefined;
+  const store = openStore(path);
+  try {
+    return readActiveHost(store, service);
+  } finally {
+    store.close();
+  }
+}
+
 /** A one-line progress bar on stderr, only on a terminal. */
 function progress(io: Io, label: string): ((done: number, total: number) => void) | undefined {
   if (!io.stderr.isTTY) return undefined;
@@ -101,8 +120,17 @@ async function run(context: Context, service: string | undefined): Promise<numbe
     const config = doc.services[name]!;
     if (config.data.length === 0) throw new BackupError("not_found", `${name} has no data: to back up`);
     if (config.backup === undefined && context.target === undefined) throw new BackupError("not_found", `${name} has no backup: configured; add backup: { to: TARGET } or pass --target NAME`);
-    const result = await withTargets(context, config.backup?.to, (targets) =>
-      runBackup({ service: name, data: config.data, targets, stagingRoot: staging, onProgress: (target) => progress(io, `${name} → ${target}`) }));
+    // Read where the data lives: the host serving it now (the agent's store says, after a failover),
+    // locally or over SSH, as the agent's scheduled backups do.
+    const hostName = sourceHostOf(doc, name, (svc) => activeHostIn(context.dataDir, svc));
+    const hosts = new HostAccessPool(doc, { env: io.env, scratchDir: staging });
+    const result = await (async () => {
+      const access = hostName === undefined ? undefined : hosts.get(hostName);
+      if (access !== undefined && isHostFailure(access)) throw new BackupError(access.reason === "config" ? "source" : kindOf(access), `cannot read the data of ${name} on ${hostName}: ${access.message}`);
+      const source = access && hostName !== undefined ? { access, root: rootOf(doc, name, hostName) } : undefined;
+      return withTargets(context, config.backup?.to, (targets) =>
+        runBackup({ service: name, data: config.data, targets, stagingRoot: staging, source, onProgress: (target) => progress(io, `${name} → ${target}`) }));
+    })().finally(() => hosts.close());
     for (const stored of result.stored) {
       if (stored.ok) writeLine(io.stdout, `${c.green("✓")} ${result.manifest.id} → ${stored.target}`);
       else {

@@ -9,6 +9,7 @@ import { mkdir, readFile, readdir, readlink, stat, writeFile } from "node:fs/pro
 import { createServer } from "node:net";
 import type { Server } from "node:net";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load.js";
@@ -18,6 +19,10 @@ import type { ReplicationContext, ShipmentResult } from "../../src/backup/replic
 import { replicaAge } from "../../src/backup/replica-state.js";
 import { HostAccessPool, hostAccessFor } from "../../src/hosts/host-for.js";
 import { isHostFailure } from "../../src/hosts/host-access.js";
+import { main } from "../../src/cli/main.js";
+import { moveActiveHost } from "../../src/failover/active-host.js";
+import { storePathIn } from "../../src/store/data-dir.js";
+import { openStore } from "../../src/store/db.js";
 import { requireBinaries } from "./helpers/binaries.js";
 import { freePort } from "./helpers/free-port.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
@@ -213,6 +218,48 @@ ${extra}`, "understudy.yaml");
     }
     // Every write acknowledged before the fence is on B.
     expect(query<number>(onB(), "SELECT max(id) FROM t")).toBe(last);
+  }, 240_000);
+
+  it("`understudy backup run` after a failover backs up what the standby serves, read there over SSH", async () => {
+    const primary = await primaryWriting();
+    expect((await cycle("A")).map((result) => result.ok)).toEqual([true]);
+    await stopProcess(primary);
+    // B took over and wrote rows of its own (and its own key file) after the promote.
+    const db = new Database(onB());
+    db.prepare("INSERT INTO t (tag, v) VALUES ('B', randomblob(10))").run();
+    db.close();
+    await writeFile(join(standbyRoot(), lib(), "secret.key"), "key-of-B");
+    const dataDir = join(work.path, "agent");
+    await mkdir(dataDir, { recursive: true });
+    const store = openStore(storePathIn(dataDir));
+    moveActiveHost(store, "app", { from: "A", to: "B", primary: "A" }, Date.now());
+    store.close();
+    const file = join(work.path, "understudy.yaml");
+    await writeFile(file, `version: 1
+hosts:
+  A: { address: 127.0.0.1, ssh: ${ssh(a)} }
+  B: { address: 127.0.0.1, ssh: ${ssh(b)} }
+services:
+  app:
+    primary: A
+    standby: [B]
+    data: [{ sqlite: ${onA()} }, { path: ${join(lib(), "secret.key")} }]
+    replicate: { to: standby, every: 10s, root: ${standbyRoot()} }
+    backup: { to: nas }
+backup_targets:
+  nas: { local: { path: ${join(work.path, "nas")} } }
+agents: { name: the-agent, data_dir: ${dataDir} }
+`);
+    let out = "";
+    const sink = (write: (text: string) => void) => Object.assign(new Writable({ write(chunk, _encoding, done) { write(String(chunk)); done(); } }), { isTTY: false });
+    const code = await main(["backup", "run", "app", "--config", file], { stdout: sink((text) => (out += text)), stderr: sink((text) => (out += text)), env: process.env });
+    expect(code, out).toBe(0);
+    const restored = join(work.path, "restored");
+    const id = /✓ (app-\S+) → nas/.exec(out)?.[1];
+    expect(await main(["restore", id!, "--to", restored, "--config", file], { stdout: sink(() => {}), stderr: sink((text) => (out += text)), env: process.env }), out).toBe(0);
+    // The snapshot holds B's data: its rows and its key, not A's file as it was left.
+    expect(query<number>(join(restored, onA()), "SELECT count(*) FROM t WHERE tag = 'B'")).toBe(1);
+    expect(await readFile(join(restored, lib(), "secret.key"), "utf8")).toBe("key-of-B");
   }, 240_000);
 
   it("a host that does not answer fails within the connect timeout as a clear value", async () => {
