@@ -49,6 +49,7 @@ import { startAgentBackups } from "./backup-agent.js";
 import { startDrillScheduler } from "./drill-scheduler.js";
 import { createAgentMetrics } from "./metrics.js";
 import { agentProbeRunner } from "./probe-runner.js";
+import { startOutsideHeartbeat } from "./outside-heartbeat.js";
 import { PushReceiver } from "./push-receiver.js";
 import { buildStatus, type AgentStatus, type LastResult } from "./status.js";
 import { AGENT_VERSION } from "./version.js";
@@ -270,6 +271,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     disposers.push({ name: "failover", run: () => failover?.stop() });
     const drills = startDrillScheduler({ acting, coordinator, configFile, env: options.env, clock, store, config: () => config, log });
     disposers.push({ name: "drills", run: () => drills.stop() });
+    const outside = startOutsideHeartbeat({ clock, config: () => config.agents.heartbeat, acting, secret, log, userAgent: `understudy/${AGENT_VERSION}` });
+    disposers.push({ name: "outside heartbeat", run: () => outside.stop() });
 
     // Leading starts only now that the controller listens: a leadership gained earlier would go unheard.
     if (etcd) {

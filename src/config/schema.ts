@@ -11,6 +11,7 @@ import { dashboardSchema } from "../api/config.js";
 import { failoverSchema } from "../failover/config.js";
 import { drillSchema } from "../drill/config.js";
 import { guardSchema } from "./guard-schema.js";
+import { heartbeatSchema } from "./heartbeat.js";
 import { secretRef } from "./secret.js";
 
 /** Host and service names: what users type on the command line and what appears in DNS-ish places. */
@@ -148,6 +149,7 @@ const agentsSchema = z.strictObject({
     .prefault({})
     .describe("How long results are kept; older ones live on only as rollups, so the state stays bounded."),
   name: z.string().optional().describe("This agent's name (its vantage point); defaults to the machine's hostname."),
+  heartbeat: heartbeatSchema.optional(),
 });
 
 const maintenanceSchema = z
