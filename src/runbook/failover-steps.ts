@@ -79,7 +79,14 @@ export function failoverSteps(context: RunbookContext, service: string, from: st
     { do: `Confirm ${service} is down on ${from}, not just the path from one agent.`, command: "understudy status", check: `${service} shows down with an open incident; its checks on ${from} fail.` },
     { do: "Dry run the failover: it prints the plan and any guard that refuses it, and changes nothing.", command: `${command} --dry-run`, check: "the plan lists fence, check-replica, promote, verify, switch and notify, and no guard refuses. A refusal names its reason (a replica older than the RPO: what was written since is lost; anti-flap): `--force` overrides it, so decide that first." },
     { do: "Run it.", command, check: `it ends serving from ${to}. If it stopped partway, \`understudy history ${service}\` shows which steps finished: do the rest by hand (next section), then come back to the last step here.` },
-    { do: `Check ${service} from a client, then keep it on ${to} until ${from} is repaired. Fail back later, once ${from} is healthy again.`, command: `understudy failback ${service} --dry-run` },
+    serviceDoc(context, service).data.length === 0
+      ? { do: `Check ${service} from a client, then keep it on ${to} until ${from} is repaired. Fail back later, once ${from} is healthy again.`, command: `understudy failback ${service} --dry-run` }
+      : {
+        do: `Check ${service} from a client, then keep it on ${to} until ${from} is repaired. ${from} comes back fenced and catches up from ${to} (replication ships ${to}'s data to it); ` +
+          `only then can it take ${service} back: a failback stops ${service} on ${to}, ships its last writes to ${from} (the sync step) and only then promotes ${from}, so nothing written on ${to} is lost. It refuses while ${from} has not caught up.`,
+        command: `understudy failback ${service} --dry-run`,
+        check: "the plan lists fence, sync, check-replica, promote, verify, switch and notify, and no guard refuses.",
+      },
   ];
   const rpo = context.topology.services.get(service)!.target.rpoMs;
   const replica: Step[] = serviceDoc(context, service).data.length === 0 ? [] : [{

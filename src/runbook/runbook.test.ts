@@ -97,6 +97,10 @@ describe("a service with a standby", () => {
     expect(text).toContain("Only alerts (failover mode: manual). The alert carries the command to run, `understudy failover headscale --to L002`");
     expect(text.indexOf("understudy failover headscale --to L002 --dry-run")).toBeLessThan(text.indexOf("```sh\n   understudy failover headscale --to L002\n"));
   });
+  test("failing back says the old primary catches up first and the sync step ships the standby's last writes", () => {
+    expect(text).toContain("a failback stops headscale on L002, ships its last writes to L001 (the sync step) and only then promotes L001");
+    expect(text).toContain("the plan lists fence, sync, check-replica, promote, verify, switch and notify");
+  });
   test("fence and promote are the config's commands over SSH, with the warning about a dead host", () => {
     expect(text).toContain("ssh admin@100.64.0.2 -- systemctl stop headscale");
     expect(text).toContain("ssh -p 2222 admin@100.64.0.5 -- systemctl start headscale");
