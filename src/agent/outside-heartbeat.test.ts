@@ -178,7 +178,7 @@ describe("the dead man's switch (against a local server counting calls)", () => 
 
   it("explains bad config", () => {
     expect(heartbeatSchema.parse({ url: "https://hc-ping.com/x" })).toMatchObject({ every: 60_000, method: "GET", timeout: 10_000 });
-    expect(zodMessages(heartbeatSchema, { url: "hc-ping.com/x" })).toEqual(['url: expected an http(s) URL ("https://hc-ping.com/<uuid>") or a secret reference holding one ("env:NAME", "file:/path")']);
+    expect(zodMessages(heartbeatSchema, { url: "hc-ping.com/x" })).toContain('url: expected an http(s) URL ("https://hc-ping.com/<uuid>") or a secret reference holding one ("env:NAME", "file:/path")');
     expect(zodMessages(heartbeatSchema, { url: "https://x.example", every: "100ms" })).toEqual(["every: expected at least 1s between calls"]);
     expect(zodMessages(heartbeatSchema, { url: "https://x.example", body: "hi" })).toEqual(["body: a body is sent only with method: POST; add method: POST or drop body"]);
   });

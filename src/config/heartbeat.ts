@@ -18,8 +18,10 @@ function isHttpUrl(text: string): boolean {
 export const heartbeatSchema = z
   .strictObject({
     url: z
-      .string({ error: `expected ${URL_HINT}` })
-      .refine((text) => SECRET_REF_PATTERN.test(text) || isHttpUrl(text), { message: `expected ${URL_HINT}` })
+      .union([
+        z.string({ error: `expected ${URL_HINT}` }).refine(isHttpUrl, { message: `expected ${URL_HINT}` }).describe("An http(s) URL."),
+        z.string().regex(SECRET_REF_PATTERN, { message: `expected ${URL_HINT}` }),
+      ])
       .describe(`What to call: ${URL_HINT}. It is never logged.`),
     every: durationSchema
       .prefault("1m")
