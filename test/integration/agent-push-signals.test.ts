@@ -85,6 +85,13 @@ describe("push signals in the agent (healthchecks.io's semantics)", () => {
     expect((await cliStatus(file)).services.find((s) => s.name === "backup")).toMatchObject({ health: "down", checks: [{ last: { reason: "fail" } }] });
     expect(await send(agent, "/push/nightly")).toBe(200);
     await waitFor("the success in /api/status", async () => (await backup(agent)).health === "up", 10_000);
+    // A long log sent without a length (piped, chunked) is cut, not refused: the failure still counts.
+    const log = new TextEncoder().encode(`${"rsync: copying\n".repeat(30_000)}rsync error: some files could not be transferred\n`);
+    const stream = new ReadableStream<Uint8Array>({ start: (controller) => { controller.enqueue(log); controller.close(); } });
+    const piped = await fetch(`${agent.url}/push/nightly/fail`, { method: "POST", body: stream, headers: CLOSE, duplex: "half" } as RequestInit);
+    expect(piped.status).toBe(200);
+    await piped.text();
+    await waitFor("the piped failure in /api/status", async () => (await backup(agent)).health === "down", 10_000);
     // Unknown tokens and unknown signals answer as any unknown path.
     expect(await send(agent, "/push/guess/fail", "x")).toBe(404);
     expect(await send(agent, "/push/nightly/explode")).toBe(404);

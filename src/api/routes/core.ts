@@ -5,6 +5,7 @@
 import type { Context } from "hono";
 import type { PushSignalKind } from "../../probes/push-ping.js";
 import type { CoreDeps } from "../deps.js";
+import { DEFAULT_BODY_LIMIT } from "../body.js";
 import type { ApiEnv } from "../env.js";
 import type { Access, Router } from "../router.js";
 import { sendJson, sendText } from "../respond.js";
@@ -36,7 +37,7 @@ export function coreRoutes(router: Router, deps: CoreDeps, readAccess: Access): 
     if (!deps.push(token, { kind, body })) return sendText(c, "not found\n", 404);
     return sendText(c, "ok\n");
   };
-  const pushDoc = { access: "public", produces: "text/plain", bodyLimit: Number.MAX_SAFE_INTEGER, errors: { 404: "no push check uses this token" } } as const;
+  const pushDoc = { access: "public", produces: "text/plain", errors: { 404: "no push check uses this token", 413: "a declared Content-Length over 64 KiB (send the log's tail)" } } as const;
   router.add({ ...pushDoc, method: "get", path: "/push/:token", summary: "A push check's heartbeat: the job succeeded" }, push);
   router.add({ ...pushDoc, method: "post", path: "/push/:token", summary: "A push check's heartbeat: the job succeeded (the body, a log, is kept)" }, push);
   router.add({ ...pushDoc, method: "get", path: "/push/:token/fail", summary: "A push check's job failed: the check is down at once" }, push);
@@ -53,12 +54,13 @@ export function coreRoutes(router: Router, deps: CoreDeps, readAccess: Access): 
   router.add({ method: "get", path: "/api/status", access: readAccess, summary: "Services, instances, checks' last results and open incidents", response: statusResponse }, (c) => sendJson(c, deps.status()));
 }
 
-/** What is kept of a push's body: a job's log can be long, and the URL needs no login. */
-const PUSH_BODY_READ = 100 * 1024;
+/** What is read of a push's body: a job's log can be long, and the URL needs no login. */
+const PUSH_BODY_READ = DEFAULT_BODY_LIMIT;
 
 /**
- * The first PUSH_BODY_READ bytes of the body (the signal is never refused for a long log, as
- * healthchecks.io cuts rather than refuses); the rest is not read, and the connection is closed.
+ * The first PUSH_BODY_READ bytes of the body; the rest is not read, and the connection is closed. A
+ * body declared longer is refused before (app.ts, for every path); one sent without a length (chunked,
+ * `curl -T -`) is cut rather than refused, as healthchecks.io cuts, so its signal still counts.
  */
 async function readBodyPrefix(c: Context<ApiEnv>): Promise<string> {
   const stream = c.req.raw.body;
