@@ -22,8 +22,10 @@ import { loadConfig } from "../config/load.js";
 import { readSecret } from "../config/secret.js";
 import { systemClock } from "../engine/clock.js";
 import { MaintenanceSchedule } from "../engine/maintenance.js";
+import type { ProbeRunner } from "../engine/scheduler.js";
 import type { HealthState } from "../engine/verdict.js";
 import { buildTopology } from "../model/topology.js";
+import type { Topology } from "../model/topology.js";
 import { resolveDataDir, storePathIn } from "../store/data-dir.js";
 import { openStore } from "../store/db.js";
 import { LocalCoordinator, type Coordinator } from "./coordinator.js";
@@ -66,6 +68,23 @@ async function agentStates(listen: string, env: NodeJS.ProcessEnv): Promise<Map<
   return states;
 }
 
+/** Each instance of a failover service, by its own checks run once: up when all pass, down when one fails. */
+async function probeInstances(topology: Topology, probe: ProbeRunner): Promise<Map<string, HealthState>> {
+  const states = new Map<string, HealthState>();
+  const work: Array<Promise<void>> = [];
+  for (const service of topology.services.values()) {
+    if (service.placement.kind !== "failover") continue;
+    for (const host of [service.placement.primary, ...service.placement.standby]) {
+      const checks = service.checks.filter((check) => check.host === host);
+      if (checks.length === 0) continue;
+      work.push(Promise.all(checks.map((check) => probe(check, AbortSignal.timeout(check.timeoutMs + 1_000)).catch(() => ({ ok: false }))))
+        .then((results) => void states.set(`${service.name}@${host}`, results.every((result) => result.ok) ? "up" : "down")));
+    }
+  }
+  await Promise.all(work);
+  return states;
+}
+
 /** The failover library on the config file's topology and data directory (also used by test runners). */
 export async function openFailovers(file: string, env: NodeJS.ProcessEnv, extra: OpenOptions = {}): Promise<OpenedFailovers> {
   const loaded = loadConfig(file);
@@ -77,6 +96,10 @@ export async function openFailovers(file: string, env: NodeJS.ProcessEnv, extra:
   const secret = (ref: string) => readSecret(ref, env);
   const dispatcher = createDispatcher(topology, clock, env, silentLogger());
   const states = await agentStates(topology.agents.listen, env);
+  // No agent answered: the instances of failover services are asked once here. Without it a person's
+  // switchover of a healthy primary would be planned as an unplanned failover: no fence required, no
+  // final sync, and the writes since the last replica lost.
+  if (states.size === 0) for (const [key, state] of await probeInstances(topology, agentProbeRunner(systemClock, (ref) => readSecret(ref, env)))) states.set(key, state);
   const maintenance = new MaintenanceSchedule(topology.maintenance);
   const coordination = topology.agents.coordination;
   let etcd: EtcdCoordination | undefined;
