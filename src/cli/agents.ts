@@ -10,7 +10,7 @@ import { readSecret } from "../config/secret.js";
 import { listAgents, type AgentList } from "../coord/agent-list.js";
 import { connectEtcd } from "../coord/etcd-client.js";
 import type { Topology } from "../model/topology.js";
-import { colors, writeLine, type Colors, type Io } from "./io.js";
+import { colors, terminalWidth, writeLine, type Colors, type Io } from "./io.js";
 import { CONFIG_OPTION, configPath, loadTopology, parseFlags, parseFormat } from "./options.js";
 import { textTable } from "./table.js";
 
@@ -46,7 +46,7 @@ export async function agents(argv: string[], io: Io): Promise<number> {
     return short ? 1 : 0;
   }
   const c = colors(io);
-  writeLine(io.stdout, render(list, now, coordination.etcd.ttl, c));
+  writeLine(io.stdout, render(list, now, coordination.etcd.ttl, c, terminalWidth(io)));
   const leader = list.leader === undefined ? c.yellow("no leader") : `leader ${list.leader} (fencing token ${list.token})`;
   writeLine(io.stdout, `\n${list.agents.length} agent${list.agents.length === 1 ? "" : "s"} under ${list.prefix} on ${coordination.etcd.endpoints.join(", ")}; ${leader}; quorum ${quorum}.`);
   if (list.agents.length === 0) writeLine(io.stdout, c.yellow("No agent is connected: start one with `understudy agent` on each machine that should watch."));
@@ -55,7 +55,7 @@ export async function agents(argv: string[], io: Io): Promise<number> {
   return short ? 1 : 0;
 }
 
-function render(list: AgentList, now: number, ttlMs: number, c: Colors): string {
+function render(list: AgentList, now: number, ttlMs: number, c: Colors, width: number): string {
   const ago = (at: number | undefined) => (at === undefined ? "—" : `${formatDuration(Math.max(0, now - at))} ago`);
   const rows = list.agents.map((agent) => [
     agent.name,
@@ -66,7 +66,7 @@ function render(list: AgentList, now: number, ttlMs: number, c: Colors): string 
     agent.down.length === 0 ? "0" : c.red(`${agent.down.length}: ${agent.down.slice(0, SHOWN_DOWN).join(", ")}${agent.down.length > SHOWN_DOWN ? ", …" : ""}`),
     agent.url ?? "",
   ]);
-  return textTable(["agent (vantage)", "version", "leader", "lease age", "last observation", "sees down", "url"], rows);
+  return textTable(["agent (vantage)", "version", "leader", "lease age", "last observation", "sees down", "url"], rows, width);
 }
 
 async function localAgent(topology: Topology, json: boolean, io: Io): Promise<number> {

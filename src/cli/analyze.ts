@@ -4,9 +4,10 @@ import { analyze as runAnalysis, analyzeTogether, failingPairs, type Analysis, t
 import type { FailureReport } from "../analysis/report.js";
 import { resolveComponents } from "../analysis/components.js";
 import { formatDuration } from "../config/duration.js";
-import { colors, UsageError, writeLine, type Colors, type Io } from "./io.js";
+import { colors, terminalWidth, UsageError, writeLine, type Colors, type Io } from "./io.js";
 import { CONFIG_OPTION, configPath, loadTopology, parseFlags, parseFormat, type Format } from "./options.js";
-import { markdownTable, textTable } from "./table.js";
+import { tableFor } from "./table.js";
+import { wrapText } from "./wrap.js";
 
 export const usage = `Usage: understudy analyze [--config FILE] [--format table|json|markdown] [--fail A,B] [--depth 1|2]
 
@@ -28,7 +29,7 @@ export async function analyze(argv: string[], io: Io): Promise<number> {
     const scenario = resolveComponents(topology, values.fail.split(",").map((part) => part.trim()).filter(Boolean));
     const report = analyzeTogether(topology, scenario, values.fail);
     if (format === "json") writeLine(io.stdout, JSON.stringify({ what_if: publicReport(report) }, null, 2));
-    else writeLine(io.stdout, renderWhatIf(report, format, c));
+    else writeLine(io.stdout, renderWhatIf(report, format, c, terminalWidth(io)));
     return 0;
   }
 
@@ -43,7 +44,7 @@ export async function analyze(argv: string[], io: Io): Promise<number> {
     }
   }
   if (format === "json") writeLine(io.stdout, JSON.stringify(toJson(analysis, pairs), null, 2));
-  else writeLine(io.stdout, render(analysis, pairs, format, c));
+  else writeLine(io.stdout, render(analysis, pairs, format, c, terminalWidth(io)));
   return 0;
 }
 
@@ -82,34 +83,35 @@ function rows(reports: FailureReport[], c: Colors): string[][] {
   ]);
 }
 
-function render(analysis: Analysis, pairs: FailingPair[] | undefined, format: Format, c: Colors): string {
-  const table = format === "markdown" ? markdownTable : textTable;
-  const heading = (text: string) => (format === "markdown" ? `## ${text}` : c.bold(text));
+function render(analysis: Analysis, pairs: FailingPair[] | undefined, format: Format, c: Colors, width: number): string {
+  const table = tableFor(format, width);
+  const prose = (text: string) => (format === "markdown" ? text : wrapText(text, width));
+  const heading = (text: string) => (format === "markdown" ? `## ${text}` : wrapText(text, width).split("\n").map(c.bold).join("\n"));
   const headers = ["Failure", "Severity", "Recovery today", "Impact"];
   const { score } = analysis;
   const sections = [
     heading(`Single points of failure (${analysis.spofs.length}), worst first`),
-    analysis.spofs.length > 0 ? table(headers, rows(analysis.spofs, c)) : "None: every critical and high service survives any single failure.",
+    analysis.spofs.length > 0 ? table(headers, rows(analysis.spofs, c)) : prose("None: every critical and high service survives any single failure."),
     "",
     heading("Every single failure"),
     table(headers, rows(analysis.failures, c)),
     "",
     heading("Resilience score"),
-    `${c.bold(String(score.value))}/100 — ${score.survive_any_single_failure} of ${score.services} services survive any single failure` +
-      (score.exposed.length > 0 ? `; exposed: ${score.exposed.join(", ")}` : ""),
+    prose(`${c.bold(String(score.value))}/100 — ${score.survive_any_single_failure} of ${score.services} services survive any single failure` +
+      (score.exposed.length > 0 ? `; exposed: ${score.exposed.join(", ")}` : "")),
   ];
   if (pairs) {
     sections.push("", heading(`Failing pairs (N+1 check): ${pairs.length}`));
     sections.push(pairs.length === 0
-      ? "No pair of failures loses a critical or high service that neither loses alone."
+      ? prose("No pair of failures loses a critical or high service that neither loses alone.")
       : table(["Pair", "Newly unavailable", "Severity"], pairs.map((pair) => [pair.components.join(" + "), pair.newly_unavailable.join(", "), severityText(pair.report.severity, c)])));
   }
   sections.push("", c.dim("Run `understudy plan` for the fixes, phase by phase."));
   return sections.join("\n");
 }
 
-function renderWhatIf(report: FailureReport, format: Format, c: Colors): string {
-  const table = format === "markdown" ? markdownTable : textTable;
+function renderWhatIf(report: FailureReport, format: Format, c: Colors, width: number): string {
+  const table = tableFor(format, width);
   const list = (names: string[]) => (names.length > 0 ? names.join(", ") : "—");
   return [
     (format === "markdown" ? "## What if " : c.bold("What if ")) + report.component.split(",").join(" and ") + " fail",

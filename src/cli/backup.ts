@@ -24,7 +24,7 @@ import { applyRetention } from "../backup/retention.js";
 import { serviceOfId } from "../backup/snapshot-id.js";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { colors, UsageError, writeLine } from "./io.js";
+import { colors, terminalWidth, UsageError, writeLine } from "./io.js";
 import type { Io } from "./io.js";
 import { CONFIG_OPTION, configPath, parseFlags, parseFormat } from "./options.js";
 import { textTable } from "./table.js";
@@ -154,7 +154,7 @@ async function list(context: Context, service: string | undefined, flags: { form
   });
   if (format === "json") writeLine(context.io.stdout, JSON.stringify({ snapshots: rows }, null, 2));
   else if (rows.length === 0) writeLine(context.io.stdout, "No complete snapshots.");
-  else writeLine(context.io.stdout, textTable(["id", "service", "target", "taken", "size"], rows.map((r) => [r.id, r.service, r.target, r.created_at.replace(/\.\d+Z$/, "Z"), `${(r.bytes / 1e6).toFixed(1)} MB`])));
+  else writeLine(context.io.stdout, textTable(["id", "service", "target", "taken", "size"], rows.map((r) => [r.id, r.service, r.target, r.created_at.replace(/\.\d+Z$/, "Z"), `${(r.bytes / 1e6).toFixed(1)} MB`]), terminalWidth(context.io)));
   return 0;
 }
 

@@ -11,9 +11,9 @@ import { DRILL_COLUMNS, drillJson, drillRow } from "../drill/report.js";
 import type { Drill } from "../drill/machine.js";
 import { resolveDataDir, storePathIn } from "../store/data-dir.js";
 import { openStore } from "../store/db.js";
-import { UsageError, writeLine, type Io } from "./io.js";
+import { terminalWidth, UsageError, writeLine, type Io } from "./io.js";
 import { CONFIG_OPTION, configPath, loadTopology, parseFlags, parseFormat } from "./options.js";
-import { markdownTable, textTable } from "./table.js";
+import { tableFor } from "./table.js";
 
 export const usage = `Usage: understudy drill SERVICE [--scenario stop|kill-host|partition|slow] [--dry-run] [--config FILE]
        understudy drill --list [SERVICE] [--format table|json|markdown] [--config FILE]
@@ -37,7 +37,7 @@ function list(file: string, service: string | undefined, format: string | undefi
     const chosen = parseFormat(format ?? "table", usage);
     if (chosen === "json") writeLine(io.stdout, JSON.stringify({ drills: drills.map(drillJson) }, null, 2));
     else if (drills.length === 0) writeLine(io.stdout, `no drills yet${service === undefined ? "" : ` of ${service}`}: run \`understudy drill SERVICE\``);
-    else writeLine(io.stdout, (chosen === "markdown" ? markdownTable : textTable)(DRILL_COLUMNS, drills.map(drillRow)));
+    else writeLine(io.stdout, tableFor(chosen, terminalWidth(io))(DRILL_COLUMNS, drills.map(drillRow)));
     return 0;
   } finally {
     store.close();

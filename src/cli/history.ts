@@ -12,9 +12,9 @@ import { FailoverJournal, type RunRecord } from "../failover/journal.js";
 import { historyView } from "../failover/history-view.js";
 import { resolveDataDir, storePathIn } from "../store/data-dir.js";
 import { openStore } from "../store/db.js";
-import { UsageError, writeLine, type Io } from "./io.js";
+import { terminalWidth, UsageError, writeLine, type Io } from "./io.js";
 import { CONFIG_OPTION, configPath, loadTopology, parseFlags, parseFormat } from "./options.js";
-import { markdownTable, textTable } from "./table.js";
+import { tableFor } from "./table.js";
 
 export const usage = `Usage: understudy history [SERVICE] [--format table|json|markdown] [--config FILE]
 
@@ -42,7 +42,7 @@ export async function history(argv: string[], io: Io): Promise<number> {
       writeLine(io.stdout, `No failovers${service === undefined ? "" : ` of ${service}`} yet.`);
       return 0;
     }
-    const table = format === "markdown" ? markdownTable : textTable;
+    const table = tableFor(format, terminalWidth(io));
     for (const run of runs) {
       writeLine(io.stdout, `#${run.id} ${run.started_at} ${run.kind} of ${run.service} ${run.from} → ${run.to}: ${run.status}${run.forced ? " (forced)" : ""}`);
       writeLine(io.stdout, `  ${run.summary ?? run.reason}`);

@@ -2,7 +2,7 @@
 import pc from "picocolors";
 
 export interface Io {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
 }
@@ -16,6 +16,14 @@ export function colors(io: Io) {
 }
 
 export type Colors = ReturnType<typeof colors>;
+
+/** How wide tables may be: the terminal's width when stdout is one, else $COLUMNS (a positive whole
+ * number), else 80, so piped and redirected output reads the same in an 80-column terminal later. */
+export function terminalWidth(io: Io): number {
+  if (io.stdout.isTTY && typeof io.stdout.columns === "number" && io.stdout.columns > 0) return io.stdout.columns;
+  const fromEnv = Number(io.env.COLUMNS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 80;
+}
 
 /** A mistake on the command line: printed with the command's usage, exit status 2. */
 export class UsageError extends Error {

@@ -3,7 +3,8 @@
 // (config, flags, names), 70 a bug (with a short message; UNDERSTUDY_DEBUG=1 shows the stack).
 // It imports only what `--help` needs: a command's module is loaded when that command runs, and the
 // error report (which knows every error class) only when there is an error to report.
-import { processIo, writeLine, type Io } from "./io.js";
+import { processIo, terminalWidth, writeLine, type Io } from "./io.js";
+import { wrapHelp } from "./wrap.js";
 import { commands } from "./commands.js";
 import { didYouMean } from "../config/suggest.js";
 
@@ -27,7 +28,7 @@ function help(): string {
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    writeLine(io.stdout, help());
+    writeLine(io.stdout, wrapHelp(help(), terminalWidth(io)));
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-V") {
@@ -36,13 +37,13 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   }
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
-    writeLine(io.stderr, `understudy: unknown command "${name}"${didYouMean(name, Object.keys(commands))}\n\n${help()}`);
+    writeLine(io.stderr, `understudy: unknown command "${name}"${didYouMean(name, Object.keys(commands))}\n\n${wrapHelp(help(), terminalWidth(io))}`);
     return 2;
   }
   try {
     const loaded = await command.load();
     if (rest.includes("--help") || rest.includes("-h")) {
-      writeLine(io.stdout, loaded.usage);
+      writeLine(io.stdout, wrapHelp(loaded.usage, terminalWidth(io)));
       return 0;
     }
     return await loaded.run(rest, io);

@@ -4,9 +4,10 @@ import { loadConfig } from "../config/load.js";
 import { ConfigError } from "../config/diagnostics.js";
 import { formatDuration } from "../config/duration.js";
 import { buildPlan, type Alternative, type Plan, type PlanStep } from "../plan/plan.js";
-import { colors, writeLine, type Colors, type Io } from "./io.js";
+import { colors, terminalWidth, writeLine, type Colors, type Io } from "./io.js";
 import { CONFIG_OPTION, configPath, parseFlags, parseFormat, type Format } from "./options.js";
-import { markdownTable, textTable } from "./table.js";
+import { tableFor } from "./table.js";
+import { wrapText } from "./wrap.js";
 
 export const usage = `Usage: understudy plan [--config FILE] [--format table|json|markdown]
 
@@ -21,7 +22,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
   if (!loaded.ok) throw new ConfigError(loaded.diagnostics);
   const result = buildPlan(loaded.config);
   if (format === "json") writeLine(io.stdout, JSON.stringify(toJson(result), null, 2));
-  else writeLine(io.stdout, render(result, format, colors(io)));
+  else writeLine(io.stdout, render(result, format, colors(io), terminalWidth(io)));
   return 0;
 }
 
@@ -51,23 +52,26 @@ function scoreText(before: number, after: number, c: Colors): string {
   return after > before ? c.green(text) : text;
 }
 
-function details(steps: readonly Alternative[], format: Format): string[] {
+function details(steps: readonly Alternative[], format: Format, width: number): string[] {
   const bullet = format === "markdown" ? "- " : "  • ";
   // One line per remedy: the same standby for three services has the same trade-offs.
   const once = steps.filter((step, index) => steps.findIndex((other) => other.remedy_id === step.remedy_id) === index);
-  return once.map((step) =>
-    `${bullet}${format === "markdown" ? `**${step.remedy}**` : step.remedy}: ${step.recovery_after.note}. ` +
-    `Pros: ${step.pros.join("; ")}. Cons: ${step.cons.join("; ")}.`);
+  return once.map((step) => {
+    const text = `${bullet}${format === "markdown" ? `**${step.remedy}**` : step.remedy}: ${step.recovery_after.note}. ` +
+      `Pros: ${step.pros.join("; ")}. Cons: ${step.cons.join("; ")}.`;
+    return format === "markdown" ? text : wrapText(text, width, bullet.length);
+  });
 }
 
-export function render(result: Plan, format: Format, c: Colors): string {
-  const table = format === "markdown" ? markdownTable : textTable;
-  const heading = (text: string) => (format === "markdown" ? `## ${text}` : c.bold(text));
+export function render(result: Plan, format: Format, c: Colors, width = Infinity): string {
+  const table = tableFor(format, width);
+  const prose = (text: string) => (format === "markdown" ? text : wrapText(text, width));
+  const heading = (text: string) => (format === "markdown" ? `## ${text}` : wrapText(text, width).split("\n").map(c.bold).join("\n"));
   const sections: string[] = [
     heading(`Resilience plan: score ${result.score.before} → ${result.score.after}, SPOFs ${result.spofs.before.length} → ${result.spofs.after.length}`),
   ];
   if (result.spofs.before.length === 0) {
-    sections.push("No single point of failure: every critical and high service survives any single failure. Nothing to plan.");
+    sections.push(prose("No single point of failure: every critical and high service survives any single failure. Nothing to plan."));
     return sections.join("\n");
   }
   let previous = result.score.before;
@@ -81,21 +85,21 @@ export function render(result: Plan, format: Format, c: Colors): string {
     sections.push(table(["Remedy", "For (SPOF)", "Changes", "Recovery after", "Effort", "Score"], phase.steps.map((step) => [
       step.remedy, forText(step), listed(step.applies_to), recoveryText(step.recovery_after), effortText(step), scoreText(step.score_before, step.score_after, c),
     ])));
-    sections.push(...details(phase.steps, format));
+    sections.push(...details(phase.steps, format, width));
   }
   if (result.alternatives.length > 0) {
     sections.push("", heading("Alternatives (not applied)"));
     sections.push(table(["Alternative", "For (SPOF)", "Recovery after", "Effort"], result.alternatives.map((alt) => [
       alt.remedy, forText(alt), recoveryText(alt.recovery_after), effortText(alt),
     ])));
-    sections.push(...details(result.alternatives, format));
+    sections.push(...details(result.alternatives, format, width));
   }
   if (result.added_hosts.length > 0) {
     sections.push("", heading("Hosts the plan needs you to provide"));
-    for (const name of result.added_hosts) sections.push(`${format === "markdown" ? "- " : "  • "}${name}: ${result.config.hosts[name]?.description ?? ""}`);
+    for (const name of result.added_hosts) sections.push(format === "markdown" ? `- ${name}: ${result.config.hosts[name]?.description ?? ""}` : wrapText(`  • ${name}: ${result.config.hosts[name]?.description ?? ""}`, width, 4));
   }
-  sections.push("", result.spofs.after.length === 0
+  sections.push("", prose(result.spofs.after.length === 0
     ? "After the plan: no single point of failure left."
-    : `After the plan, still single points of failure: ${result.spofs.after.join(", ")}.`);
+    : `After the plan, still single points of failure: ${result.spofs.after.join(", ")}.`));
   return sections.join("\n");
 }

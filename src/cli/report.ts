@@ -6,7 +6,8 @@ import { UnknownComponentError } from "../analysis/components.js";
 import { StoreError } from "../store/store-error.js";
 import { SecretError } from "../config/secret.js";
 import { EtcdError } from "../coord/etcd-api.js";
-import { colors, UsageError, writeLine, type Io } from "./io.js";
+import { colors, terminalWidth, UsageError, writeLine, type Io } from "./io.js";
+import { wrapHelp } from "./wrap.js";
 
 export function report(error: unknown, io: Io): number {
   const c = colors({ ...io, stdout: io.stderr });
@@ -19,7 +20,7 @@ export function report(error: unknown, io: Io): number {
     return 2;
   }
   if (error instanceof UsageError) {
-    writeLine(io.stderr, `understudy: ${error.message}${error.usage ? `\n\n${error.usage}` : ""}`);
+    writeLine(io.stderr, `understudy: ${error.message}${error.usage ? `\n\n${wrapHelp(error.usage, terminalWidth(io))}` : ""}`);
     return 2;
   }
   // Bad input from the world (a name, a state file, a secret, an etcd that does not answer): the message

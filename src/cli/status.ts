@@ -9,9 +9,9 @@ import type { AgentStatus, ServiceStatus } from "../agent/status.js";
 import { statusFromStore } from "../agent/status-from-store.js";
 import { formatDuration } from "../config/duration.js";
 import { resolveDataDir } from "../store/data-dir.js";
-import { colors, writeLine, type Colors, type Io } from "./io.js";
+import { colors, terminalWidth, writeLine, type Colors, type Io } from "./io.js";
 import { CONFIG_OPTION, configPath, loadTopology, parseFlags, parseFormat, type Format } from "./options.js";
-import { markdownTable, textTable } from "./table.js";
+import { tableFor } from "./table.js";
 
 export const usage = `Usage: understudy status [--config FILE] [--format table|json|markdown]
 
@@ -56,7 +56,7 @@ export async function status(argv: string[], io: Io): Promise<number> {
     writeLine(io.stdout, JSON.stringify({ from: live ? { agent: url } : { store: dataDir }, ...found }, null, 2));
     return 0;
   }
-  writeLine(io.stdout, render(found, from, format, colors(io)));
+  writeLine(io.stdout, render(found, from, format, colors(io), terminalWidth(io)));
   return 0;
 }
 
@@ -74,8 +74,8 @@ function checksText(service: ServiceStatus, c: Colors): string {
   }).join("; ");
 }
 
-function render(found: AgentStatus, from: string, format: Format, c: Colors): string {
-  const table = format === "markdown" ? markdownTable : textTable;
+function render(found: AgentStatus, from: string, format: Format, c: Colors, width: number): string {
+  const table = tableFor(format, width);
   const heading = (text: string) => (format === "markdown" ? `## ${text}` : c.bold(text));
   const uptime = found.agent.uptime_s === null ? "" : `, up ${formatDuration(found.agent.uptime_s * 1000)}`;
   const lines = [

@@ -1,14 +1,56 @@
 // Plain-text and Markdown tables. Cells may carry ANSI colors; widths ignore them.
+// A text table fits a given width (the terminal's, see `terminalWidth` in io.ts): when the natural widths
+// do not fit, the widest columns give up space first (no column below its longest word, nor below 6
+// columns), and a cell's text wraps inside its column at spaces; only a single word longer than its column
+// is cut. Continuation lines are indented by the cells to their left. The header rule is as wide as the
+// columns, so it never wraps.
 
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*m/g;
-const visible = (text: string) => text.replace(ANSI, "").length;
+import { ANSI, MIN_COLUMN, visible, wrapCell } from "./wrap.js";
 
-export function textTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const widths = headers.map((header, column) => Math.max(visible(header), ...rows.map((row) => visible(row[column] ?? ""))));
-  const line = (cells: readonly string[]) =>
-    cells.map((cell, column) => (column === cells.length - 1 ? cell : cell + " ".repeat(widths[column]! - visible(cell)))).join("  ").trimEnd();
-  return [line(headers), line(widths.map((width) => "─".repeat(width))), ...rows.map(line)].join("\n");
+const GAP = 2;
+
+const longestWord = (text: string) => Math.max(0, ...text.replace(ANSI, "").split(" ").map((word) => word.length));
+
+/** Column widths that fit `width` with `gap` between columns: the natural ones, or the widest shrunk first
+ * (see the header). */
+function fitWidths(natural: number[], floors: number[], width: number, gap: number): number[] {
+  const widths = [...natural];
+  const total = () => widths.reduce((sum, w) => sum + w, 0) + gap * (widths.length - 1);
+  while (total() > width) {
+    const shrinkable = widths.map((w, column) => (w > floors[column]! ? w : -1));
+    const widest = Math.max(...shrinkable);
+    if (widest < 0) break;
+    const column = shrinkable.indexOf(widest);
+    const next = Math.max(...shrinkable.filter((w, other) => other !== column && w < widest), floors[column]!);
+    widths[column] = Math.max(next, widest - (total() - width));
+  }
+  // Still too wide: every column is at its longest word; let words be cut down to MIN_COLUMN.
+  while (total() > width) {
+    const widest = Math.max(...widths);
+    if (widest <= MIN_COLUMN) break;
+    const column = widths.indexOf(widest);
+    widths[column] = Math.max(MIN_COLUMN, widest - (total() - width));
+  }
+  return widths;
+}
+
+export function textTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>, width = Infinity): string {
+  const all = [headers, ...rows];
+  const natural = headers.map((_, column) => Math.max(...all.map((row) => visible(row[column] ?? ""))));
+  const floors = headers.map((_, column) => Math.min(natural[column]!, Math.max(MIN_COLUMN, ...all.map((row) => longestWord(row[column] ?? "")))));
+  // Two spaces between columns; one when that is what keeps every word whole.
+  const gap = floors.reduce((sum, w) => sum + w, 0) + GAP * (headers.length - 1) > width ? 1 : GAP;
+  const widths = fitWidths(natural, floors, width, gap);
+  const render = (cells: readonly string[]) => {
+    const wrapped = headers.map((_, column) => wrapCell(cells[column] ?? "", widths[column]!));
+    const height = Math.max(...wrapped.map((lines) => lines.length));
+    return Array.from({ length: height }, (_, line) =>
+      wrapped.map((lines, column) => {
+        const cell = lines[line] ?? "";
+        return column === wrapped.length - 1 ? cell : cell + " ".repeat(widths[column]! - visible(cell));
+      }).join(" ".repeat(gap)).trimEnd()).join("\n");
+  };
+  return [render(headers), widths.map((w) => "─".repeat(w)).join(" ".repeat(gap)), ...rows.map(render)].join("\n");
 }
 
 export function markdownTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
@@ -18,4 +60,9 @@ export function markdownTable(headers: readonly string[], rows: ReadonlyArray<re
     `|${headers.map(() => "---").join("|")}|`,
     ...rows.map((row) => `| ${row.map(escape).join(" | ")} |`),
   ].join("\n");
+}
+
+/** The table function for an output format: Markdown as is, text fitted to `width`. */
+export function tableFor(format: string, width: number): (headers: readonly string[], rows: ReadonlyArray<readonly string[]>) => string {
+  return format === "markdown" ? markdownTable : (headers, rows) => textTable(headers, rows, width);
 }
