@@ -2,9 +2,11 @@
 // health; incidents that touch one of them, with a title rebuilt from public service names alone — the
 // stored title names hosts and private services ("H003 down: lan, adguard…"), so it is never copied.
 // No addresses, hosts, checks or internals: the output is built field by field from an allowlist.
-// An incident still open while every public service it touched serves again (from a standby, after a
-// failover; its primary is still down) reads "served again", not "unavailable": a visitor sees what
-// they get now, and the incident stays open for the operators until the primary is back.
+// A visitor's outage is what they got: from the first failed check to the service being served again.
+// When every public service an incident touched was served again by a completed failover (its switch),
+// the entry ends then and reads "was unavailable", even while the incident (its root: the primary down)
+// stays open for the operators, with its own duration on the operators' pages. Served again without a
+// switch (a replica still serving) reads "unavailable for a while, served again" while the incident lasts.
 import type { Topology } from "../model/topology.js";
 import type { Incident } from "../store/incidents.js";
 import type { z } from "zod";
@@ -17,7 +19,15 @@ function affectedPublic(incident: Incident, publicNames: ReadonlySet<string>): s
   return [...new Set(names)].sort();
 }
 
-export function publicStatus(topology: Topology, health: (service: string) => string, incidents: readonly Incident[]): PublicStatus {
+/** Outage bounds from the store; without them an entry spans its incident. */
+export interface OutageSource {
+  /** When `service` was first served from another host in [from, to), if it was. */
+  servedAgainAt(service: string, from: number, to: number): number | undefined;
+  /** When the failures that opened an incident at `at` began, if they were recorded. */
+  firstFailure(service: string, at: number): number | undefined;
+}
+
+export function publicStatus(topology: Topology, health: (service: string) => string, incidents: readonly Incident[], outage?: OutageSource, now = Date.now()): PublicStatus {
   const visible = [...topology.services.values()].filter((service) => service.public).map((service) => service.name).sort();
   const publicNames = new Set(visible);
   return {
@@ -26,8 +36,15 @@ export function publicStatus(topology: Topology, health: (service: string) => st
       const names = affectedPublic(incident, publicNames);
       if (names.length === 0) return [];
       const serving = names.every((name) => health(name) === "up" || health(name) === "degraded");
-      const verb = incident.resolvedAt !== undefined ? "was unavailable" : serving ? "unavailable for a while, served again" : "unavailable";
-      return [{ title: `${names.join(", ")} ${verb}`, opened_at: new Date(incident.openedAt).toISOString(), resolved_at: incident.resolvedAt === undefined ? null : new Date(incident.resolvedAt).toISOString() }];
+      const firsts = names.map((name) => outage?.firstFailure(name, incident.openedAt)).filter((at): at is number => at !== undefined);
+      const openedAt = Math.min(incident.openedAt, ...firsts);
+      const served = names.map((name) => outage?.servedAgainAt(name, openedAt, incident.resolvedAt ?? now));
+      const servedAt = served.every((at) => at !== undefined) ? Math.max(...served) : undefined;
+      // Served again by a switch ends the outage, unless the service is down again now.
+      const ended = servedAt !== undefined && (incident.resolvedAt !== undefined || serving)
+        ? Math.min(servedAt, incident.resolvedAt ?? Infinity) : incident.resolvedAt;
+      const verb = ended !== undefined ? "was unavailable" : serving ? "unavailable for a while, served again" : "unavailable";
+      return [{ title: `${names.join(", ")} ${verb}`, opened_at: new Date(openedAt).toISOString(), resolved_at: ended === undefined ? null : new Date(ended).toISOString() }];
     }),
   };
 }

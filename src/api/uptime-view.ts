@@ -1,7 +1,13 @@
 // GET /api/services/:name/uptime: a service's uptime and latency over 24h, 7d or 30d, and a series of
 // buckets for the chart, read from the store's results and rollups (src/store/history.ts).
+// Uptime is what users got: for a primary/standby service, each stretch counts the checks of the host
+// that was active then (failover/served.ts) and of no instance, so a verified standby serving after a
+// failover counts as up while the dead primary's checks keep failing; the outage runs from the first
+// failed check to the switch.
+import { activeStretches } from "../failover/served.js";
+import type { Placement } from "../model/topology.js";
 import type { Store } from "../store/db.js";
-import { latencyPercentiles, uptime } from "../store/history.js";
+import { latencyPercentiles, uptime, type Uptime } from "../store/history.js";
 import type { z } from "zod";
 import type { uptimeResponse, WINDOWS } from "./schemas.js";
 
@@ -14,17 +20,30 @@ const BUCKETS: Record<(typeof WINDOWS)[number], { count: number; size: number }>
 
 const round = (value: number | undefined, digits: number) => (value === undefined ? null : Number(value.toFixed(digits)));
 
-export function uptimeView(store: Store, service: string, window: (typeof WINDOWS)[number], now: number): z.output<typeof uptimeResponse> {
+/** The share of good results in [from, to), of the active host's checks where the service fails over. */
+export function availability(store: Store, service: string, placement: Placement | undefined, from: number, to: number): Uptime {
+  if (placement?.kind !== "failover") return uptime(store, { service }, from, to);
+  let count = 0;
+  let ok = 0;
+  for (const stretch of activeStretches(store, service, placement.primary, from, to)) {
+    const part = uptime(store, { service, hosts: [stretch.host, ""] }, stretch.from, stretch.to);
+    count += part.count;
+    ok += part.ok;
+  }
+  return { count, ok, ratio: count === 0 ? undefined : ok / count };
+}
+
+export function uptimeView(store: Store, service: string, window: (typeof WINDOWS)[number], now: number, placement?: Placement): z.output<typeof uptimeResponse> {
   const { count, size } = BUCKETS[window];
   // Buckets end at the next whole bucket boundary so that they line up with hour rollups.
   const end = Math.ceil(now / HOUR) * HOUR;
   const from = end - count * size;
   const selector = { service };
-  const total = uptime(store, selector, from, end);
+  const total = availability(store, service, placement, from, end);
   const [p50, p99] = latencyPercentiles(store, selector, from, end, [0.5, 0.99])?.values ?? [];
   const series = Array.from({ length: count }, (_, index) => {
     const start = from + index * size;
-    const part = uptime(store, selector, start, start + size);
+    const part = availability(store, service, placement, start, start + size);
     const [median] = latencyPercentiles(store, selector, start, start + size, [0.5])?.values ?? [];
     return { t: new Date(start).toISOString(), uptime: round(part.ratio, 6), p50_ms: round(median, 3) };
   });

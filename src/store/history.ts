@@ -89,3 +89,14 @@ export function latencyPercentiles(store: Store, selector: SeriesSelector, from:
   if (samples === 0) return undefined;
   return { samples, exact: false, values: quantiles.map((q) => quantileOf(counts, q, min, max)! / 1000) };
 }
+
+/**
+ * When the run of failures that ends at `at` began: the first failed raw result after the last good one,
+ * looking back at most `lookbackMs`; undefined when no result failed in that stretch.
+ */
+export function firstFailureBefore(store: Store, selector: SeriesSelector, at: number, lookbackMs: number): number | undefined {
+  const ids = seriesIds(store, selector);
+  const lastOk = store.statement(`SELECT max(at) FROM results WHERE ${IN_SERIES} AND ok = 1`).pluck().get(ids, at - lookbackMs, at + 1) as number | null;
+  const first = store.statement(`SELECT min(at) FROM results WHERE ${IN_SERIES} AND ok = 0`).pluck().get(ids, (lastOk ?? at - lookbackMs - 1) + 1, at + 1) as number | null;
+  return first ?? undefined;
+}

@@ -11,8 +11,11 @@ export interface SeriesKey {
   agent: string;
 }
 
-/** Which series a query covers: one check's or one service's, from every agent unless one is named. */
-export type SeriesSelector = ({ check: string; service?: undefined } | { service: string; check?: undefined }) & { agent?: string };
+/**
+ * Which series a query covers: one check's or one service's, from every agent unless one is named, and of
+ * every instance unless `hosts` names some ("" is a check of no instance, such as a logical service's).
+ */
+export type SeriesSelector = ({ check: string; service?: undefined } | { service: string; check?: undefined }) & { agent?: string; hosts?: readonly string[] };
 
 const caches = new WeakMap<Store, Map<string, number>>();
 
@@ -33,10 +36,11 @@ export function seriesId(store: Store, key: SeriesKey): number {
 export function seriesIds(store: Store, selector: SeriesSelector): string {
   const column = selector.check !== undefined ? "name" : "service";
   const value = selector.check ?? selector.service;
-  const rows = selector.agent === undefined
-    ? store.statement(`SELECT id FROM checks WHERE ${column} = ?`).all(value)
-    : store.statement(`SELECT id FROM checks WHERE ${column} = ? AND agent = ?`).all(value, selector.agent);
-  return JSON.stringify((rows as { id: number }[]).map((row) => row.id));
+  const rows = (selector.agent === undefined
+    ? store.statement(`SELECT id, host FROM checks WHERE ${column} = ?`).all(value)
+    : store.statement(`SELECT id, host FROM checks WHERE ${column} = ? AND agent = ?`).all(value, selector.agent)) as { id: number; host: string }[];
+  const hosts = selector.hosts === undefined ? undefined : new Set(selector.hosts);
+  return JSON.stringify(rows.filter((row) => hosts === undefined || hosts.has(row.host)).map((row) => row.id));
 }
 
 /** Every series id, for maintenance that walks the tables series by series (index seeks, not scans). */

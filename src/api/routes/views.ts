@@ -47,7 +47,8 @@ export function viewRoutes(router: Router, deps: ApiDeps): void {
 
   router.add({ method: "get", path: "/api/services/:name/uptime", access: "viewer", summary: "A service's uptime, latency percentiles and a series for the chart", query: uptimeQuery, response: uptimeResponse, errors: { 404: "no such service" } }, (c, { query }) => {
     const name = c.req.param("name") ?? "";
-    if (!deps.topology().services.has(name)) return sendError(c, 404, `no service named "${name}"`);
-    return sendJson(c, uptimeView(deps.store, name, query.window, deps.clock.now()));
+    const service = deps.topology().services.get(name);
+    if (!service) return sendError(c, 404, `no service named "${name}"`);
+    return sendJson(c, uptimeView(deps.store, name, query.window, deps.clock.now(), service.placement));
   });
 }
