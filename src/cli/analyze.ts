@@ -83,12 +83,16 @@ function rows(reports: FailureReport[], c: Colors): string[][] {
   ]);
 }
 
+/** A config without services has nothing that could fail: no score, rather than a vacuous 100/100. */
+export const NOTHING_TO_SCORE = "Nothing to score: the config has no services. Add what you run under services: (`understudy init` writes a first config).";
+
 function render(analysis: Analysis, pairs: FailingPair[] | undefined, format: Format, c: Colors, width: number): string {
   const table = tableFor(format, width);
   const prose = (text: string) => (format === "markdown" ? text : wrapText(text, width));
   const heading = (text: string) => (format === "markdown" ? `## ${text}` : wrapText(text, width).split("\n").map(c.bold).join("\n"));
   const headers = ["Failure", "Severity", "Recovery today", "Impact"];
   const { score } = analysis;
+  if (score.services === 0) return [heading("Resilience score"), prose(NOTHING_TO_SCORE)].join("\n");
   const sections = [
     heading(`Single points of failure (${analysis.spofs.length}), worst first`),
     analysis.spofs.length > 0 ? table(headers, rows(analysis.spofs, c)) : prose("None: every critical and high service survives any single failure."),

@@ -119,6 +119,6 @@ export async function init(argv: string[], io: Io, input: Input = process.stdin)
     writeLine(io.stdout, c.bold(`Single points of failure (${spofs.length}):`));
     for (const spof of spofs) writeLine(io.stdout, `  ${spof.component}${spof.kind === "host" ? "" : ` (${spof.kind})`}: ${spof.reason}`);
   }
-  writeLine(io.stdout, `Resilience score ${score.value}/100. Next: understudy analyze --config ${file}`);
+  writeLine(io.stdout, `${topology.services.size === 0 ? "Nothing to score yet: no services." : `Resilience score ${score.value}/100.`} Next: understudy analyze --config ${file}`);
   return 0;
 }

@@ -70,6 +70,9 @@ export function render(result: Plan, format: Format, c: Colors, width = Infinity
   const sections: string[] = [
     heading(`Resilience plan: score ${result.score.before} → ${result.score.after}, SPOFs ${result.spofs.before.length} → ${result.spofs.after.length}`),
   ];
+  if (Object.keys(result.config.services ?? {}).length === 0) {
+    return prose("Nothing to plan or score: the config has no services. Add what you run under services: (`understudy init` writes a first config).");
+  }
   if (result.spofs.before.length === 0) {
     sections.push(prose("No single point of failure: every critical and high service survives any single failure. Nothing to plan."));
     return sections.join("\n");

@@ -1,6 +1,9 @@
 // Where the agent keeps its state: `agents.data_dir`, else systemd's $STATE_DIRECTORY, else ./.understudy.
+// A data_dir starting with "~/" is in the user's home ($HOME), e.g. ~/.local/state/understudy, the folder
+// examples/homelab.yaml names so that trying it from a checkout keeps no state inside examples/.
 // The directory is private (0700): it holds incident history and the services' active hosts.
 import { mkdirSync, statSync } from "node:fs";
+import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { StoreError } from "./store-error.js";
 
@@ -11,6 +14,7 @@ export const STORE_FILE_NAME = "understudy.db";
  * $STATE_DIRECTORY may list several folders separated by ":" (systemd), the first is ours.
  */
 export function resolveDataDir(dataDir: string | undefined, env: Readonly<Record<string, string | undefined>>, base: string): string {
+  if (dataDir === "~" || dataDir?.startsWith("~/")) return resolve(env.HOME || homedir(), dataDir.slice(2));
   if (dataDir !== undefined && dataDir !== "") return resolve(base, dataDir);
   const fromSystemd = env.STATE_DIRECTORY?.split(":")[0];
   if (fromSystemd) return resolve(base, fromSystemd);

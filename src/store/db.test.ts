@@ -120,4 +120,10 @@ describe("resolveDataDir", () => {
     expect(resolveDataDir(undefined, { STATE_DIRECTORY: "/var/lib/understudy:/var/lib/other" }, "/etc")).toBe("/var/lib/understudy");
     expect(resolveDataDir(undefined, {}, "/home/me")).toBe("/home/me/.understudy");
   });
+
+  it("a data_dir starting with ~/ is in $HOME, not beside the config", () => {
+    expect(resolveDataDir("~/.local/state/understudy", { HOME: "/home/me" }, "/src/understudy/examples")).toBe("/home/me/.local/state/understudy");
+    expect(resolveDataDir("~", { HOME: "/home/me" }, "/etc")).toBe("/home/me");
+    expect(resolveDataDir("~other/state", { HOME: "/home/me" }, "/etc")).toBe("/etc/~other/state");
+  });
 });
