@@ -118,7 +118,7 @@ function renderWhatIf(report: FailureReport, format: Format, c: Colors, width: n
   const table = tableFor(format, width);
   const list = (names: string[]) => (names.length > 0 ? names.join(", ") : "—");
   return [
-    (format === "markdown" ? "## What if " : c.bold("What if ")) + report.component.split(",").join(" and ") + " fail",
+    format === "markdown" ? `## What if ${report.component.split(",").join(" and ")} fail` : wrapText(`What if ${report.component.split(",").join(" and ")} fail`, width).split("\n").map(c.bold).join("\n"),
     table(["", ""], [
       ["Severity", severityText(report.severity, c)],
       ["Unavailable", list(report.unavailable)],

@@ -137,7 +137,7 @@ const agentsSchema = z.strictObject({
   quorum: z.number().int().min(1).default(1).describe("Vantage points that must agree before a failure counts."),
   listen: z.string().default("127.0.0.1:8470").describe("Address of the agent's HTTP API, dashboard and /metrics."),
   host_names: z.array(z.string().min(1)).default([]).describe("Other names the HTTP API is reached by (a reverse proxy's public name, the name Prometheus scrapes). Requests naming any other host are refused (DNS rebinding); the listen host, localhost and IP addresses are always accepted."),
-  data_dir: z.string().optional().describe("Where the agent keeps its SQLite state; defaults to ./.understudy or $STATE_DIRECTORY."),
+  data_dir: z.string().optional().describe("Where the agent keeps its SQLite state (relative to the config file; ~/ is your home); defaults to $STATE_DIRECTORY, else .understudy beside the config."),
   concurrency: z.number().int().min(1).default(256).describe("Most checks running at once; a check kept waiting is counted as schedule lag, never silently skipped."),
   grace: durationSchema.prefault("30s").describe("After the agent starts, failures are recorded but open no incident for this long."),
   retention: z
