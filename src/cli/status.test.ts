@@ -84,7 +84,20 @@ describe("understudy status with the dashboard on", () => {
       const io = capture({});
       expect(await status(["--config", file], io)).toBe(0);
       expect(io.err()).toContain("the agent requires a login: set UNDERSTUDY_TOKEN");
-      expect(io.out()).toContain(`From the store in ${join(dir, "state")} (the agent at ${url} requires a login; health is unknown)`);
+      // The line wraps at 80 columns (piped output is 80 wide): read it unwrapped.
+      expect(io.out().replace(/\n/g, " ")).toContain(`From the store in ${join(dir, "state")} (the agent at ${url} requires a login; health is unknown)`);
+    } finally {
+      rmSync(join(dir, "state"), { recursive: true, force: true });
+    }
+  });
+
+  it("in an 80-column terminal the table and the source line fit 80 columns", async () => {
+    openStore(storePathIn(join(dir, "state"))).close();
+    try {
+      const io = capture({ COLUMNS: "80" });
+      expect(await status(["--config", file], io)).toBe(0);
+      expect(io.out()).toContain("Services");
+      expect(io.out().split("\n").filter((line) => line.length > 80)).toEqual([]);
     } finally {
       rmSync(join(dir, "state"), { recursive: true, force: true });
     }

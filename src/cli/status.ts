@@ -12,6 +12,7 @@ import { resolveDataDir } from "../store/data-dir.js";
 import { colors, terminalWidth, writeLine, type Colors, type Io } from "./io.js";
 import { CONFIG_OPTION, configPath, loadTopology, parseFlags, parseFormat, type Format } from "./options.js";
 import { tableFor } from "./table.js";
+import { wrapText } from "./wrap.js";
 
 export const usage = `Usage: understudy status [--config FILE] [--format table|json|markdown]
 
@@ -79,7 +80,7 @@ function render(found: AgentStatus, from: string, format: Format, c: Colors, wid
   const heading = (text: string) => (format === "markdown" ? `## ${text}` : c.bold(text));
   const uptime = found.agent.uptime_s === null ? "" : `, up ${formatDuration(found.agent.uptime_s * 1000)}`;
   const lines = [
-    `From ${from}${found.agent.name ? `: agent ${found.agent.name}` : ""}${uptime}`,
+    wrapText(`From ${from}${found.agent.name ? `: agent ${found.agent.name}` : ""}${uptime}`, format === "markdown" ? Infinity : width),
     "",
     heading("Services"),
     table(["Service", "Health", "Instances", "Last results"], found.services.map((service) => [
