@@ -15,6 +15,7 @@ import { openStore } from "../store/db.js";
 import { terminalWidth, UsageError, writeLine, type Io } from "./io.js";
 import { CONFIG_OPTION, configPath, loadTopology, parseFlags, parseFormat } from "./options.js";
 import { tableFor } from "./table.js";
+import { wrapText } from "./wrap.js";
 
 export const usage = `Usage: understudy history [SERVICE] [--format table|json|markdown] [--config FILE]
 
@@ -42,10 +43,11 @@ export async function history(argv: string[], io: Io): Promise<number> {
       writeLine(io.stdout, `No failovers${service === undefined ? "" : ` of ${service}`} yet.`);
       return 0;
     }
-    const table = tableFor(format, terminalWidth(io));
+    const width = format === "markdown" ? Infinity : terminalWidth(io);
+    const table = tableFor(format, width);
     for (const run of runs) {
-      writeLine(io.stdout, `#${run.id} ${run.started_at} ${run.kind} of ${run.service} ${run.from} → ${run.to}: ${run.status}${run.forced ? " (forced)" : ""}`);
-      writeLine(io.stdout, `  ${run.summary ?? run.reason}`);
+      writeLine(io.stdout, wrapText(`#${run.id} ${run.started_at} ${run.kind} of ${run.service} ${run.from} → ${run.to}: ${run.status}${run.forced ? " (forced)" : ""}`, width, 2));
+      writeLine(io.stdout, wrapText(`  ${run.summary ?? run.reason}`, width, 2));
       writeLine(io.stdout, table(["Step", "Try", "Status", "ms", "Output"], run.steps.map((step) => [step.step, String(step.attempt), step.status, step.duration_ms === null ? "—" : String(step.duration_ms), (step.output ?? step.reason ?? "").split("\n")[0]!.slice(0, 100)])));
       writeLine(io.stdout);
     }
