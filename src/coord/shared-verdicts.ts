@@ -16,7 +16,7 @@
 import type { Clock } from "../engine/clock.js";
 import { Emitter } from "../engine/emitter.js";
 import { QuorumVerdicts, type QuorumStatus } from "../engine/quorum-verdicts.js";
-import type { HealthState, InstanceChange, LocalVerdicts, VerdictSource } from "../engine/verdict.js";
+import type { DownEvidence, HealthState, InstanceChange, LocalVerdicts, VerdictSource } from "../engine/verdict.js";
 import type { SharedVerdicts } from "../engine/watch.js";
 import { hostsOf, type Topology } from "../model/topology.js";
 import type { Session } from "./etcd-api.js";
@@ -52,6 +52,11 @@ export class FallbackVerdicts implements VerdictSource {
 
   instanceState(service: string, host: string): HealthState {
     return (this.usingFallback ? this.fallback : this.primary).instanceState(service, host);
+  }
+
+  downEvidence(service: string, host: string): readonly DownEvidence[] | undefined {
+    const source: VerdictSource = this.usingFallback ? this.fallback : this.primary;
+    return source.downEvidence?.(service, host);
   }
 
   onChange(listener: (change: InstanceChange) => void): () => void {

@@ -9,6 +9,8 @@ export function withoutExpectedDown(source: VerdictSource, stoppedByDesign: ((se
   const view = (service: string, host: string, state: HealthState): HealthState => (state !== "up" && stoppedByDesign(service, host) ? "unknown" : state);
   return {
     instanceState: (service, host) => view(service, host, source.instanceState(service, host)),
+    // An instance stopped by design reads unknown, so it has no down checks to show.
+    downEvidence: (service, host) => (stoppedByDesign(service, host) ? [] : source.downEvidence?.(service, host)),
     onChange(listener) {
       return source.onChange((change) => {
         const seen: InstanceChange = { ...change, from: view(change.service, change.host, change.from), to: view(change.service, change.host, change.to) };

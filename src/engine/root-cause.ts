@@ -1,7 +1,10 @@
 // Root cause from verdicts and the topology: which failing parts explain which. Pure.
 //
-//   - a host is failing when it has a down instance and none that still serves (up, suspect,
-//     recovering): from one vantage point a dead host and all its services dying look the same;
+//   - a host is failing when it has a down instance, none that still serves (up, suspect, recovering),
+//     and something about the host says so: a ping check down, an ssh check down with a connection
+//     timeout or no route, or every down check failing that way. A refused connection is the host
+//     answering: a killed process is its instance's failure, not its host's. A source that cannot say
+//     how its checks failed (no `downEvidence`) leaves the host failing whenever all its instances are;
 //   - a failing service whose down instances are all on failing hosts is a child of the (first) host;
 //   - otherwise a failing part is a child of the first failing part whose failure explains it, as the
 //     analysis says: the part is in that part's blast radius (`evaluate`: down or degraded by it,
@@ -14,7 +17,7 @@
 import type { Topology } from "../model/topology.js";
 import { hostsOf } from "../model/topology.js";
 import { evaluate, rank, type Outcome } from "../analysis/outcome.js";
-import type { VerdictSource } from "./verdict.js";
+import type { DownEvidence, VerdictSource } from "./verdict.js";
 import { WHOLE_SERVICE } from "./verdict.js";
 
 export interface PartRef {
@@ -27,11 +30,37 @@ export type Failing = ReadonlyMap<string, { readonly ref: PartRef; readonly host
 
 export const serves = (state: string) => state === "up" || state === "suspect" || state === "recovering";
 
+/** Probe reasons that mean the machine did not answer at all (not "refused": a refusal is an answer). */
+const UNANSWERED = new Set(["timeout", "unreachable"]);
+
+/** Check kinds that speak for the host itself; a change of theirs can move a root cause without moving an instance. */
+export const HOST_LEVEL_KINDS: ReadonlySet<string> = new Set(["ping", "ssh"]);
+
+const saysHostDown = (evidence: DownEvidence) =>
+  (evidence.kind === "ping" && evidence.reason !== "slow") || (evidence.kind === "ssh" && UNANSWERED.has(evidence.reason ?? ""));
+
+/** Whether the down instances on a host show the host itself is down (see the header). */
+function hostEvidence(source: VerdictSource, host: string, services: readonly string[]): boolean {
+  if (!source.downEvidence) return true;
+  const evidence: DownEvidence[] = [];
+  for (const service of services) {
+    if (source.instanceState(service, host) !== "down") continue;
+    const found = source.downEvidence(service, host);
+    if (found === undefined) return true;
+    evidence.push(...found);
+  }
+  if (evidence.some(saysHostDown)) return true;
+  return evidence.length > 0 && evidence.every((item) => UNANSWERED.has(item.reason ?? ""));
+}
+
 export function findFailing(topology: Topology, source: VerdictSource): Failing {
   const failing = new Map<string, { ref: PartRef; hosts: string[] }>();
   for (const host of topology.hosts.keys()) {
-    const states = (topology.onHost.get(host) ?? []).map((service) => source.instanceState(service, host));
-    if (states.includes("down") && !states.some(serves)) failing.set(`host:${host}`, { ref: { kind: "host", name: host }, hosts: [host] });
+    const services = topology.onHost.get(host) ?? [];
+    const states = services.map((service) => source.instanceState(service, host));
+    if (states.includes("down") && !states.some(serves) && hostEvidence(source, host, services)) {
+      failing.set(`host:${host}`, { ref: { kind: "host", name: host }, hosts: [host] });
+    }
   }
   for (const name of topology.order) {
     const service = topology.services.get(name)!;

@@ -56,15 +56,27 @@ export interface InstanceChange {
   readonly reason: string;
 }
 
+/** A down check of an instance and how it last failed: what root-cause grouping reads a host's death from. */
+export interface DownEvidence {
+  /** The check's kind ("http", "ping", "ssh"…). */
+  readonly kind: string;
+  /** Its last failure's probe reason ("refused", "timeout", "unreachable"…). */
+  readonly reason: string | undefined;
+}
+
 /** Where instance verdicts come from: one agent today, a quorum of agents later. */
 export interface VerdictSource {
   instanceState(service: string, host: string): HealthState;
+  /** The instance's down checks and their last failure; undefined (or absent) when the source cannot say. */
+  downEvidence?(service: string, host: string): readonly DownEvidence[] | undefined;
   onChange(listener: (change: InstanceChange) => void): () => void;
 }
 
 interface CheckHealth {
   state: HealthState;
   failures: number;
+  /** The probe reason of the last failure. */
+  lastReason: string | undefined;
   successes: number;
   readonly check: Check;
 }
@@ -124,6 +136,11 @@ export class LocalVerdicts implements VerdictSource {
     return worst;
   }
 
+  downEvidence(service: string, host: string): readonly DownEvidence[] {
+    return (this.byInstance.get(instanceKey(service, host)) ?? []).filter((health) => health.state === HealthState.down)
+      .map((health) => ({ kind: health.check.kind, reason: health.lastReason }));
+  }
+
   onChange(listener: (change: InstanceChange) => void): () => void {
     return this.changes.on("change", listener);
   }
@@ -135,7 +152,10 @@ export class LocalVerdicts implements VerdictSource {
     const health = this.healthOf(check, host);
     const before = this.instanceState(check.service, host);
     if (observation.ok) onSuccess(health);
-    else onFailure(health, observation.at < this.graceEndsAt, observation.conclusive === true);
+    else {
+      health.lastReason = observation.reason;
+      onFailure(health, observation.at < this.graceEndsAt, observation.conclusive === true);
+    }
     const why = observation.ok ? "passed" : `failed (${observation.reason ?? "error"}: ${observation.message})`;
     return this.publish(check.service, host, before, observation.at, `${check.name} ${why}`);
   }
@@ -166,7 +186,7 @@ export class LocalVerdicts implements VerdictSource {
   private healthOf(check: Check, host: string): CheckHealth {
     let health = this.checks.get(check);
     if (!health) {
-      health = { state: HealthState.unknown, failures: 0, successes: 0, check };
+      health = { state: HealthState.unknown, failures: 0, lastReason: undefined, successes: 0, check };
       this.checks.set(check, health);
       const key = instanceKey(check.service, host);
       this.byInstance.set(key, [...(this.byInstance.get(key) ?? []), health]);

@@ -15,6 +15,7 @@ import type { Service, Topology } from "../model/topology.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import type { AgentEmitter } from "./events.js";
 import { IncidentTracker } from "./incidents.js";
+import { HOST_LEVEL_KINDS } from "./root-cause.js";
 import { MaintenanceSchedule } from "./maintenance.js";
 import { Scheduler, type ProbeRunner } from "./scheduler.js";
 import { ServiceHealthTracker } from "./service-health.js";
@@ -97,7 +98,10 @@ export function startWatching(options: WatchOptions): Watcher {
     }),
     health.onChange((change) => events.emit("service.changed", change)),
     events.on("check.result", ({ check, result, finishedAt }) => {
-      local.observe({ check, vantage, ok: result.ok, reason: result.reason, message: result.message, at: finishedAt, ...(result.conclusive ? { conclusive: true } : {}) });
+      const change = local.observe({ check, vantage, ok: result.ok, reason: result.reason, message: result.message, at: finishedAt, ...(result.conclusive ? { conclusive: true } : {}) });
+      // A ping or ssh check of an instance already down says whether its host is down (root-cause.ts)
+      // without changing the instance's state: regroup, or a dead host would stay a dead service.
+      if (change === undefined && check.host !== undefined && HOST_LEVEL_KINDS.has(check.kind) && alerting.instanceState(check.service, check.host) === "down") incidents.evaluate(finishedAt);
     }),
   ];
   let grace: TimerHandle | undefined = clock.setTimeout(() => {

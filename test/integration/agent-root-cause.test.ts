@@ -1,6 +1,6 @@
 // Root cause with the real agent: a router host with ten services behind it goes down (their command
-// checks read one flag file) and people hear about it once, named after the router, and once when it
-// comes back — not eleven times.
+// checks read one flag file; the router's own check then times out, as a dead machine's does) and people
+// hear about it once, named after the router, and once when it comes back — not eleven times.
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,6 +29,10 @@ describe("understudy agent, a router and ten services behind it", () => {
   it("opens one incident rooted at the router with one notification, and sends one recovery", async () => {
     const flag = join(dir.path, "router-is-down");
     const healthy = `{ command: [test, "!", -e, "${flag}"], interval: 1s, timeout: 2s }`;
+    // The router itself does not answer while it is down (its check times out): a dead host, not a
+    // refusing service. The services behind it answer, failing (their hosts are up). Its timeout is short
+    // so that its verdict comes with theirs, within the incident's settle time.
+    const unanswered = `{ command: [sh, -c, "if [ -e '${flag}' ]; then sleep 10; fi"], interval: 1s, timeout: 500ms }`;
     const services = Array.from({ length: 10 }, (_, i) => `  app${i + 1}: { runs_on: [${i < 5 ? "A" : "B"}], depends_on: [lan], checks: [${healthy}] }`).join("\n");
     const port = await freePort();
     const config = join(dir.path, "understudy.yaml");
@@ -38,7 +42,7 @@ hosts:
   A: { address: 10.0.0.2 }
   B: { address: 10.0.0.3 }
 services:
-  lan: { role: router, criticality: critical, runs_on: [router], checks: [${healthy}] }
+  lan: { role: router, criticality: critical, runs_on: [router], checks: [${unanswered}] }
 ${services}
 agents: { listen: "127.0.0.1:${port}", grace: 0s, data_dir: ./state }
 notify:
