@@ -43,7 +43,8 @@ services:
     const agent = startCli(["agent", "--config", config]);
     const api = `http://127.0.0.1:${port}`;
     const opened = await waitFor("the incident of the broken service", async () => (await getJson<AgentStatus>(`${api}/api/status`)).incidents[0], 60_000);
-    expect(opened.root).toEqual({ kind: "host", name: "H2" });
+    // Its port refuses connections: H2 answers, so the root cause is the service, not the host.
+    expect(opened.root).toEqual({ kind: "service", name: "broken" });
 
     writeFileSync(config, `${base}  api: { runs_on: [H9], checks: [{ tcp: "127.0.0.1:1", interval: 1s }] }\n`);
     const refusals = () => agent.logs.filter((line) => line.event === "config.reload" && line.ok === false);
