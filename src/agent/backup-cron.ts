@@ -6,8 +6,14 @@
 //   - in the repeated autumn hour, a job at a fixed hour runs once, at the first 02:30, while a job that
 //     runs every hour ("*/15 * * * *") runs through both passes, so it never pauses for an hour.
 // Pure: no clock, no timers.
-import { CronExpressionParser } from "cron-parser";
+import { createRequire } from "node:module";
+import type { CronExpressionParser as Parser } from "cron-parser";
 import { instantsOf, wallOf, zoneFormatter } from "../engine/wall-time.js";
+
+// Loaded on the first parse, not with the module: the push check's schema parses a schedule while a
+// config is validated, and `validate`/`analyze` load no package only the agent needs (startup.test.ts).
+let parser: typeof Parser | undefined;
+const cronParser = (): typeof Parser => (parser ??= (createRequire(import.meta.url)("cron-parser") as { CronExpressionParser: typeof Parser }).CronExpressionParser);
 
 const HOUR = 3_600_000;
 
@@ -28,9 +34,9 @@ export function parseCronSchedule(expression: string, timeZone: string): CronSch
   } catch {
     throw new Error(`unknown time zone "${timeZone}"; use an IANA name such as "Europe/Berlin" or "UTC"`);
   }
-  let parsed: ReturnType<typeof CronExpressionParser.parse>;
+  let parsed: ReturnType<typeof Parser.parse>;
   try {
-    parsed = CronExpressionParser.parse(expression, { tz: "UTC" });
+    parsed = cronParser().parse(expression, { tz: "UTC" });
   } catch (error) {
     throw new Error(`cron "${expression}" is not valid (${(error as Error).message})`, { cause: error });
   }
@@ -40,7 +46,7 @@ export function parseCronSchedule(expression: string, timeZone: string): CronSch
     // An instant after `after` can show an earlier wall time only when the clocks go back within the
     // next hour or two; only then does the search start that much earlier.
     const fallBack = Math.max(0, offsetAt(after, zone) - offsetAt(after + 2 * HOUR, zone));
-    const walls = CronExpressionParser.parse(expression, { currentDate: new Date(wallOf(after, zone) - fallBack - 1), tz: "UTC" });
+    const walls = cronParser().parse(expression, { currentDate: new Date(wallOf(after, zone) - fallBack - 1), tz: "UTC" });
     let best: number | undefined;
     for (let i = 0; i < 100_000; i++) {
       const wall = walls.next().getTime();
