@@ -2,24 +2,15 @@
 // person's switchover of a healthy primary is planned as one (fence required, final sync), and a
 // primary whose checks fail is an unplanned failover, as the agent would see it.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
+import { freePort } from "../../test/integration/helpers/free-port.js";
 import { openFailovers } from "./open.js";
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A loopback port nothing listens on: no agent answers there. */
-const silentPort = () => new Promise<number>((resolve) => {
-  const server = createServer();
-  server.listen(0, "127.0.0.1", () => {
-    const { port } = server.address() as { port: number };
-    server.close(() => resolve(port));
-  });
 });
 
 async function plan(primaryCheck: string) {
@@ -35,7 +26,7 @@ services:
     data: [{ sqlite: ${join(dir, "app.sqlite")} }]
     checks: [{ on: a, command: ${primaryCheck} }, { on: b, command: ["false"] }]
     failover: { mode: manual, fence: { command: ["true"] } }
-agents: { listen: "127.0.0.1:${await silentPort()}", data_dir: ${join(dir, "state")} }
+agents: { listen: "127.0.0.1:${await freePort()}", data_dir: ${join(dir, "state")} }
 `);
   const opened = await openFailovers(file, {}, { offline: true });
   try {
