@@ -2,7 +2,7 @@
 //
 //   - a host is failing when it has a down instance, none that still serves (up, suspect, recovering),
 //     and something about the host says so: a ping check down, an ssh check down with a connection
-//     timeout or no route, or every down check failing that way. A refused connection is the host
+//     timeout or no route, or every down check failing that way (a push check's silence counts). A refused connection is the host
 //     answering: a killed process is its instance's failure, not its host's. A source that cannot say
 //     how its checks failed (no `downEvidence`) leaves the host failing whenever all its instances are;
 //   - a failing service whose down instances are all on failing hosts is a child of the (first) host;
@@ -30,14 +30,17 @@ export type Failing = ReadonlyMap<string, { readonly ref: PartRef; readonly host
 
 export const serves = (state: string) => state === "up" || state === "suspect" || state === "recovering";
 
-/** Probe reasons that mean the machine did not answer at all (not "refused": a refusal is an answer). */
-const UNANSWERED = new Set(["timeout", "unreachable"]);
+/**
+ * Probe reasons that mean nothing was heard from the machine (not "refused": a refusal is an answer).
+ * A push check's silence counts: its jobs stopped calling in, which every job on a dead host does.
+ */
+const UNANSWERED = new Set(["timeout", "unreachable", "silent", "never"]);
 
 /** Check kinds that speak for the host itself; a change of theirs can move a root cause without moving an instance. */
 export const HOST_LEVEL_KINDS: ReadonlySet<string> = new Set(["ping", "ssh"]);
 
 const saysHostDown = (evidence: DownEvidence) =>
-  (evidence.kind === "ping" && evidence.reason !== "slow") || (evidence.kind === "ssh" && UNANSWERED.has(evidence.reason ?? ""));
+  (evidence.kind === "ping" && evidence.reason !== "slow") || (evidence.kind === "ssh" && ["timeout", "unreachable"].includes(evidence.reason ?? ""));
 
 /** Whether the down instances on a host show the host itself is down (see the header). */
 function hostEvidence(source: VerdictSource, host: string, services: readonly string[]): boolean {

@@ -13,7 +13,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { utils } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeKinds } from "../../src/probes/registry.js";
 import { ROOT, ensureBuilt, waitFor } from "./agent-harness.js";
@@ -21,7 +20,7 @@ import { requireBinaries, requireRoot } from "./helpers/binaries.js";
 import { ip, sweepStaleLabs } from "./helpers/netns.js";
 import { makeTempDir, type TempDir } from "./helpers/temp-dir.js";
 
-const available = requireRoot("probes run in a network namespace with only loopback up") && requireBinaries("iproute2", "ip") && requireBinaries("iputils-ping", "ping") && requireBinaries("restic", "restic");
+const available = requireRoot("probes run in a network namespace with only loopback up") && requireBinaries("iproute2", "ip") && requireBinaries("iputils-ping", "ping") && requireBinaries("restic", "restic") && requireBinaries("openssh-client", "ssh-keygen");
 
 const NETNS = `us-${process.pid}-unreach`;
 const NETNS_ETC = `/etc/netns/${NETNS}`;
@@ -188,7 +187,10 @@ beforeAll(async () => {
   symlinkSync(join(ROOT, "node_modules"), join(dir.path, "node_modules"));
   writeFileSync(join(dir.path, "runner.mjs"), RUNNER);
   keyFile = join(dir.path, "id_ed25519");
-  writeFileSync(keyFile, utils.generateKeyPairSync("ed25519").private, { mode: 0o600 });
+  // OpenSSH's own ssh-keygen: ssh2's generateKeyPairSync("ed25519") makes a key its own parser rejects
+  // about once in 256 (mscdex/ssh2#1513), which failed every ssh case of a CI run.
+  const keygen = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyFile], { encoding: "utf8" });
+  if (keygen.status !== 0) throw new Error(`ssh-keygen failed: ${keygen.stderr}`);
   await ip("netns", "add", NETNS);
   await ip("-n", NETNS, "link", "set", "lo", "up");
   await ip("-n", NETNS, "route", "add", "blackhole", "192.0.2.2/32");

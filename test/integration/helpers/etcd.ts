@@ -12,7 +12,7 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import { join } from "node:path";
@@ -99,6 +99,18 @@ export function memberHealthy(endpoint: string, timeoutMs = 1_000, tls?: { cert:
 }
 
 export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promise<EtcdCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      // Ports are probed free on loopback, and a member binds its own address a moment later: the
+      // ephemeral range is shared, so another socket may have taken one meanwhile. Other ports, twice more.
+      if (attempt >= 3 || !/address already in use/.test(String(error))) throw error;
+    }
+  }
+}
+
+async function startOnce(options: EtcdClusterOptions): Promise<EtcdCluster> {
   const count = options.members ?? 3;
   let temp: TempDir | undefined;
   let base = options.dir;
@@ -202,6 +214,8 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
     if (dead || Date.now() > deadline) {
       const outputs = members.map((member) => `--- ${member.name} (${member.endpoint}) ---\n${member.output().slice(-3_000)}`).join("\n");
       await stopAll();
+      // Not a cluster to start again on: the next attempt begins with empty data directories.
+      await Promise.all(specs.map((spec) => rm(spec.dataDir, { recursive: true, force: true })));
       throw new Error(`etcd cluster of ${count} was not healthy ${dead ? `(${dead.name} exited)` : `within ${options.readyWithinMs ?? 30_000} ms`}:\n${outputs}`);
     }
     await sleep(100);
