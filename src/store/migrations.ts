@@ -9,11 +9,12 @@ import { backupRuns } from "./migrations/003-backup-runs.js";
 import { drills } from "./migrations/004-drills.js";
 import { heartbeats } from "./migrations/005-heartbeats.js";
 import { pushSignals } from "./migrations/006-push-signals.js";
+import { secondFactor } from "./migrations/007-second-factor.js";
 
 export type { Migration };
 
 /** Every migration this build knows, in order. Append only: never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initial, failoverJournal, backupRuns, drills, heartbeats, pushSignals];
+export const MIGRATIONS: readonly Migration[] = [initial, failoverJournal, backupRuns, drills, heartbeats, pushSignals, secondFactor];
 
 /** Marks the file as ours, so another program's SQLite file is refused rather than migrated. */
 export const APPLICATION_ID = 0x55445354; // "UDST"
