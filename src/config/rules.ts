@@ -10,6 +10,7 @@ import { probeKinds } from "../probes/registry.js";
 import { notifierKinds } from "../notify/registry.js";
 import { checkBackupRules } from "../backup/rules.js";
 import { checkFailoverRules } from "../failover/rules.js";
+import { checkStatusPageRules } from "../status-page/rules.js";
 
 export interface RuleProblem {
   severity: "error" | "warning";
@@ -113,6 +114,7 @@ export function checkRules(doc: ConfigDocument): RuleProblem[] {
   checkBackupRules(doc, error);
   checkFailoverRules(doc, error, warn);
   checkCoordinationRules(doc, error, warn);
+  checkStatusPageRules(doc, error);
   const cycle = findCycle(doc);
   if (cycle) error(["services", cycle[0]!, "depends_on"], `dependency cycle: ${cycle.join(" → ")}; a service cannot need itself, even through others`);
   return problems;

@@ -8,6 +8,7 @@ import { notifierKinds } from "../notify/registry.js";
 import { notifierFilterKeys, notifyPolicySchema } from "../notify/policy.js";
 import { backupTargetsSchema, serviceBackupShape } from "../backup/config.js";
 import { dashboardSchema } from "../api/config.js";
+import { statusPagesSchema } from "../status-page/config.js";
 import { failoverSchema } from "../failover/config.js";
 import { drillSchema } from "../drill/config.js";
 import { guardSchema } from "./guard-schema.js";
@@ -186,6 +187,7 @@ export const configSchema = guardSchema(z
     maintenance: z.array(maintenanceSchema).default([]),
     backup_targets: backupTargetsSchema,
     dashboard: dashboardSchema.optional(),
+    status_pages: statusPagesSchema,
   })
   .describe("Understudy configuration: hosts, services, what depends on what and what stands in for what."));
 
