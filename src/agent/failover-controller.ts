@@ -330,23 +330,23 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
     },
     api: {
       history: () => failovers.journal.list({ limit: 100 }).map(historyView),
-      plan(service, to) {
-        const planned = failovers.plan({ service, kind: "failover", to, force: false, reason: "asked from the dashboard" });
+      plan(service, to, kind: "failover" | "failback" = "failover") {
+        const planned = failovers.plan({ service, kind, to, force: false, reason: "asked from the dashboard" });
         return planned.ok ? { plan: planned.plan, steps: describePlan(planned.plan), refusals: planned.refusals } : { error: planned.message };
       },
-      async start(service, to, by) {
+      async start(service, to, by, kind: "failover" | "failback" = "failover") {
         if (!coordinator.isLeader()) {
           const leader = coordinator.status().leader;
           return { error: `this agent is not the leader (${leader === undefined ? "no agent leads right now" : `${leader} leads`}): start the failover from the leader's dashboard` };
         }
-        const planned = failovers.plan({ service, kind: "failover", to, force: false, reason: `asked by ${by}` });
+        const planned = failovers.plan({ service, kind, to, force: false, reason: `asked by ${by}` });
         if (!planned.ok) return { error: planned.message };
         if (planned.refusals.length > 0) {
-          log.warn({ event: "failover.refused", service, by, guards: planned.refusals.map((r) => r.guard) }, `failover of ${service} asked by ${by} refused: ${planned.refusals.map((r) => r.message).join("; ")}`);
+          log.warn({ event: "failover.refused", service, by, guards: planned.refusals.map((r) => r.guard) }, `${kind} of ${service} asked by ${by} refused: ${planned.refusals.map((r) => r.message).join("; ")}`);
           return { refused: planned.refusals };
         }
         log.warn({ event: "failover.start", service, from: planned.plan.from, to: planned.plan.to, by }, describePlan(planned.plan).join("\n"));
-        void track(failovers.run(planned.plan).then((result) => logEnd(service, result, by), (error: unknown) => log.error({ event: "failover.error", service, by, err: error }, `failover of ${service} asked by ${by} failed unexpectedly; the journal keeps its state for the next start`)));
+        void track(failovers.run(planned.plan).then((result) => logEnd(service, result, by), (error: unknown) => log.error({ event: "failover.error", service, by, err: error }, `${kind} of ${service} asked by ${by} failed unexpectedly; the journal keeps its state for the next start`)));
         return { started: true, plan: planned.plan };
       },
       // Every journal write is a progress event: the dashboard's failover page and graph refresh on it.

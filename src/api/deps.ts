@@ -22,10 +22,10 @@ export interface CoreDeps {
 /** The failover engine's surface, when this build has one. */
 export interface FailoverApi {
   history(): Promise<unknown[]> | unknown[];
-  /** The plan for failing `service` over (to `to`, or the first eligible standby), not run. */
-  plan(service: string, to: string | undefined): Promise<unknown> | unknown;
-  /** Starts a failover; resolves with what was started (progress follows as `failover` events). */
-  start(service: string, to: string | undefined, by: string): Promise<unknown>;
+  /** The plan for failing `service` over (to `to`, or the first eligible standby) or back to its primary, not run. */
+  plan(service: string, to: string | undefined, kind?: "failover" | "failback"): Promise<unknown> | unknown;
+  /** Starts a failover or failback; resolves with what was started (progress follows as `failover` events). */
+  start(service: string, to: string | undefined, by: string, kind?: "failover" | "failback"): Promise<unknown>;
   /** Step progress, forwarded to the SSE `failover` event; returns the unsubscribe function. */
   onProgress(listener: (event: unknown) => void): () => void;
   /** The host serving a failover service now; undefined when it never moved. */

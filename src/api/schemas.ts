@@ -54,6 +54,8 @@ export const topologyResponse = z.object({
     needs: z.array(z.object({ any_of: z.array(z.string()), mode: z.enum(["requires", "degrades"]), after_s: z.number().nullable(), via: z.enum(["depends_on", "exposed_via"]) })),
     active_host: z.string().nullable(),
     health: z.string(),
+    roles: z.array(z.object({ host: z.string(), state: z.enum(["serving", "warm", "catching-up", "pending-fence", "down"]), since: iso, reason: z.string() })).nullable()
+      .describe("A primary/standby service's instances as the failover engine holds them (null for other services): serving, warm (a ready standby), catching-up (back and fenced, receiving data), pending-fence, down."),
   })),
   spofs: z.array(z.string()),
 });
@@ -80,7 +82,7 @@ export const incidentView = z.object({
 });
 export const incidentsResponse = z.object({ incidents: z.array(incidentView) });
 
-export const WINDOWS = ["24h", "7d", "30d"] as const;
+export const WINDOWS = ["1h", "6h", "24h", "7d", "30d"] as const;
 export const uptimeQuery = z.object({ window: z.enum(WINDOWS).default("24h") });
 export const uptimeResponse = z.object({
   service: z.string(),
@@ -88,9 +90,29 @@ export const uptimeResponse = z.object({
   uptime: z.number().nullable().describe("0..1; null when nothing was recorded"),
   latency: z.object({ p50_ms: z.number().nullable(), p99_ms: z.number().nullable() }),
   series: z.array(z.object({ t: iso, uptime: z.number().nullable(), p50_ms: z.number().nullable() })),
+  resolution: z.enum(["raw", "minute", "hour"]).describe("What each of `points` is: a result (1h, 6h), a minute's mean (24h) or an hour's mean (7d, 30d)"),
+  points: z.array(z.object({ t: iso, ms: z.number() })).describe("The response-time line, oldest first: mean latency of the successful results at `resolution`"),
 });
 
-export const failoverBody = z.strictObject({ to: z.string().optional().describe("The standby to promote; default the first eligible."), dry_run: z.boolean().default(false) });
+export const heartbeatsQuery = z.object({
+  service: z.string().optional().describe("Only this service (default every service)"),
+  limit: z.coerce.number().int().min(1).max(100).default(30).describe("Beats per check and per service, 1..100"),
+});
+const checkBeat = z.object({ at: iso, ok: z.boolean(), latency_ms: z.number(), reason: z.string().nullable() });
+export const heartbeatsResponse = z.object({
+  services: z.array(z.object({
+    name: z.string(),
+    slot_s: z.number().nullable().describe("Seconds between service beats: the shortest check interval (null: no checks)"),
+    beats: z.array(z.object({ at: iso, state: z.enum(["up", "degraded", "down", "none"]), checks: z.number(), failed: z.number(), latency_ms: z.number().nullable(), reason: z.string().nullable() })),
+    checks: z.array(z.object({ name: z.string(), host: z.string().nullable(), beats: z.array(checkBeat) })),
+  })),
+});
+
+export const failoverBody = z.strictObject({
+  to: z.string().optional().describe("The standby to promote; default the first eligible."),
+  kind: z.enum(["failover", "failback"]).default("failover").describe("failback: back to the primary (it must have caught up; `to` is ignored)"),
+  dry_run: z.boolean().default(false),
+});
 export const failoversResponse = z.object({ failovers: z.array(z.unknown()) });
 export const failoverResponse = z.object({ dry_run: z.boolean(), plan: z.unknown().optional(), failover: z.unknown().optional() });
 

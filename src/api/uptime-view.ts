@@ -4,15 +4,19 @@
 // that was active then (failover/served.ts) and of no instance, so a verified standby serving after a
 // failover counts as up while the dead primary's checks keep failing; the outage runs from the first
 // failed check to the switch.
+// The response-time line (`points`) comes at the resolution that fits the window (latency-series.ts).
 import { activeStretches } from "../failover/served.js";
 import type { Placement } from "../model/topology.js";
 import type { Store } from "../store/db.js";
 import { latencyPercentiles, uptime, type Uptime } from "../store/history.js";
 import type { z } from "zod";
 import type { uptimeResponse, WINDOWS } from "./schemas.js";
+import { latencyPoints, resolutionFor } from "./latency-series.js";
 
 const HOUR = 3_600_000;
 const BUCKETS: Record<(typeof WINDOWS)[number], { count: number; size: number }> = {
+  "1h": { count: 12, size: 5 * 60_000 },
+  "6h": { count: 24, size: 15 * 60_000 },
   "24h": { count: 24, size: HOUR },
   "7d": { count: 28, size: 6 * HOUR },
   "30d": { count: 30, size: 24 * HOUR },
@@ -35,8 +39,9 @@ export function availability(store: Store, service: string, placement: Placement
 
 export function uptimeView(store: Store, service: string, window: (typeof WINDOWS)[number], now: number, placement?: Placement): z.output<typeof uptimeResponse> {
   const { count, size } = BUCKETS[window];
-  // Buckets end at the next whole bucket boundary so that they line up with hour rollups.
-  const end = Math.ceil(now / HOUR) * HOUR;
+  // Buckets end at the next whole bucket boundary (an hour at most) so that they line up with rollups.
+  const align = Math.min(size, HOUR);
+  const end = Math.ceil(now / align) * align;
   const from = end - count * size;
   const selector = { service };
   const total = availability(store, service, placement, from, end);
@@ -47,5 +52,7 @@ export function uptimeView(store: Store, service: string, window: (typeof WINDOW
     const [median] = latencyPercentiles(store, selector, start, start + size, [0.5])?.values ?? [];
     return { t: new Date(start).toISOString(), uptime: round(part.ratio, 6), p50_ms: round(median, 3) };
   });
-  return { service, window, uptime: round(total.ratio, 6), latency: { p50_ms: round(p50, 3), p99_ms: round(p99, 3) }, series };
+  const resolution = resolutionFor(count * size);
+  const points = latencyPoints(store, service, from, end, resolution).map((point) => ({ t: new Date(point.t).toISOString(), ms: round(point.ms, 3)! }));
+  return { service, window, uptime: round(total.ratio, 6), latency: { p50_ms: round(p50, 3), p99_ms: round(p99, 3) }, series, resolution, points };
 }

@@ -34,7 +34,9 @@ describe("read views", () => {
     const { body } = await get("/api/topology");
     expect(body.hosts).toContainEqual({ name: "H003", site: "home", public: false });
     const services = body.services as Array<Record<string, unknown>>;
-    expect(services.find((s) => s.name === "headscale")).toEqual({ name: "headscale", role: null, criticality: "critical", placement: { kind: "failover", primary: "L001", standby: ["O001"] }, needs: [], active_host: "L001", health: "up" });
+    expect(services.find((s) => s.name === "headscale")).toEqual({ name: "headscale", role: null, criticality: "critical", placement: { kind: "failover", primary: "L001", standby: ["O001"] }, needs: [], active_host: "L001", health: "up",
+      roles: [{ host: "L001", state: "serving", since: new Date(fixture.clock.now()).toISOString(), reason: "the active host" }, { host: "O001", state: "warm", since: new Date(fixture.clock.now()).toISOString(), reason: "a standby" }] });
+    expect(services.find((s) => s.name === "nginx")?.roles).toBeNull();
     expect(services.find((s) => s.name === "mesh")).toMatchObject({ placement: { kind: "logical" }, needs: [{ any_of: ["headscale"], mode: "degrades", after_s: 3600, via: "depends_on" }], active_host: null });
     expect(services.find((s) => s.name === "vaultwarden")).toMatchObject({ needs: [{ any_of: ["nginx"], mode: "requires", after_s: null, via: "exposed_via" }] });
     expect(services.find((s) => s.name === "lan")?.health).toBe("down");

@@ -21,13 +21,13 @@ export function actionRoutes(router: Router, deps: ApiDeps): void {
   router.add({ method: "get", path: "/api/failovers", access: "viewer", summary: "Failover history, newest first", response: failoversResponse }, async (c) =>
     sendJson(c, { failovers: deps.failover ? await deps.failover.history() : [] }));
 
-  router.add({ method: "post", path: "/api/failover/:service", access: "operator", summary: "Fail a service over to a standby, or show the plan (dry_run)", body: failoverBody, response: failoverResponse, errors: { 404: "no such service", 409: "the engine refused (a guard, no eligible standby)", 501: "no failover engine in this build" } }, async (c, { body }) => {
+  router.add({ method: "post", path: "/api/failover/:service", access: "operator", summary: "Fail a service over to a standby or back to its primary (kind: failback), or show the plan (dry_run)", body: failoverBody, response: failoverResponse, errors: { 404: "no such service", 409: "the engine refused (a guard, no eligible standby)", 501: "no failover engine in this build" } }, async (c, { body }) => {
     const service = c.req.param("service") ?? "";
     const found = deps.topology().services.get(service);
     if (!found) return sendError(c, 404, `no service named "${service}"`);
     if (found.placement.kind !== "failover") return sendError(c, 400, `${service} has no primary and standby to fail over between`);
     if (!deps.failover) return sendError(c, 501, NO_FAILOVER);
-    const result = body.dry_run ? await deps.failover.plan(service, body.to) : await deps.failover.start(service, body.to, c.get("identity")!.name);
+    const result = body.dry_run ? await deps.failover.plan(service, body.to, body.kind) : await deps.failover.start(service, body.to, c.get("identity")!.name, body.kind);
     // The engine answers a refusal (guards, no eligible standby) as a value: 409 with its reason.
     const refusal = refusalOf(result);
     if (refusal) return sendJson(c, { error: refusal, ...(result as object) }, 409);

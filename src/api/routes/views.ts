@@ -1,4 +1,4 @@
-// The read-only views the dashboard pages draw: topology, analysis, plan, incidents and uptime.
+// The read-only views the dashboard pages draw: topology, analysis, plan, incidents, uptime and heartbeats.
 import { parseDuration } from "../../config/duration.js";
 import { toJson as analysisJson } from "../../cli/analyze.js";
 import { toJson as planJson } from "../../cli/plan.js";
@@ -9,7 +9,9 @@ import type { ApiDeps } from "../deps.js";
 import { viewIncident } from "../incident-view.js";
 import type { Router } from "../router.js";
 import { sendError, sendJson } from "../respond.js";
-import { analysisResponse, incidentsQuery, incidentsResponse, planResponse, topologyResponse, uptimeQuery, uptimeResponse } from "../schemas.js";
+import { analysisResponse, heartbeatsQuery, heartbeatsResponse, incidentsQuery, incidentsResponse, planResponse, topologyResponse, uptimeQuery, uptimeResponse } from "../schemas.js";
+import { instanceStates } from "../../failover/instance-states.js";
+import { heartbeatsView } from "../heartbeat-view.js";
 import { analysisOf, topologyView } from "../topology-view.js";
 import { uptimeView } from "../uptime-view.js";
 
@@ -25,7 +27,11 @@ function parseSince(text: string, now: number): number | undefined {
 
 export function viewRoutes(router: Router, deps: ApiDeps): void {
   router.add({ method: "get", path: "/api/topology", access: "viewer", summary: "Hosts, services, dependencies, active hosts, live health and SPOFs", response: topologyResponse }, (c) =>
-    sendJson(c, topologyView(deps.topology(), { health: deps.health, activeHost: deps.failover?.activeHost })));
+    sendJson(c, topologyView(deps.topology(), {
+      health: deps.health,
+      activeHost: deps.failover?.activeHost,
+      instanceRoles: (service) => instanceStates(deps.store, deps.topology(), service, deps.clock.now()),
+    })));
 
   router.add({ method: "get", path: "/api/analysis", access: "viewer", summary: "The JSON of `understudy analyze`", response: analysisResponse }, (c) =>
     sendJson(c, analysisJson(analysisOf(deps.topology()))));
@@ -50,5 +56,11 @@ export function viewRoutes(router: Router, deps: ApiDeps): void {
     const service = deps.topology().services.get(name);
     if (!service) return sendError(c, 404, `no service named "${name}"`);
     return sendJson(c, uptimeView(deps.store, name, query.window, deps.clock.now(), service.placement));
+  });
+
+  router.add({ method: "get", path: "/api/heartbeats", access: "viewer", summary: "The last results of each check and evenly sampled beats of each service, for the heartbeat bars", query: heartbeatsQuery, response: heartbeatsResponse, errors: { 404: "no such service" } }, (c, { query }) => {
+    const topology = deps.topology();
+    if (query.service !== undefined && !topology.services.has(query.service)) return sendError(c, 404, `no service named "${query.service}"`);
+    return sendJson(c, heartbeatsView(deps.store, topology, deps.clock.now(), query.limit, query.service));
   });
 }
