@@ -50,6 +50,7 @@ import { startDrillScheduler } from "./drill-scheduler.js";
 import { createAgentMetrics } from "./metrics.js";
 import { agentProbeRunner } from "./probe-runner.js";
 import { startOutsideHeartbeat } from "./outside-heartbeat.js";
+import { SharedNotices } from "./shared-notices.js";
 import { PushReceiver } from "./push-receiver.js";
 import { buildStatus, type AgentStatus, type LastResult } from "./status.js";
 import { AGENT_VERSION } from "./version.js";
@@ -127,9 +128,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     // Beats are kept in the store; one runs its checks at once, so status and verdicts follow the push.
     const push = new PushReceiver({ store, onBeat: (checks) => generation?.watcher.scheduler.runNow(checks), onError: (error) => log.error({ event: "push.error", err: error }, "recording a push heartbeat failed") });
     const lastResults = new Map<string, LastResult>();
-    let dispatcher: Dispatcher = createDispatcher(topology, clock, options.env, log);
     let failover: FailoverController | undefined;
-    const journal = new IncidentJournal(store, withFailoverHints(() => dispatcher, () => clock.now(), (incident) => failover?.hint(incident)), log);
+    // With etcd, the leader alone sends incident notices, recorded in etcd (shared-notices.ts).
+    const notices: SharedNotices | undefined = topology.agents.coordination === "local" ? undefined : new SharedNotices({ agent: vantage, dispatcher: () => dispatcher, now: () => clock.now(), log, openIncidents: () => journal.open(), hint: (incident) => failover?.hint(incident), remindEveryMs: () => topology.notifyPolicy.remind_every });
+    let dispatcher: Dispatcher = createDispatcher(topology, clock, options.env, log, notices);
+    const journal = new IncidentJournal(store, notices?.sink ?? withFailoverHints(() => dispatcher, () => clock.now(), (incident) => failover?.hint(incident)), log);
 
     const instances = () => [...topology.services.values()].flatMap((service) =>
       (service.placement.kind === "logical" ? ["*"] : hostsOf(service.placement)).map((host) => ({ service: service.name, host, state: generation?.watcher.verdicts.instanceState(service.name, host) ?? "unknown" })));
@@ -209,6 +212,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       opened.coordinator.onLeadership((event) => log[event.leading ? "info" : "warn"]({ event: "leadership", leading: event.leading, leader: event.leader, fencing_token: event.token },
         event.leading ? `leading (token ${event.token}): ${event.reason}` : `${event.reason}; this agent keeps probing and alerting`));
       coordinator = opened.coordinator;
+      notices?.attach(opened.coordinator, opened.session);
+      disposers.push({ name: "shared notices", run: () => notices?.stop() });
     }
 
     const writer = new ResultWriter(store, { onError: (error) => log.error({ event: "store.write", err: error }, "writing check results failed; will retry") });
@@ -322,7 +327,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       const before = checkNames(topology);
       const after = checkNames(nextTopology);
       // Built before anything is stopped: a dispatcher that cannot be built refuses the reload.
-      const nextDispatcher = notifyChanged(topology, nextTopology) ? createDispatcher(nextTopology, clock, options.env, log) : undefined;
+      const nextDispatcher = notifyChanged(topology, nextTopology) ? createDispatcher(nextTopology, clock, options.env, log, notices) : undefined;
       await generation?.stop();
       try {
         await begin(nextTopology);

@@ -3,25 +3,38 @@
 // one line each, and counted (the dispatcher's counters feed /metrics); it never delays probing.
 import { readSecret } from "../config/secret.js";
 import type { Clock } from "../engine/clock.js";
+import type { DeliveryFailure } from "../notify/dispatcher.js";
 import type { Topology } from "../model/topology.js";
 import { Dispatcher, notifiersFromConfig } from "../notify/dispatcher.js";
 import { policyOptions } from "../notify/policy.js";
 import { notifierKinds } from "../notify/registry.js";
-import type { NotifierKind } from "../notify/notifier.js";
+import type { Notification, NotifierKind } from "../notify/notifier.js";
 import type { Logger } from "./log.js";
 
-export function createDispatcher(topology: Topology, clock: Clock, env: Readonly<Record<string, string | undefined>>, log: Logger): Dispatcher {
+/** Who else hears each delivery's outcome (the etcd-shared incident notices record them). */
+export interface DeliveryHooks {
+  delivered(notifier: string, n: Notification): void;
+  failed(failure: DeliveryFailure): void;
+}
+
+export function createDispatcher(topology: Topology, clock: Clock, env: Readonly<Record<string, string | undefined>>, log: Logger, hooks?: DeliveryHooks): Dispatcher {
   return new Dispatcher({
     notifiers: notifiersFromConfig(topology.notify as unknown as readonly Record<string, unknown>[], notifierKinds as readonly NotifierKind[]),
     ...policyOptions(topology.notifyPolicy),
     clock,
     timers: clock,
     secret: (ref) => readSecret(ref, env as NodeJS.ProcessEnv),
-    onDeliveryFailed: (failure) => log.warn(
-      { event: "notify.failed", notifier: failure.notifier, kind: failure.kind, key: failure.notification.key, notification: failure.notification.event, outcome: failure.outcome, attempts: failure.attempts, reason: failure.reason },
-      `notifier ${failure.notifier} ${failure.outcome === "dropped" ? "dropped" : "gave up on"} "${failure.notification.title}": ${failure.reason}`,
-    ),
-    onDelivered: (notifier, n) => log.debug({ event: "notify.sent", notifier, key: n.key, notification: n.event }, `notified ${notifier}: ${n.title}`),
+    onDeliveryFailed: (failure) => {
+      hooks?.failed(failure);
+      log.warn(
+        { event: "notify.failed", notifier: failure.notifier, kind: failure.kind, key: failure.notification.key, notification: failure.notification.event, outcome: failure.outcome, attempts: failure.attempts, reason: failure.reason },
+        `notifier ${failure.notifier} ${failure.outcome === "dropped" ? "dropped" : "gave up on"} "${failure.notification.title}": ${failure.reason}`,
+      );
+    },
+    onDelivered: (notifier, n) => {
+      hooks?.delivered(notifier, n);
+      log.debug({ event: "notify.sent", notifier, key: n.key, notification: n.event }, `notified ${notifier}: ${n.title}`);
+    },
   });
 }
 

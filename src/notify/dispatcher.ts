@@ -6,6 +6,7 @@
 //   openIncident(n)          dispatch n and, with `remind_every_ms`, remind while it stays open;
 //                            calling it again for an open key updates what reminders say.
 //   closeIncident(key, n?)   stop reminding and send the recovery (n, or one made from the opening).
+//   send(n, only?)           queue n as is (no dedupe, no reminders), to `only` these notifiers if given.
 //   counters() / status()    sent, failed, retried, dropped per notifier; last success and failure.
 //   stop({ drain })          cancel (default) or finish the queues first, bounded by `timeout_ms`;
 //                            afterwards no timer of the dispatcher remains.
@@ -122,6 +123,21 @@ export class Dispatcher {
     return true;
   }
 
+  /**
+   * Queues n now, without dedupe or reminders (the caller keeps its own record of what went out, as
+   * the etcd-coordinated incident notices do); `only` limits it to these notifiers. False when stopped.
+   */
+  send(n: Notification, only?: ReadonlySet<string>): boolean {
+    if (this.stopped) return false;
+    this.fanOut(n, only);
+    return true;
+  }
+
+  /** The names of the notifiers that take n (its severity and event), in the order they were configured. */
+  recipients(n: Notification): string[] {
+    return this.routes.filter((route) => this.wants(route, n)).map(({ lane }) => lane.name);
+  }
+
   openIncident(n: Notification): boolean {
     if (this.stopped) return false;
     const open = this.incidents.get(n.key);
@@ -190,10 +206,13 @@ export class Dispatcher {
     await Promise.all(this.routes.map(({ lane }) => lane.cancel()));
   }
 
-  private fanOut(n: Notification): void {
+  private wants(route: Route, n: Notification): boolean {
+    return SEVERITY_RANK[n.severity] >= SEVERITY_RANK[route.minSeverity] && (!route.events || route.events.has(n.event));
+  }
+
+  private fanOut(n: Notification, only?: ReadonlySet<string>): void {
     for (const route of this.routes) {
-      if (SEVERITY_RANK[n.severity] < SEVERITY_RANK[route.minSeverity]) continue;
-      if (route.events && !route.events.has(n.event)) continue;
+      if (!this.wants(route, n) || (only && !only.has(route.lane.name))) continue;
       route.lane.enqueue(n);
     }
   }
