@@ -1,13 +1,12 @@
-// Pure edits of a validated config document, shared by the remedies' transforms. New services and hosts
-// go through the config's own zod schemas, so they carry the same defaults a file would get.
+// Edits of a validated config, shared by the remedies: each helper reads the config as it stands and
+// returns the edits (change.ts) that make the fix, written as a user would write them in the file.
+import type { hostSchema, serviceSchema, ConfigDocument, ServiceDocument } from "../config/schema.js";
 import type { z } from "zod";
-import { hostSchema, serviceSchema, type ConfigDocument, type ServiceDocument } from "../config/schema.js";
-import { parseDuration } from "../config/duration.js";
 import type { RecoveryStrategy } from "../model/topology.js";
+import type { ConfigEdit } from "./change.js";
 
 export type ServiceInput = z.input<typeof serviceSchema>;
 export type HostInput = z.input<typeof hostSchema>;
-type Recovery = NonNullable<ServiceDocument["recovery"]>;
 
 export function service(doc: ConfigDocument, name: string): ServiceDocument {
   const found = doc.services[name];
@@ -15,23 +14,14 @@ export function service(doc: ConfigDocument, name: string): ServiceDocument {
   return found;
 }
 
-export function updateService(doc: ConfigDocument, name: string, change: (service: ServiceDocument) => ServiceDocument): ConfigDocument {
-  return { ...doc, services: { ...doc.services, [name]: change(service(doc, name)) } };
-}
+export const setKey = (name: string, key: string, value: unknown): ConfigEdit => ({ op: "set", path: ["services", name, key], value });
+export const appendTo = (name: string, key: string, value: unknown): ConfigEdit => ({ op: "append", path: ["services", name, key], value });
+export const addService = (name: string, input: ServiceInput): ConfigEdit => ({ op: "set", path: ["services", name], value: input });
+export const addHost = (name: string, input: HostInput): ConfigEdit => ({ op: "set", path: ["hosts", name], value: input });
 
-export function addService(doc: ConfigDocument, name: string, input: ServiceInput): ConfigDocument {
-  return { ...doc, services: { ...doc.services, [name]: serviceSchema.parse(input) } };
-}
-
-export function addHost(doc: ConfigDocument, name: string, input: HostInput): ConfigDocument {
-  return { ...doc, hosts: { ...doc.hosts, [name]: hostSchema.parse(input) } };
-}
-
-/** A recovery entry as the config holds it (the rto in milliseconds). */
-export function recovery(strategy: RecoveryStrategy, rto: string): Recovery {
-  const ms = parseDuration(rto);
-  if (ms === undefined) throw new Error(`bug: "${rto}" is not a duration`);
-  return { strategy, rto: ms };
+/** A recovery entry as the file holds it ("rto: 1m"). */
+export function recovery(strategy: RecoveryStrategy, rto: string): { strategy: RecoveryStrategy; rto: string } {
+  return { strategy, rto };
 }
 
 /** The hosts a service is placed on: its replicas, or its primary then standbys. */
@@ -45,18 +35,29 @@ export function singleHosted(service: ServiceDocument): boolean {
 }
 
 /** Another host for the service, in the shape it already has: one more replica, or one more standby. */
-export function withSecondHost(service: ServiceDocument, host: string): ServiceDocument {
-  if (service.runs_on) return { ...service, runs_on: [...service.runs_on, host] };
-  if (service.primary !== undefined) return { ...service, standby: [...(service.standby ?? []), host] };
-  return service;
+export function withSecondHost(doc: ConfigDocument, name: string, host: string): ConfigEdit[] {
+  const s = service(doc, name);
+  if (s.runs_on) return [appendTo(name, "runs_on", host)];
+  if (s.primary !== undefined) return [appendTo(name, "standby", host)];
+  return [];
 }
 
 /** Active-passive: the first host serves, `standby` can take over. */
-export function asFailover(service: ServiceDocument, standby: readonly string[]): ServiceDocument {
-  const { runs_on: _replicas, ...rest } = service;
-  const primary = service.primary ?? service.runs_on?.[0];
+export function asFailover(doc: ConfigDocument, name: string, standby: readonly string[]): ConfigEdit[] {
+  const s = service(doc, name);
+  const primary = s.primary ?? s.runs_on?.[0];
   if (primary === undefined) throw new Error("bug: a logical service cannot get a standby");
-  return { ...rest, primary, standby: [...(service.standby ?? []), ...standby.filter((host) => host !== primary)] };
+  const more = standby.filter((host) => host !== primary && !(s.standby ?? []).includes(host));
+  const edits: ConfigEdit[] = s.runs_on ? [{ op: "rename", path: ["services", name, "runs_on"], to: "primary", value: primary }] : [];
+  if (s.standby === undefined || s.runs_on) return [...edits, setKey(name, "standby", [...(s.standby ?? []), ...more])];
+  return [...edits, ...more.map((host) => appendTo(name, "standby", host))];
+}
+
+/** The services that depend on this one (an NFS server's clients). */
+export function clientsOf(doc: ConfigDocument, name: string): string[] {
+  return Object.entries(doc.services)
+    .filter(([, s]) => s.depends_on.some((dep) => (typeof dep === "string" ? dep : dep.service) === name))
+    .map(([client]) => client);
 }
 
 export function servicesExposedVia(doc: ConfigDocument, proxy: string): string[] {

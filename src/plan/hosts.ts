@@ -1,11 +1,15 @@
 // Where a fix puts the second copy of something: an existing host that fits, or a new host the user
 // will have to provide (named after the one it backs up, with a note saying so).
 import type { ConfigDocument } from "../config/schema.js";
+import type { ConfigEdit } from "./change.js";
 import { addHost, placed } from "./edit.js";
 
 export interface HostChoice {
-  doc: ConfigDocument;
+  /** The edits that add the host, if it is new; empty for an existing host. */
+  edits: ConfigEdit[];
   host: string;
+  /** Its address (a placeholder for a new host). */
+  address: string;
 }
 
 export interface HostWish {
@@ -54,18 +58,19 @@ export function newHostName(doc: ConfigDocument, like: string): string {
 /** Adds a host the user must provide; its address is a reserved placeholder (RFC 6761 .invalid). */
 export function addNewHost(doc: ConfigDocument, like: string, what: { site?: string | undefined; public: boolean; description: string }): HostChoice {
   const host = newHostName(doc, like);
-  const next = addHost(doc, host, {
-    address: `${host.toLowerCase()}.invalid`,
+  const address = `${host.toLowerCase()}.invalid`;
+  const edit = addHost(host, {
+    address,
     ...(what.site === undefined ? {} : { site: what.site }),
-    public: what.public,
+    ...(what.public ? { public: true } : {}),
     description: `NEW, added by understudy plan: ${what.description}; set its address`,
   });
-  return { doc: next, host };
+  return { edits: [edit], host, address };
 }
 
 /** An existing host if one fits, else a new one. */
 export function existingOrNewHost(doc: ConfigDocument, wish: HostWish, like: string, description: string): HostChoice {
   const host = pickHost(doc, wish);
-  if (host !== undefined) return { doc, host };
+  if (host !== undefined) return { edits: [], host, address: doc.hosts[host]!.address };
   return addNewHost(doc, like, { site: wish.site, public: wish.public ?? false, description });
 }

@@ -10,6 +10,7 @@ import { buildTopology } from "../model/topology.js";
 import { analyze } from "../analysis/analyze.js";
 import { buildPlan } from "./plan.js";
 import { findRemedy } from "./remedies/index.js";
+import { applyEdits } from "./change.js";
 
 function load(text: string): ConfigDocument {
   const result = parseConfig(text, "test.yaml");
@@ -61,11 +62,11 @@ describe("plan on the seed's homelab", () => {
     expect(phase3.slice(-2)).toEqual(["failover-drills", "runbooks"]);
   });
 
-  test("each step's score is the analysis of the config its remedy's transform produces", () => {
+  test("each step's score is the analysis of the config its remedy's edits produce", () => {
     let previous = doc;
     for (const step of plan.phases.flatMap((phase) => phase.steps)) {
       const remedy = findRemedy(step.remedy_id)!;
-      const replayed = remedy.transform(step.service ?? "")(previous);
+      const replayed = applyEdits(previous, remedy.change(step.service ?? "")(previous));
       expect(replayed).toEqual(step.config);
       expect(checkRules(replayed).filter((p) => p.severity === "error")).toEqual([]);
       for (const host of Object.values(replayed.hosts)) expect(hostSchema.parse(host)).toEqual(host);

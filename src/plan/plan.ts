@@ -9,6 +9,7 @@ import { analyze, type Analysis } from "../analysis/analyze.js";
 import type { Effort, Phase, Remedy } from "./remedy.js";
 import { familyFor, families, practices } from "./remedies/index.js";
 import { culprits } from "./culprits.js";
+import { applyEdits, type ConfigEdit } from "./change.js";
 
 export const PHASES: Record<Phase, { name: string; when: string }> = {
   1: { name: "quick wins", when: "this week" },
@@ -29,9 +30,17 @@ interface RemedyFacts {
   effort: Effort;
   pros: readonly string[];
   cons: readonly string[];
+  /** What Understudy itself carries out of the remedy, if anything. */
+  understudy: string | null;
 }
 
 export interface PlanStep extends RemedyFacts {
+  /** The step's number as `plan` prints it, from 1. */
+  step: number;
+  /** The step's name for `--apply`: the remedy's id, with `:service` when the remedy has several steps. */
+  id: string;
+  /** The config change, as written in the file. */
+  changes: ConfigEdit[];
   score_before: number;
   score_after: number;
   spofs_before: number;
@@ -79,7 +88,7 @@ interface Candidate {
 function facts(remedy: Remedy, service: string | null, spof: string[], appliesTo: string[]): RemedyFacts {
   return {
     remedy_id: remedy.id, remedy: remedy.name, phase: remedy.phase, service, spof, applies_to: appliesTo,
-    recovery_after: remedy.recovery, effort: remedy.effort, pros: remedy.pros, cons: remedy.cons,
+    recovery_after: remedy.recovery, effort: remedy.effort, pros: remedy.pros, cons: remedy.cons, understudy: remedy.understudy ?? null,
   };
 }
 
@@ -120,10 +129,14 @@ export function buildPlan(original: ConfigDocument): Plan {
     // Checked on the config as it stands: an earlier step may already have done this one's work.
     const appliesTo = remedy.appliesTo(doc, service ?? "");
     if (appliesTo.length === 0) continue;
-    const next = remedy.transform(service ?? "")(doc);
+    const changes = remedy.change(service ?? "")(doc);
+    const next = applyEdits(doc, changes);
     const after = analyzeConfig(next);
     steps.push({
       ...facts(remedy, service, spof, appliesTo),
+      step: steps.length + 1,
+      id: remedy.id,
+      changes,
       score_before: analysis.score.value,
       score_after: after.score.value,
       spofs_before: analysis.spofs.length,
@@ -134,6 +147,9 @@ export function buildPlan(original: ConfigDocument): Plan {
     analysis = after;
   }
 
+  for (const step of steps) {
+    if (step.service !== null && steps.filter((other) => other.remedy_id === step.remedy_id).length > 1) step.id = `${step.remedy_id}:${step.service}`;
+  }
   let running = before.score.value;
   const phases = ([1, 2, 3] as const).map((phase): PlanPhase => {
     const inPhase = steps.filter((step) => step.phase === phase);

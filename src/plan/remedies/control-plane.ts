@@ -2,8 +2,10 @@
 // a warm standby kept current by consistent replication, replicated HA with LiteFS, or a hosted control plane.
 import type { ConfigDocument, ServiceDocument } from "../../config/schema.js";
 import type { Remedy, RemedyFamily } from "../remedy.js";
-import { asFailover, placed, recovery, updateService } from "../edit.js";
+import type { ConfigEdit } from "../change.js";
+import { asFailover, placed, recovery, setKey } from "../edit.js";
 import { addNewHost } from "../hosts.js";
+import { dataPaths, nixAttr, nixList } from "../nix.js";
 
 const isControlPlane = (doc: ConfigDocument, name: string) => doc.services[name]?.role === "control-plane";
 const hasStandby = (s: ServiceDocument) => (s.standby?.length ?? 0) > 0 || (s.runs_on?.length ?? 0) > 1;
@@ -22,14 +24,33 @@ export const automatedBackups: Remedy = {
   // Whether backups run is not in the config yet, so this is offered until a standby exists (then
   // `understudy backup` still keeps copies, but the way back is the standby).
   appliesTo: (doc, name) => (isControlPlane(doc, name) && !hasStandby(doc.services[name]!) ? [name] : []),
-  transform: (name) => (doc) => {
-    if (automatedBackups.appliesTo(doc, name).length === 0) return doc;
-    return updateService(doc, name, (s) => {
-      const better = s.recovery !== undefined && s.recovery.rto <= BACKUP_RTO_MS;
-      return better ? s : { ...s, recovery: recovery("restore-from-backup", "30m") };
-    });
+  understudy: "`understudy backup` copies the declared data (SQLite consistently, while it writes) to your backup targets on a schedule, and `understudy restore` verifies a copy",
+  change: (name) => (doc) => {
+    if (automatedBackups.appliesTo(doc, name).length === 0) return [];
+    const s = doc.services[name]!;
+    const better = s.recovery !== undefined && s.recovery.rto <= BACKUP_RTO_MS;
+    return better ? [] : [setKey(name, "recovery", recovery("restore-from-backup", "30m"))];
   },
+  nix: ({ service, after }) => [{
+    host: placed(after.services[service]!)[0] ?? null,
+    body: backupNix(after, service),
+  }],
 };
+
+/** restic backups of the service's data paths (the seed's `my.backup` takes the same paths). */
+function backupNix(doc: ConfigDocument, service: string): string {
+  const paths = dataPaths(doc, service);
+  return [
+    `# Backups of ${service}'s data (the seed's my.backup = { enable = true; paths = [ … ]; } takes the same list)`,
+    `services.restic.backups.${nixAttr(service)} = {`,
+    `  paths = ${nixList(paths.length > 0 ? paths : [`/var/lib/${service}`])};`,
+    `  repository = "sftp:backup@nas:/backups/${service}";  # your backup target`,
+    `  passwordFile = config.age.secrets.restic.path;`,
+    `  initialize = true;`,
+    `  timerConfig = { OnCalendar = "hourly"; Persistent = true; };`,
+    `};`,
+  ].join("\n");
+}
 
 export const warmStandby: Remedy = {
   id: "control-plane-warm-standby",
@@ -42,8 +63,9 @@ export const warmStandby: Remedy = {
   pros: ["recovery in minutes instead of half an hour", "the standby learns its data continuously, consistently (not a raw rsync of a live SQLite file)"],
   cons: ["a second VPS to pay for and patch", "a DNS switch on failover"],
   appliesTo: (doc, name) => (isControlPlane(doc, name) && !hasStandby(doc.services[name]!) && placed(doc.services[name]!).length > 0 ? [name] : []),
-  transform: (name) => (doc) => {
-    if (warmStandby.appliesTo(doc, name).length === 0) return doc;
+  understudy: "Understudy replicates the data consistently from the serving host to the standby and, with failover.mode: automatic, fails over on its own: fence, promote (start the stopped unit), verify, switch DNS",
+  change: (name) => (doc) => {
+    if (warmStandby.appliesTo(doc, name).length === 0) return [];
     // A control plane wants its own small public VPS (the seed: "a second Linode/VPS"), not a busy host.
     const primary = placed(doc.services[name]!)[0]!;
     const site = doc.hosts[primary]?.site;
@@ -51,11 +73,27 @@ export const warmStandby: Remedy = {
       public: doc.hosts[primary]?.public ?? true,
       description: `a second small VPS for the ${name} warm standby${site === undefined ? "" : `, with another provider than ${primary} (${site})`}`,
     });
-    return updateService(vps.doc, name, (s) => ({
-      ...asFailover(s, [vps.host]),
-      recovery: recovery("automatic-failover", "1m"),
-      failover: { mode: "automatic" },
-    }));
+    return [
+      ...vps.edits,
+      ...asFailover(doc, name, [vps.host]),
+      setKey(name, "recovery", recovery("automatic-failover", "1m")),
+      setKey(name, "failover", { mode: "automatic" }),
+    ];
+  },
+  nix: ({ service, after }) => {
+    const [primary, ...standbys] = placed(after.services[service]!);
+    const unit = nixAttr(service);
+    return [
+      { host: primary ?? null, body: `services.${unit}.enable = true;` },
+      ...standbys.map((host) => ({
+        host,
+        body: [
+          `# The warm standby: configured like ${primary ?? "the primary"}, its unit stopped until Understudy promotes it`,
+          `services.${unit}.enable = true;`,
+          `systemd.services.${unit}.wantedBy = lib.mkForce [ ];`,
+        ].join("\n"),
+      })),
+    ];
   },
 };
 
@@ -74,9 +112,10 @@ export const liteFsHa: Remedy = {
     if (!s || !isControlPlane(doc, name) || !hasStandby(s)) return [];
     return s.recovery?.strategy === "automatic-failover" && s.recovery.rto <= 15_000 ? [] : [name];
   },
-  transform: (name) => (doc) => {
-    if (liteFsHa.appliesTo(doc, name).length === 0) return doc;
-    return updateService(doc, name, (s) => ({ ...s, recovery: recovery("automatic-failover", "15s"), failover: { mode: "automatic" } }));
+  change: (name) => (doc) => {
+    if (liteFsHa.appliesTo(doc, name).length === 0) return [];
+    const edits: ConfigEdit[] = [setKey(name, "recovery", recovery("automatic-failover", "15s"))];
+    return doc.services[name]!.failover?.mode === "automatic" ? edits : [...edits, setKey(name, "failover", { mode: "automatic" })];
   },
 };
 
@@ -91,13 +130,16 @@ export const hostedControlPlane: Remedy = {
   pros: ["they manage availability", "keep Headscale for learning and experiments"],
   cons: ["vendor dependency and cost", "the control plane leaves your hands"],
   appliesTo: (doc, name) => (isControlPlane(doc, name) && placed(doc.services[name]!).length > 0 ? [name] : []),
-  transform: (name) => (doc) => {
-    if (hostedControlPlane.appliesTo(doc, name).length === 0) return doc;
+  change: (name) => (doc) => {
+    if (hostedControlPlane.appliesTo(doc, name).length === 0) return [];
     // No host of ours: a logical service, as the mesh is. Checks pinned to our hosts no longer apply.
-    return updateService(doc, name, (s) => {
-      const { runs_on: _r, primary: _p, standby: _s, recovery: _recovery, failover: _f, ...rest } = s;
-      return { ...rest, checks: s.checks.map(({ on: _on, ...check }) => check), description: "Tailscale's hosted control plane" };
-    });
+    const s = doc.services[name]!;
+    const keys = (["runs_on", "primary", "standby", "recovery", "failover"] as const).filter((key) => s[key] !== undefined);
+    return [
+      ...keys.map((key): ConfigEdit => ({ op: "remove", path: ["services", name, key] })),
+      ...s.checks.flatMap((check, index): ConfigEdit[] => (check.on === undefined ? [] : [{ op: "remove", path: ["services", name, "checks", index, "on"] }])),
+      setKey(name, "description", "Tailscale's hosted control plane"),
+    ];
   },
 };
 

@@ -2,7 +2,7 @@
 // reach it through the tunnel too, give it a standby, or run replicas where it keeps no state.
 import type { ConfigDocument } from "../../config/schema.js";
 import type { Remedy, RemedyFamily } from "../remedy.js";
-import { asFailover, placed, recovery, singleHosted, updateService, withSecondHost } from "../edit.js";
+import { appendTo, asFailover, placed, recovery, setKey, singleHosted, withSecondHost } from "../edit.js";
 import { existingOrNewHost } from "../hosts.js";
 
 /** A tunnel with more than one replica: something that survives the proxy host. */
@@ -37,10 +37,10 @@ export const behindTunnel: Remedy = {
     if (!s || tunnel === undefined || s.role === "media" || !s.exposed_via || s.exposed_via.length !== 1) return [];
     return s.exposed_via.includes(tunnel) ? [] : [name];
   },
-  transform: (name) => (doc) => {
+  change: (name) => (doc) => {
     const tunnel = redundantTunnel(doc);
-    if (tunnel === undefined || behindTunnel.appliesTo(doc, name).length === 0) return doc;
-    return updateService(doc, name, (s) => ({ ...s, exposed_via: [...(s.exposed_via ?? []), tunnel] }));
+    if (tunnel === undefined || behindTunnel.appliesTo(doc, name).length === 0) return [];
+    return [appendTo(name, "exposed_via", tunnel)];
   },
 };
 
@@ -55,10 +55,11 @@ export const serviceStandby: Remedy = {
   pros: ["survives its host", "works for stateful services (declare their data: so it travels)"],
   cons: ["a second copy to keep in step", "manual failover until it has checks and automatic mode"],
   appliesTo: (doc, name) => (doc.services[name] && singleHosted(doc.services[name]) ? [name] : []),
-  transform: (name) => (doc) => {
-    if (serviceStandby.appliesTo(doc, name).length === 0) return doc;
+  understudy: "`understudy failover` fences the primary, promotes the standby with its replicated data, verifies it and switches DNS; Understudy keeps the standby's copy current",
+  change: (name) => (doc) => {
+    if (serviceStandby.appliesTo(doc, name).length === 0) return [];
     const second = secondHost(doc, name, `a standby for ${name}`);
-    return updateService(second.doc, name, (s) => ({ ...asFailover(s, [second.host]), recovery: recovery("manual-failover", "15m") }));
+    return [...second.edits, ...asFailover(doc, name, [second.host]), setKey(name, "recovery", recovery("manual-failover", "15m"))];
   },
 };
 
@@ -73,10 +74,10 @@ export const replicas: Remedy = {
   pros: ["no failover at all: any replica serves"],
   cons: ["only for services that keep no state of their own", "twice the resources"],
   appliesTo: (doc, name) => (doc.services[name]?.runs_on?.length === 1 ? [name] : []),
-  transform: (name) => (doc) => {
-    if (replicas.appliesTo(doc, name).length === 0) return doc;
+  change: (name) => (doc) => {
+    if (replicas.appliesTo(doc, name).length === 0) return [];
     const second = secondHost(doc, name, `a second replica of ${name}`);
-    return updateService(second.doc, name, (s) => withSecondHost(s, second.host));
+    return [...second.edits, ...withSecondHost(doc, name, second.host)];
   },
 };
 

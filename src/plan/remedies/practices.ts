@@ -18,8 +18,9 @@ export const failoverDrills: Remedy = {
   effort: { hours: 2, complexity: "low" },
   pros: ["a failover never tried is a guess", "catches a stale standby before an outage does"],
   cons: ["a drill is a (planned) outage of the primary"],
+  understudy: "`understudy drill` causes the failure, times detection and failover against the target, checks the standby's data and restores",
   appliesTo: (doc) => withStandIns(doc),
-  transform: () => (doc) => doc,
+  change: () => () => [],
 };
 
 export const runbooks: Remedy = {
@@ -32,8 +33,9 @@ export const runbooks: Remedy = {
   effort: { hours: 1, complexity: "low" },
   pros: ["always in step with the topology", "anyone can run the failover"],
   cons: ["only as good as the config it is generated from"],
+  understudy: "`understudy runbook` writes them from this config",
   appliesTo: (doc) => withStandIns(doc),
-  transform: () => (doc) => doc,
+  change: () => () => [],
 };
 
 export const practices: readonly Remedy[] = [failoverDrills, runbooks];

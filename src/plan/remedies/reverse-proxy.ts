@@ -2,10 +2,16 @@
 // Tailscale Funnel for media, a standby proxy with DNS-01 certificates, DNS failover with health checks.
 import type { ConfigDocument } from "../../config/schema.js";
 import type { Remedy, RemedyFamily } from "../remedy.js";
-import { addService, asFailover, freeServiceName, placed, recovery, servicesExposedVia, singleHosted, updateService, withSecondHost } from "../edit.js";
+import type { ConfigEdit } from "../change.js";
+import { addService, appendTo, asFailover, freeServiceName, placed, recovery, servicesExposedVia, setKey, singleHosted, withSecondHost } from "../edit.js";
 import { existingOrNewHost } from "../hosts.js";
+import { cloudflaredNix, funnelNix, acmeNix } from "./reverse-proxy-nix.js";
+import { publicNames } from "./public-names.js";
+import { specOf } from "../check-spec.js";
 
 const TUNNEL = "cloudflared";
+/** Where the plan's cloudflared checks read each replica's readiness (cloudflared --metrics). */
+const CLOUDFLARED_METRICS_PORT = 20241;
 const FUNNEL = "tailscale-funnel";
 /** Cloudflare's terms forbid streaming video through the tunnel. */
 const MEDIA = new Set(["media"]);
@@ -41,23 +47,33 @@ export const cloudflareTunnel: Remedy = {
     const exposed = servicesExposedVia(doc, proxy).filter((name) => !isMedia(doc, name) && !tunnelled(doc, name));
     return exposed.length === 0 ? [] : [freeServiceName(doc, TUNNEL, "tunnel"), ...exposed];
   },
-  transform: (proxy) => (doc) => {
+  change: (proxy) => (doc) => {
     const [tunnel, ...exposed] = cloudflareTunnel.appliesTo(doc, proxy);
-    if (tunnel === undefined) return doc;
+    if (tunnel === undefined) return [];
     const proxyHosts = placed(doc.services[proxy]!);
     const backup = nearTheServices(doc, proxy, "a second host for the Cloudflare Tunnel replica");
     const hosts = [...new Set([...proxyHosts.slice(0, 1), backup.host])];
-    let next = doc.services[tunnel]
-      ? updateService(backup.doc, tunnel, (s) => ({ ...s, runs_on: [...new Set([...(s.runs_on ?? []), ...hosts])] }))
-      : addService(backup.doc, tunnel, {
+    const address = (host: string) => (host === backup.host ? backup.address : doc.hosts[host]!.address);
+    // One readiness check per replica: "two tunnel replicas" verified, not assumed.
+    const check = (host: string) => ({ cloudflared: `${address(host)}:${CLOUDFLARED_METRICS_PORT}`, on: host });
+    const existing = doc.services[tunnel];
+    const edits: ConfigEdit[] = [...backup.edits];
+    if (existing) {
+      const checked = new Set(existing.checks.filter((c) => specOf(c, "cloudflared") !== undefined).map((c) => c.on));
+      for (const host of hosts) if (!existing.runs_on?.includes(host)) edits.push(appendTo(tunnel, "runs_on", host));
+      for (const host of hosts) if (!checked.has(host)) edits.push(appendTo(tunnel, "checks", check(host)));
+    } else {
+      edits.push(addService(tunnel, {
         role: "tunnel",
         criticality: doc.services[proxy]!.criticality,
         description: "Cloudflare Tunnel replicas (cloudflared): Cloudflare balances across the live ones",
         runs_on: hosts,
-      });
-    for (const name of exposed) next = updateService(next, name, (s) => ({ ...s, exposed_via: [...(s.exposed_via ?? []), tunnel] }));
-    return next;
+        checks: hosts.map(check),
+      }));
+    }
+    return [...edits, ...exposed.map((name) => appendTo(name, "exposed_via", tunnel))];
   },
+  nix: (context) => cloudflaredNix(context, publicNames(context.before, context.service), CLOUDFLARED_METRICS_PORT),
 };
 
 export const tailscaleFunnel: Remedy = {
@@ -79,19 +95,21 @@ export const tailscaleFunnel: Remedy = {
       .map(([name]) => name);
     return media.length === 0 ? [] : [FUNNEL, ...media];
   },
-  transform: (proxy) => (doc) => {
+  change: (proxy) => (doc) => {
     const [funnel, ...media] = tailscaleFunnel.appliesTo(doc, proxy);
-    if (funnel === undefined) return doc;
+    if (funnel === undefined) return [];
     // Logical: Tailscale runs the relays; the node side runs on the media service's own host.
-    let next = doc.services[funnel] ? doc : addService(doc, funnel, {
+    const edits: ConfigEdit[] = doc.services[funnel] ? [] : [addService(funnel, {
       role: "tunnel",
       description: "Tailscale Funnel: Tailscale's relays reach the media host directly (ts.net domain)",
-    });
+    })];
     for (const name of media) {
-      next = updateService(next, name, (s) => ({ ...s, exposed_via: [...(s.exposed_via?.includes(proxy) ? s.exposed_via : []), funnel] }));
+      const via = doc.services[name]!.exposed_via;
+      edits.push(via?.includes(proxy) ? appendTo(name, "exposed_via", funnel) : setKey(name, "exposed_via", [funnel]));
     }
-    return next;
+    return edits;
   },
+  nix: funnelNix,
 };
 
 export const sharedCertsStandby: Remedy = {
@@ -105,11 +123,20 @@ export const sharedCertsStandby: Remedy = {
   pros: ["same proxy config on both hosts (shared NixOS module)", "DNS-01 certs work on any host", "custom domain and media keep working"],
   cons: ["manual failover (minutes, plus DNS TTL)", "the standby must be kept in step"],
   appliesTo: (doc, proxy) => (isProxy(doc, proxy) && singleHosted(doc.services[proxy]!) ? [proxy] : []),
-  transform: (proxy) => (doc) => {
-    if (sharedCertsStandby.appliesTo(doc, proxy).length === 0) return doc;
+  understudy: "`understudy failover` points DNS at the standby (failover.dns); with failover.mode: automatic it does so on its own when the checks agree the primary is down — the seed's DNS failover with health checks, without Cloudflare's paid load balancer",
+  change: (proxy) => (doc) => {
+    if (sharedCertsStandby.appliesTo(doc, proxy).length === 0) return [];
     const standby = nearTheServices(doc, proxy, "a standby for the reverse proxy");
-    return updateService(standby.doc, proxy, (s) => ({ ...asFailover(s, [standby.host]), recovery: recovery("manual-failover", "10m") }));
+    // A failover must never land on a host without valid certificates: one tls check per public name.
+    const checks = publicNames(doc, proxy).map((name) => ({ tls: { host: standby.address, servername: name }, on: standby.host, interval: "1h" }));
+    return [
+      ...standby.edits,
+      ...asFailover(doc, proxy, [standby.host]),
+      setKey(proxy, "recovery", recovery("manual-failover", "10m")),
+      ...checks.map((check) => appendTo(proxy, "checks", check)),
+    ];
   },
+  nix: (context) => acmeNix(context, publicNames(context.before, context.service)),
 };
 
 export const dnsFailover: Remedy = {
@@ -123,10 +150,11 @@ export const dnsFailover: Remedy = {
   pros: ["automatic: unhealthy IPs are removed", "custom domain kept"],
   cons: ["needs Cloudflare's paid plan for load balancing", "both origins must hold valid certs (DNS-01)"],
   appliesTo: (doc, proxy) => (isProxy(doc, proxy) && singleHosted(doc.services[proxy]!) ? [proxy] : []),
-  transform: (proxy) => (doc) => {
-    if (dnsFailover.appliesTo(doc, proxy).length === 0) return doc;
+  understudy: "Understudy does this without the paid plan: failover.mode: automatic with a failover.dns provider switches the record when the checks agree the origin is down",
+  change: (proxy) => (doc) => {
+    if (dnsFailover.appliesTo(doc, proxy).length === 0) return [];
     const second = nearTheServices(doc, proxy, "a second origin for DNS failover");
-    return updateService(second.doc, proxy, (s) => withSecondHost(s, second.host));
+    return [...second.edits, ...withSecondHost(doc, proxy, second.host)];
   },
 };
 

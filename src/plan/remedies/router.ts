@@ -2,9 +2,11 @@
 // a secondary resolver on another host, DHCP failover, keepalived VRRP, the ISP router as a fallback.
 import type { ConfigDocument } from "../../config/schema.js";
 import type { Remedy, RemedyFamily } from "../remedy.js";
-import { placed, singleHosted, updateService, withSecondHost } from "../edit.js";
-import { addHost } from "../edit.js";
+import type { ConfigEdit } from "../change.js";
+import { addHost, placed, singleHosted, withSecondHost } from "../edit.js";
 import { addNewHost, existingOrNewHost } from "../hosts.js";
+import { resolverChecks } from "./resolver-checks.js";
+import { keepalivedNix, resolverNix } from "./router-nix.js";
 
 const hasRole = (doc: ConfigDocument, name: string, role: string) => doc.services[name]?.role === role;
 const siteOf = (doc: ConfigDocument, name: string) => {
@@ -23,12 +25,13 @@ export const secondaryResolver: Remedy = {
   pros: ["name resolution survives the router's loss", "cheap: a container on an existing host"],
   cons: ["two filter configs to keep in step", "clients must be handed both resolvers (DHCP option 6)"],
   appliesTo: (doc, name) => (hasRole(doc, name, "dns") && singleHosted(doc.services[name]!) ? [name] : []),
-  transform: (name) => (doc) => {
-    if (secondaryResolver.appliesTo(doc, name).length === 0) return doc;
+  change: (name) => (doc) => {
+    if (secondaryResolver.appliesTo(doc, name).length === 0) return [];
     const current = placed(doc.services[name]!);
     const second = existingOrNewHost(doc, { exclude: current, site: siteOf(doc, name) }, current[0]!, `a second resolver for ${name}`);
-    return updateService(second.doc, name, (s) => withSecondHost(s, second.host));
+    return [...second.edits, ...withSecondHost(doc, name, second.host), ...resolverChecks(doc, name, second)];
   },
+  nix: resolverNix,
 };
 
 export const keepalived: Remedy = {
@@ -42,12 +45,13 @@ export const keepalived: Remedy = {
   pros: ["automatic, in seconds", "clients keep one gateway address"],
   cons: ["a second device that can route (two NICs, the uplink)", "complex for a homelab; state (NAT, leases) is not shared"],
   appliesTo: (doc, name) => (hasRole(doc, name, "router") && singleHosted(doc.services[name]!) ? [name] : []),
-  transform: (name) => (doc) => {
-    if (keepalived.appliesTo(doc, name).length === 0) return doc;
+  change: (name) => (doc) => {
+    if (keepalived.appliesTo(doc, name).length === 0) return [];
     const router = placed(doc.services[name]!)[0]!;
     const backup = addNewHost(doc, router, { site: doc.hosts[router]?.site, public: false, description: `a second device that can route: the VRRP backup for ${router}` });
-    return updateService(backup.doc, name, (s) => withSecondHost(s, backup.host));
+    return [...backup.edits, ...withSecondHost(doc, name, backup.host)];
   },
+  nix: keepalivedNix,
 };
 
 export const dhcpFailover: Remedy = {
@@ -61,8 +65,8 @@ export const dhcpFailover: Remedy = {
   pros: ["new devices and renewals keep getting addresses"],
   cons: ["trickier than DNS: a lease-sharing protocol, not dnsmasq"],
   appliesTo: (doc, name) => (hasRole(doc, name, "dhcp") && singleHosted(doc.services[name]!) ? [name] : []),
-  transform: (name) => (doc) => {
-    if (dhcpFailover.appliesTo(doc, name).length === 0) return doc;
+  change: (name) => (doc) => {
+    if (dhcpFailover.appliesTo(doc, name).length === 0) return [];
     const current = placed(doc.services[name]!);
     // The router's own backup, when the router already has one: DHCP belongs with the gateway.
     const routerBackup = Object.values(doc.services)
@@ -70,9 +74,9 @@ export const dhcpFailover: Remedy = {
       .flatMap((s) => placed(s))
       .find((host) => !current.includes(host));
     const second = routerBackup !== undefined
-      ? { doc, host: routerBackup }
+      ? { edits: [], host: routerBackup }
       : existingOrNewHost(doc, { exclude: current, site: siteOf(doc, name) }, current[0]!, `a DHCP failover partner for ${name}`);
-    return updateService(second.doc, name, (s) => withSecondHost(s, second.host));
+    return [...second.edits, ...withSecondHost(doc, name, second.host)];
   },
 };
 
@@ -87,15 +91,15 @@ export const ispFallback: Remedy = {
   pros: ["automatic failover", "no new hardware"],
   cons: ["less control: no filtering, no NAT rules of your own on the fallback path"],
   appliesTo: (doc, name) => (hasRole(doc, name, "router") && singleHosted(doc.services[name]!) ? [name] : []),
-  transform: (name) => (doc) => {
-    if (ispFallback.appliesTo(doc, name).length === 0) return doc;
+  change: (name) => (doc) => {
+    if (ispFallback.appliesTo(doc, name).length === 0) return [];
     const router = placed(doc.services[name]!)[0]!;
-    const isp = Object.hasOwn(doc.hosts, "isp-router") ? doc : addHost(doc, "isp-router", {
+    const isp: ConfigEdit[] = Object.hasOwn(doc.hosts, "isp-router") ? [] : [addHost("isp-router", {
       address: "isp-router.invalid",
       ...(doc.hosts[router]?.site === undefined ? {} : { site: doc.hosts[router]!.site }),
       description: "NEW, added by understudy plan: the ISP's router, handed out as a second gateway; set its address",
-    });
-    return updateService(isp, name, (s) => withSecondHost(s, "isp-router"));
+    })];
+    return [...isp, ...withSecondHost(doc, name, "isp-router")];
   },
 };
 

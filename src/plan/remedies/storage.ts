@@ -2,15 +2,16 @@
 // soft NFS client mounts, offsite backups, a second NAS with GlusterFS.
 import type { ConfigDocument } from "../../config/schema.js";
 import type { Remedy, RemedyFamily } from "../remedy.js";
-import { placed, singleHosted, updateService, withSecondHost } from "../edit.js";
+import type { ConfigEdit } from "../change.js";
+import { clientsOf, placed, singleHosted, withSecondHost } from "../edit.js";
 import { addNewHost } from "../hosts.js";
+import { backupNix, softMountNix } from "./storage-nix.js";
+import { specOf } from "../check-spec.js";
+
+/** What the plan's mount checks require of an NFS client's mount: it must not hang, nor block boot. */
+const SOFT_CHECKED = ["soft", "nofail"];
 
 const isStorage = (doc: ConfigDocument, name: string) => ["nfs", "storage"].includes(doc.services[name]?.role ?? "");
-const clientsOf = (doc: ConfigDocument, name: string) =>
-  Object.entries(doc.services)
-    .filter(([, s]) => s.depends_on.some((dep) => (typeof dep === "string" ? dep : dep.service) === name))
-    .map(([client]) => client);
-
 export const softMounts: Remedy = {
   id: "nfs-soft-mounts",
   name: "Soft NFS client mounts (soft,timeo=50,retrans=3,nofail)",
@@ -24,7 +25,16 @@ export const softMounts: Remedy = {
   // The analysis already assumes only the NFS users fail with the NAS; soft mounts make that true,
   // so the topology does not change.
   appliesTo: (doc, name) => (isStorage(doc, name) ? clientsOf(doc, name) : []),
-  transform: () => (doc) => doc,
+  // The clients' mount checks then require the options, so a mount left hard is noticed.
+  change: (name) => (doc) => clientsOf(doc, name).flatMap((client) => doc.services[client]!.checks.flatMap((check, index): ConfigEdit[] => {
+    const mount = specOf(check, "mount");
+    if (mount === undefined) return [];
+    const options = [...(mount.options ?? [])];
+    for (const wanted of SOFT_CHECKED) if (!options.includes(wanted)) options.push(wanted);
+    if (options.length === (mount.options ?? []).length) return [];
+    return [{ op: "set", path: ["services", client, "checks", index, "mount"], value: { path: mount.path, ...(mount.fstype === undefined ? {} : { fstype: mount.fstype }), options } }];
+  })),
+  nix: softMountNix,
 };
 
 export const offsiteBackups: Remedy = {
@@ -37,8 +47,10 @@ export const offsiteBackups: Remedy = {
   effort: { hours: 3, complexity: "low" },
   pros: ["survives losing the whole site (fire, theft, ransomware)", "the seed's recommendation: disk replication is adequate for availability"],
   cons: ["restoring terabytes takes long", "storage costs"],
+  understudy: "`understudy backup` runs restic backups of the declared data to an offsite target, with retention, and `understudy restore` verifies them",
   appliesTo: (doc, name) => (isStorage(doc, name) ? [name] : []),
-  transform: () => (doc) => doc,
+  change: () => () => [],
+  nix: backupNix,
 };
 
 export const secondNas: Remedy = {
@@ -52,11 +64,11 @@ export const secondNas: Remedy = {
   pros: ["true storage HA"],
   cons: ["overkill for a homelab", "a second NAS's worth of disks", "GlusterFS to operate"],
   appliesTo: (doc, name) => (isStorage(doc, name) && singleHosted(doc.services[name]!) ? [name] : []),
-  transform: (name) => (doc) => {
-    if (secondNas.appliesTo(doc, name).length === 0) return doc;
+  change: (name) => (doc) => {
+    if (secondNas.appliesTo(doc, name).length === 0) return [];
     const nas = placed(doc.services[name]!)[0]!;
     const second = addNewHost(doc, nas, { site: doc.hosts[nas]?.site, public: false, description: `a second NAS, GlusterFS peer of ${nas}` });
-    return updateService(second.doc, name, (s) => withSecondHost(s, second.host));
+    return [...second.edits, ...withSecondHost(doc, name, second.host)];
   },
 };
 
