@@ -9,9 +9,11 @@
 import { Hono } from "hono";
 import { systemClock } from "../engine/clock.js";
 import { accountsOf } from "./auth/accounts.js";
+import { ChallengeStore } from "./auth/challenges.js";
 import { createGuard } from "./auth/guard.js";
 import { HashGate } from "./auth/hash-gate.js";
 import { LoginLimiter } from "./auth/rate-limit.js";
+import { SecondFactorLedger } from "./auth/second-factor-ledger.js";
 import { SessionStore } from "./auth/sessions.js";
 import type { ApiWiring, CoreDeps } from "./deps.js";
 import { DEFAULT_BODY_LIMIT, declaredLimit } from "./body.js";
@@ -100,7 +102,7 @@ export function buildApp(core: CoreDeps, wiring?: ApiWiring): BuiltApp {
   const feed = new LiveFeed(deps, deps.events);
 
   coreRoutes(router, core, "viewer");
-  sessionRoutes(router, { accounts: () => accounts()!, sessions, limiter, gate: new HashGate(), warn: deps.warn });
+  sessionRoutes(router, { accounts: () => accounts()!, sessions, limiter, gate: new HashGate(), challenges: new ChallengeStore(deps.clock), ledger: new SecondFactorLedger(deps.store), clock: deps.clock, warn: deps.warn });
   viewRoutes(router, deps);
   actionRoutes(router, deps);
   publicRoutes(router, deps);

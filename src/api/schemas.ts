@@ -8,6 +8,9 @@ const component = z.object({ kind: z.string(), name: z.string() });
 
 export const loginBody = z.strictObject({ name: z.string().min(1).max(200), password: z.string().min(1).max(1024) });
 export const sessionResponse = z.object({ name: z.string(), role: z.enum(ROLES), csrf: z.string().describe("Send as x-csrf-token on every write.") });
+export const secondFactorResponse = z.object({ second_factor: z.literal("totp"), challenge: z.string().describe("Send with the code to POST /api/login/code within 5 minutes.") });
+export const loginResponse = z.union([sessionResponse, secondFactorResponse]).describe("A session, or (two-factor sign-in) a challenge for the code.");
+export const loginCodeBody = z.strictObject({ challenge: z.string().min(1).max(200), code: z.string().min(1).max(64).describe("6 digits from the authenticator app, or a recovery code (abcde-fghij).") });
 
 export const statusResponse = z.object({
   source: z.enum(["agent", "store"]),
@@ -79,6 +82,16 @@ export const incidentView = z.object({
   resolved_at: iso.nullable(),
   duration_s: z.number().describe("To now while open."),
   silenced: z.boolean(),
+  deliveries: z.array(z.object({
+    at: iso,
+    notice: z.string().describe("opened, updated:<why>, reminder:<n> or resolved"),
+    notifier: z.string(),
+    outcome: z.enum(["sent", "retried", "failed", "dropped"]).describe("retried: sent after more than one attempt"),
+    attempts: z.number(),
+    reason: z.string().optional(),
+    sent_by: z.string().describe("The agent that sent it"),
+    alone: z.boolean().describe("Sent by an agent cut off from etcd, from its own checks alone"),
+  })).describe("Each notifier's answer to each of the incident's notifications, oldest first"),
 });
 export const incidentsResponse = z.object({ incidents: z.array(incidentView) });
 
