@@ -19,6 +19,8 @@ import { DATA_DIR, MANIFEST_FILE, sha256File, writeManifest } from "./manifest.j
 import type { Manifest, ManifestEntry, ManifestItem } from "./manifest.js";
 import type { DataItem, Snapshot } from "./snapshot.js";
 import { newSnapshotId } from "./snapshot-id.js";
+import { stepReporter } from "./progress.js";
+import type { SnapshotProgressListener } from "./progress.js";
 
 export interface HostSnapshotRequest {
   service: string;
@@ -36,6 +38,8 @@ export interface HostSnapshotRequest {
   now?: () => Date;
   timeoutMs?: number;
   signal?: AbortSignal | undefined;
+  /** Hears each step (the copies on the host, each pull) start and end: a progress display. */
+  onProgress?: SnapshotProgressListener | undefined;
 }
 
 export interface HostSnapshot extends Snapshot {
@@ -107,6 +111,8 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
   // Until the new manifest is written, the folder is not a complete snapshot.
   await rm(join(request.into, MANIFEST_FILE), { force: true });
   const databases = request.data.flatMap((item, index) => ("sqlite" in item ? [{ index, item }] : []));
+  const copying = stepReporter(request.onProgress, { step: "copy", item: databases.map(({ item }) => item.sqlite).join(", "), host: access.host });
+  if (databases.length > 0) copying.start();
   const made = await access.run(["sh", "-c", PREPARE, "sh", request.tempDir ?? "", ...databases.map(({ item }) => join(request.root, item.sqlite))], { timeoutMs, signal });
   if (isHostFailure(made)) return fail(made, `cannot snapshot ${request.service} on ${access.host}`);
   const [temp = "", ...copied] = made.stdout.toString().split("\n");
@@ -116,14 +122,20 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
       ? `cannot snapshot ${request.service} on ${access.host}: mktemp failed: ${made.stderr.trim()}`
       : `cannot copy the SQLite database of ${request.service} on ${access.host}: ${made.stderr.trim() || `exit ${made.code}`}`);
   }
+  if (databases.length > 0) copying.end(0);
   let wireBytes = 0;
   const items: ManifestItem[] = [];
   const files: ManifestEntry[] = [];
   const sqlite: Manifest["sqlite"] = [];
-  const pull = async (from: string, to: string, args: readonly string[] = []) => {
+  const pull = async (from: string, to: string, args: readonly string[] = [], item = from) => {
+    const pulling = stepReporter(request.onProgress, { step: "pull", item, host: access.host });
+    pulling.start();
     const pulled = await rsync({ from: { access, path: from }, to, args, timeoutMs, signal });
     if (isHostFailure(pulled)) fail(pulled, `cannot pull ${from} of ${request.service} from ${access.host}`);
-    else wireBytes += pulled.sent + pulled.received;
+    else {
+      wireBytes += pulled.sent + pulled.received;
+      pulling.end(pulled.received);
+    }
   };
   try {
     const kept = new Set<string>();
@@ -138,7 +150,10 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
         const [check = "", statLine = ""] = [copied[line], copied[line + 1]];
         const integrity = check.trim();
         if (integrity !== "ok") throw new BackupError("source", `the copy of ${item.sqlite} on ${access.host} fails integrity_check (${integrity}); the source database may be damaged`);
-        await pull(copy, join(dataDir, stored), [SQLITE_BLOCK]);
+        // In place: the cache is the agent's own (nothing reads it while a cycle writes it, and with the
+        // manifest removed above it counts as incomplete until the end), so only changed blocks are
+        // written; -I: a copy of the same size made in the same second is not "unchanged".
+        await pull(copy, join(dataDir, stored), [SQLITE_BLOCK, "--inplace", "--no-whole-file", "--ignore-times"], item.sqlite);
         const [mode = "600", uid = "0", gid = "0", mtime = "0"] = statLine.trim().split(" ");
         const local = await lstat(join(dataDir, stored));
         files.push({
@@ -153,7 +168,7 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
         kept.add(folder);
         await mkdir(join(dataDir, folder), { recursive: true });
         const source = join(request.root, item.path).replace(/\/+$/, "");
-        await pull(source, `${join(dataDir, folder)}/`, ["--delete"]);
+        await pull(source, `${join(dataDir, folder)}/`, ["--delete"], item.path);
         files.push(...(await walk(join(dataDir, stored), stored, request.hash)));
         items.push({ kind: "path", source: item.path, stored });
       } else {
@@ -165,7 +180,7 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
         const result = await access.run(["sh", "-c", DUMP, "sh", out, ...item.command], { timeoutMs, signal });
         if (isHostFailure(result)) fail(result, `the dump command ${item.command.join(" ")} on ${access.host}`);
         if (!result.ok || result.code !== 0) throw new BackupError("source", `the dump command ${item.command.join(" ")} on ${access.host} exited with ${result.ok ? result.code : "?"}${result.ok && result.stderr.trim() ? `: ${result.stderr.trim()}` : ""}`);
-        await pull(out, join(dataDir, stored));
+        await pull(out, join(dataDir, stored), [], item.command.join(" "));
         const local = await lstat(join(dataDir, stored));
         files.push({ path: stored, type: "file", size: local.size, ...(request.hash ? { sha256: await sha256File(join(dataDir, stored)) } : {}), mode: 0o600, uid: local.uid, gid: local.gid, mtime_ms: at.getTime() });
         items.push({ kind: "command", source: item.command.join(" "), stored });

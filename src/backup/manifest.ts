@@ -59,11 +59,17 @@ export type Manifest = z.output<typeof manifestSchema>;
 export type ManifestEntry = z.output<typeof entrySchema>;
 export type ManifestItem = z.output<typeof itemSchema>;
 
-export function sha256File(path: string): Promise<string> {
+/** The sha256 of a file's content; `onBytes` hears how much has been read (for a progress display). */
+export function sha256File(path: string, onBytes?: (done: number) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash("sha256");
+    let done = 0;
     createReadStream(path)
-      .on("data", (chunk) => hash.update(chunk))
+      .on("data", (chunk) => {
+        hash.update(chunk);
+        done += chunk.length;
+        onBytes?.(done);
+      })
       .on("error", reject)
       .on("end", () => resolve(hash.digest("hex")));
   });

@@ -11,6 +11,7 @@ import { takeSnapshot } from "./snapshot.js";
 import type { DataItem } from "./snapshot.js";
 import type { Manifest } from "./manifest.js";
 import type { BackupTarget, PutOptions } from "./target.js";
+import type { SnapshotProgressListener } from "./progress.js";
 
 export interface BackupRunResult {
   manifest: Manifest;
@@ -23,6 +24,8 @@ export async function runBackup(options: {
   targets: ReadonlyArray<{ name: string; target: BackupTarget }>;
   stagingRoot?: string;
   onProgress?: (target: string) => PutOptions["onProgress"];
+  /** Hears the snapshot's steps (copying, checking, hashing, pulling) before anything is stored. */
+  onSnapshotProgress?: SnapshotProgressListener | undefined;
   /** The host the data lives on and where its paths are there ("/" on the primary). */
   source?: { access: HostAccess; root: string } | undefined;
 }): Promise<BackupRunResult> {
@@ -30,8 +33,8 @@ export async function runBackup(options: {
   try {
     const { service, data, source } = options;
     const snapshot = source && (source.access.kind !== "local" || source.root !== "/")
-      ? await snapshotOnHost({ service, data, access: source.access, root: source.root, into: join(staging, "snapshot"), hash: true })
-      : await takeSnapshot({ service, data, stagingRoot: staging, ...(source ? { host: source.access.host } : {}) });
+      ? await snapshotOnHost({ service, data, access: source.access, root: source.root, into: join(staging, "snapshot"), hash: true, onProgress: options.onSnapshotProgress })
+      : await takeSnapshot({ service, data, stagingRoot: staging, ...(source ? { host: source.access.host } : {}), onProgress: options.onSnapshotProgress });
     const stored: BackupRunResult["stored"] = [];
     for (const { name, target } of options.targets) {
       try {

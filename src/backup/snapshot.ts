@@ -6,12 +6,14 @@ import { spawn } from "node:child_process";
 import { mkdir, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, join } from "node:path";
-import { copySqlite, integrityCheck } from "./sqlite-copy.js";
+import { copySqlite, integrityCheckOffThread } from "./sqlite-copy.js";
 import { copyHashed, copyTree } from "./tree-copy.js";
 import { DATA_DIR, sha256File, writeManifest } from "./manifest.js";
 import type { Manifest, ManifestEntry, ManifestItem } from "./manifest.js";
 import { newSnapshotId } from "./snapshot-id.js";
 import { BackupError } from "./errors.js";
+import { stepReporter } from "./progress.js";
+import type { SnapshotProgressListener } from "./progress.js";
 
 export type DataItem = { sqlite: string } | { path: string } | { command: readonly string[] };
 
@@ -22,6 +24,8 @@ export interface SnapshotRequest {
   stagingRoot: string;
   now?: () => Date;
   host?: string;
+  /** Hears each step as it starts, advances and ends (a progress display). */
+  onProgress?: SnapshotProgressListener | undefined;
 }
 
 export interface Snapshot {
@@ -52,15 +56,23 @@ async function runDump(argv: readonly string[], dest: string): Promise<{ size: n
   }
 }
 
-async function stageItem(item: DataItem, index: number, dataDir: string): Promise<{ item: ManifestItem; files: ManifestEntry[]; sqlite?: string }> {
+async function stageItem(item: DataItem, index: number, dataDir: string, onProgress: SnapshotProgressListener | undefined): Promise<{ item: ManifestItem; files: ManifestEntry[]; sqlite?: string }> {
   if ("sqlite" in item) {
     const stored = `${index}-sqlite/${basename(item.sqlite)}`;
     await mkdir(join(dataDir, `${index}-sqlite`));
     const dest = join(dataDir, stored);
-    await copySqlite(item.sqlite, dest);
+    const copying = stepReporter(onProgress, { step: "copy", item: item.sqlite });
+    const expected = await stat(item.sqlite).then((stats) => stats.size, () => undefined);
+    copying.start(expected);
+    await copySqlite(item.sqlite, dest, { onBytes: (done, total) => copying.update(done, total) });
     const [source, copy] = await Promise.all([stat(item.sqlite), stat(dest)]);
+    copying.end(copy.size);
+    const hashing = stepReporter(onProgress, { step: "hash", item: item.sqlite });
+    hashing.start(copy.size);
+    const sha256 = await sha256File(dest, (done) => hashing.update(done));
+    hashing.end(copy.size);
     const file: ManifestEntry = {
-      path: stored, type: "file", size: copy.size, sha256: await sha256File(dest),
+      path: stored, type: "file", size: copy.size, sha256,
       mode: source.mode & 0o7777, uid: source.uid, gid: source.gid, mtime_ms: source.mtimeMs,
     };
     return { item: { kind: "sqlite", source: item.sqlite, stored }, files: [file], sqlite: stored };
@@ -68,8 +80,11 @@ async function stageItem(item: DataItem, index: number, dataDir: string): Promis
   if ("path" in item) {
     await mkdir(join(dataDir, `${index}-path`));
     const stored = `${index}-path/${basename(item.path) || "root"}`;
+    const copying = stepReporter(onProgress, { step: "copy", item: item.path });
+    copying.start();
     try {
       const files = await copyTree(item.path, join(dataDir, stored), stored);
+      copying.end(files.reduce((sum, file) => sum + (file.size ?? 0), 0));
       return { item: { kind: "path", source: item.path, stored }, files };
     } catch (error) {
       throw new BackupError("source", `cannot copy ${item.path}: ${(error as Error).message}`, { cause: error });
@@ -77,7 +92,10 @@ async function stageItem(item: DataItem, index: number, dataDir: string): Promis
   }
   const stored = `${index}-command/${basename(item.command[0] ?? "dump")}.out`;
   await mkdir(join(dataDir, `${index}-command`));
+  const dumping = stepReporter(onProgress, { step: "dump", item: item.command.join(" ") });
+  dumping.start();
   const { size, sha256 } = await runDump(item.command, join(dataDir, stored));
+  dumping.end(size);
   const file: ManifestEntry = { path: stored, type: "file", size, sha256, mode: 0o600, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, mtime_ms: Date.now() };
   return { item: { kind: "command", source: item.command.join(" "), stored }, files: [file] };
 }
@@ -92,11 +110,15 @@ export async function takeSnapshot(request: SnapshotRequest): Promise<Snapshot> 
   const files: ManifestEntry[] = [];
   const sqlite: Manifest["sqlite"] = [];
   for (const [index, item] of request.data.entries()) {
-    const staged = await stageItem(item, index, dataDir);
+    const staged = await stageItem(item, index, dataDir, request.onProgress);
     items.push(staged.item);
     files.push(...staged.files);
     if (staged.sqlite !== undefined) {
-      const result = integrityCheck(join(dataDir, staged.sqlite));
+      const checking = stepReporter(request.onProgress, { step: "check", item: staged.item.source });
+      const size = staged.files[0]?.size ?? 0;
+      checking.start(size);
+      const result = await integrityCheckOffThread(join(dataDir, staged.sqlite));
+      checking.end(size);
       if (result !== "ok") throw new BackupError("source", `the copy of ${staged.item.source} fails integrity_check (${result}); the source database may be damaged`);
       sqlite.push({ path: staged.sqlite, integrity_check: result });
     }

@@ -28,6 +28,7 @@ import { colors, terminalWidth, UsageError, writeLine } from "./io.js";
 import type { Io } from "./io.js";
 import { CONFIG_OPTION, configPath, parseFlags, parseFormat } from "./options.js";
 import { textTable } from "./table.js";
+import { backupProgress } from "./backup-progress.js";
 
 export const usage = `Usage: understudy backup <run|list|verify|prune> [options]
 
@@ -97,16 +98,6 @@ function activeHostIn(dataDir: string, service: string): string | undefined {
   }
 }
 
-/** A one-line progress bar on stderr, only on a terminal. */
-function progress(io: Io, label: string): ((done: number, total: number) => void) | undefined {
-  if (!io.stderr.isTTY) return undefined;
-  return (done, total) => {
-    const share = total === 0 ? 1 : done / total;
-    const bar = "█".repeat(Math.round(share * 20)).padEnd(20, "░");
-    io.stderr.write(`\r${label} ${bar} ${Math.round(share * 100)}% ${(done / 1e6).toFixed(1)}/${(total / 1e6).toFixed(1)} MB${share >= 1 ? "\n" : ""}`);
-  };
-}
-
 async function run(context: Context, service: string | undefined): Promise<number> {
   const { doc, io } = context;
   if (service !== undefined) mustBeService(doc, service);
@@ -128,8 +119,9 @@ async function run(context: Context, service: string | undefined): Promise<numbe
       const access = hostName === undefined ? undefined : hosts.get(hostName);
       if (access !== undefined && isHostFailure(access)) throw new BackupError(access.reason === "config" ? "source" : kindOf(access), `cannot read the data of ${name} on ${hostName}: ${access.message}`);
       const source = access && hostName !== undefined ? { access, root: rootOf(doc, name, hostName) } : undefined;
+      const display = backupProgress(io, name);
       return withTargets(context, config.backup?.to, (targets) =>
-        runBackup({ service: name, data: config.data, targets, stagingRoot: staging, source, onProgress: (target) => progress(io, `${name} → ${target}`) }));
+        runBackup({ service: name, data: config.data, targets, stagingRoot: staging, source, onSnapshotProgress: display.snapshot, onProgress: display.store }));
     })().finally(() => hosts.close());
     for (const stored of result.stored) {
       if (stored.ok) writeLine(io.stdout, `${c.green("✓")} ${result.manifest.id} → ${stored.target}`);
