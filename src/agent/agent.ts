@@ -51,6 +51,7 @@ import { createAgentMetrics } from "./metrics.js";
 import { agentProbeRunner } from "./probe-runner.js";
 import { startOutsideHeartbeat } from "./outside-heartbeat.js";
 import { SharedNotices } from "./shared-notices.js";
+import { deliveryLog } from "./delivery-log.js";
 import { PushReceiver } from "./push-receiver.js";
 import { buildStatus, type AgentStatus, type LastResult } from "./status.js";
 import { AGENT_VERSION } from "./version.js";
@@ -130,8 +131,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     const lastResults = new Map<string, LastResult>();
     let failover: FailoverController | undefined;
     // With etcd, the leader alone sends incident notices, recorded in etcd (shared-notices.ts).
-    const notices: SharedNotices | undefined = topology.agents.coordination === "local" ? undefined : new SharedNotices({ agent: vantage, dispatcher: () => dispatcher, now: () => clock.now(), log, openIncidents: () => journal.open(), hint: (incident) => failover?.hint(incident), remindEveryMs: () => topology.notifyPolicy.remind_every });
-    let dispatcher: Dispatcher = createDispatcher(topology, clock, options.env, log, notices);
+    const deliveries = deliveryLog({ store, agent: vantage, now: () => clock.now(), log, notices: () => notices });
+    const notices: SharedNotices | undefined = topology.agents.coordination === "local" ? undefined : new SharedNotices({ agent: vantage, dispatcher: () => dispatcher, now: () => clock.now(), log, openIncidents: () => journal.open(), hint: (incident) => failover?.hint(incident), remindEveryMs: () => topology.notifyPolicy.remind_every, onRecords: (records) => deliveries.mirror(records) });
+    let dispatcher: Dispatcher = createDispatcher(topology, clock, options.env, log, deliveries);
     const journal = new IncidentJournal(store, notices?.sink ?? withFailoverHints(() => dispatcher, () => clock.now(), (incident) => failover?.hint(incident)), log);
 
     const instances = () => [...topology.services.values()].flatMap((service) =>
@@ -327,7 +329,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       const before = checkNames(topology);
       const after = checkNames(nextTopology);
       // Built before anything is stopped: a dispatcher that cannot be built refuses the reload.
-      const nextDispatcher = notifyChanged(topology, nextTopology) ? createDispatcher(nextTopology, clock, options.env, log, notices) : undefined;
+      const nextDispatcher = notifyChanged(topology, nextTopology) ? createDispatcher(nextTopology, clock, options.env, log, deliveries) : undefined;
       await generation?.stop();
       try {
         await begin(nextTopology);

@@ -13,7 +13,7 @@ import type { Logger } from "./log.js";
 
 /** Who else hears each delivery's outcome (the etcd-shared incident notices record them). */
 export interface DeliveryHooks {
-  delivered(notifier: string, n: Notification): void;
+  delivered(notifier: string, n: Notification, attempts: number): void;
   failed(failure: DeliveryFailure): void;
 }
 
@@ -31,8 +31,8 @@ export function createDispatcher(topology: Topology, clock: Clock, env: Readonly
         `notifier ${failure.notifier} ${failure.outcome === "dropped" ? "dropped" : "gave up on"} "${failure.notification.title}": ${failure.reason}`,
       );
     },
-    onDelivered: (notifier, n) => {
-      hooks?.delivered(notifier, n);
+    onDelivered: (notifier, n, attempts) => {
+      hooks?.delivered(notifier, n, attempts);
       log.debug({ event: "notify.sent", notifier, key: n.key, notification: n.event }, `notified ${notifier}: ${n.title}`);
     },
   });

@@ -49,8 +49,8 @@ export interface SharedNoticesOptions {
   periodMs?: number;
   /** How long a claim may wait for its notifiers' answers before another run sends it again (default 30 s). */
   graceMs?: number;
-  /** Hears every notifier's answer to a notice (the local delivery log). */
-  onOutcome?(incident: { root: string; notice: string; notification: Notification }, notifier: string, outcome: NotifierOutcome): void;
+  /** Hears every record read from etcd (every agent with a lease, each pass): the local delivery log mirrors it. */
+  onRecords?(records: readonly NoticeRecord[]): void;
 }
 
 interface Intent {
@@ -114,12 +114,17 @@ export class SharedNotices {
   };
 
   /** The dispatcher's delivery hooks: each notifier's answer to a claimed notice goes to its record. */
-  delivered(notifier: string, n: Notification): void {
-    this.outcome(n, notifier, { outcome: "sent", at: this.options.now(), attempts: 1 });
+  delivered(notifier: string, n: Notification, attempts: number): void {
+    this.outcome(n, notifier, { outcome: "sent", at: this.options.now(), attempts });
   }
 
   failed(failure: DeliveryFailure): void {
     this.outcome(failure.notification, failure.notifier, { outcome: failure.outcome === "dropped" ? "dropped" : "failed", at: this.options.now(), attempts: failure.attempts, reason: failure.reason });
+  }
+
+  /** Which claimed notice of which root n is (undefined: not a claimed notice, e.g. one sent alone). */
+  noticeOf(n: Notification): { root: string; notice: string } | undefined {
+    return this.inFlight.get(n);
   }
 
   /** No lease (or no session yet): this agent speaks for itself. */
@@ -163,10 +168,12 @@ export class SharedNotices {
     const now = this.options.now();
     for (const [key, intent] of this.intents) if (now - intent.at > INTENT_LIFETIME_MS) this.intents.delete(key);
     const coordination = this.coordination;
-    if (!coordination || !coordination.leadership.isLeader() || coordination.session.lease() === undefined) return;
+    if (!coordination || coordination.session.lease() === undefined) return;
     const { session, leadership } = coordination;
-    const token = await leadership.fencingToken();
     const records = await readNotices(session.etcd, session.prefix, (key) => this.options.log.warn({ event: "notify.shared", key }, `${key} in etcd is not a notice record; it is ignored`));
+    this.options.onRecords?.([...records.values()].map((stored) => stored.record));
+    if (!leadership.isLeader()) return;
+    const token = await leadership.fencingToken();
     const touched = new Set<string>();
     const claim = (stored: StoredNotice | undefined, record: NoticeRecord, name: string, n: Notification, only?: string[]) => this.claim(session, token, stored, record, name, n, only);
 
@@ -238,7 +245,6 @@ export class SharedNotices {
   private outcome(n: Notification, notifier: string, outcome: NotifierOutcome): void {
     const which = this.inFlight.get(n);
     if (!which) return;
-    this.options.onOutcome?.({ ...which, notification: n }, notifier, outcome);
     const session = this.coordination?.session;
     if (!session) return;
     void recordNoticeOutcome(session.etcd, session.prefix, which.root, which.notice, notifier, outcome).then((problem) => {

@@ -55,7 +55,8 @@ export interface LaneOptions {
   random: () => number;
   secret(ref: string): Promise<string>;
   onFailed(failure: DeliveryFailure): void;
-  onSent(name: string, n: Notification): void;
+  /** `attempts`: 1 when the first attempt went through. */
+  onSent(name: string, n: Notification, attempts: number): void;
 }
 
 export class DeliveryLane {
@@ -141,7 +142,7 @@ export class DeliveryLane {
         this.counters.sent++;
         this.state.last_success_at = clock.now();
         this.state.consecutive_failures = 0;
-        this.options.onSent(this.name, n);
+        this.options.onSent(this.name, n, attempt);
         return;
       }
       this.state.last_failure_at = clock.now();

@@ -49,7 +49,7 @@ export interface DispatcherOptions {
   random?: () => number;
   secret?: (ref: string) => Promise<string>;
   onDeliveryFailed?: (failure: DeliveryFailure) => void;
-  onDelivered?: (notifier: string, n: Notification) => void;
+  onDelivered?: (notifier: string, n: Notification, attempts: number) => void;
 }
 
 export const SEVERITY_RANK: Record<Severity, number> = { low: 0, normal: 1, high: 2, critical: 3 };
@@ -101,7 +101,7 @@ export class Dispatcher {
         random: options.random ?? Math.random,
         secret: options.secret ?? ((ref) => readSecret(ref)),
         onFailed: (failure) => this.safely(() => options.onDeliveryFailed?.(failure)),
-        onSent: (laneName, n) => this.safely(() => options.onDelivered?.(laneName, n)),
+        onSent: (laneName, n, attempts) => this.safely(() => options.onDelivered?.(laneName, n, attempts)),
       });
       return { lane, minSeverity: notifier.min_severity ?? "low", events: notifier.events ? new Set(notifier.events) : undefined };
     });

@@ -11,11 +11,12 @@ import { heartbeats } from "./migrations/005-heartbeats.js";
 import { pushSignals } from "./migrations/006-push-signals.js";
 import { secondFactor } from "./migrations/007-second-factor.js";
 import { statusPosts } from "./migrations/008-status-posts.js";
+import { notificationDeliveries } from "./migrations/009-notification-deliveries.js";
 
 export type { Migration };
 
 /** Every migration this build knows, in order. Append only: never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initial, failoverJournal, backupRuns, drills, heartbeats, pushSignals, secondFactor, statusPosts];
+export const MIGRATIONS: readonly Migration[] = [initial, failoverJournal, backupRuns, drills, heartbeats, pushSignals, secondFactor, statusPosts, notificationDeliveries];
 
 /** Marks the file as ours, so another program's SQLite file is refused rather than migrated. */
 export const APPLICATION_ID = 0x55445354; // "UDST"

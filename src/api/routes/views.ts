@@ -4,6 +4,7 @@ import { toJson as analysisJson } from "../../cli/analyze.js";
 import { toJson as planJson } from "../../cli/plan.js";
 import type { ConfigDocument } from "../../config/schema.js";
 import { buildPlan } from "../../plan/plan.js";
+import { deliveriesOf } from "../../store/deliveries.js";
 import { listIncidents } from "../../store/incidents.js";
 import type { ApiDeps } from "../deps.js";
 import { viewIncident } from "../incident-view.js";
@@ -48,7 +49,7 @@ export function viewRoutes(router: Router, deps: ApiDeps): void {
     const since = query.since === undefined ? undefined : parseSince(query.since, now);
     if (query.since !== undefined && since === undefined) return sendError(c, 400, `since must be an ISO time or a duration such as 24h, got "${query.since}"`);
     const incidents = listIncidents(deps.store, { ...(query.open === undefined ? {} : { open: query.open }), ...(since === undefined ? {} : { since }) });
-    return sendJson(c, { incidents: incidents.map((incident) => viewIncident(incident, now)) });
+    return sendJson(c, { incidents: incidents.map((incident) => viewIncident(incident, now, deliveriesOf(deps.store, incident.id))) });
   });
 
   router.add({ method: "get", path: "/api/services/:name/uptime", access: "viewer", summary: "A service's uptime, latency percentiles and a series for the chart", query: uptimeQuery, response: uptimeResponse, errors: { 404: "no such service" } }, (c, { query }) => {
