@@ -38,12 +38,19 @@ it("on a terminal, a step's line shows a bar and seconds from the start, and sta
     "headscale: storing on nas ████████████ 100% 200.0/200.0 MB 0.5 s",
     "",
   ]);
-  for (const line of stderr.screen) expect(line.length).toBeLessThanOrEqual(80);
+  for (const line of stderr.screen) expect(line.length).toBeLessThanOrEqual(79);
+  // 205.3 MB after 12.5 s: the figures stay whole, the name gives way.
+  const long = "/var/lib/headscale/a-much-longer-database-name.sqlite";
+  display.snapshot({ step: "hash", item: long, done: 0, total: 205.3e6, phase: "start" });
+  clock += 12_500;
+  display.snapshot({ step: "hash", item: long, done: 100e6, total: 205.3e6, phase: "update" });
+  expect(stderr.screen.at(-1)).toBe("headscale: snapshot: computing the sha… ██████░░░░░░  49% 100.0/205.3 MB 12.5 s");
+  expect(stderr.screen.at(-1)!.length).toBe(79);
 });
 
-it("a line wider than the terminal is cut with an ellipsis, never wrapped", () => {
+it("a line wider than the terminal is cut in its text with an ellipsis, the seconds kept, never wrapped", () => {
   const stderr = new Terminal();
   const display = backupProgress({ stdout: Object.assign(new Terminal(), { columns: 40 }), stderr, env: {} }, "headscale", () => 0);
   display.snapshot({ step: "pull", item: "/srv/a-rather-long-folder-name", host: "nas", done: 0, phase: "start" });
-  expect(stderr.screen.at(-1)).toBe("headscale: snapshot: pulling a-rather-…");
+  expect(stderr.screen.at(-1)).toBe("headscale: snapshot: pulling a-r… 0.0 s");
 });

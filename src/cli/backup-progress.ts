@@ -37,9 +37,12 @@ export function backupProgress(io: Io, service: string, now: () => number = Date
   const tty = Boolean(io.stderr.isTTY);
   const width = terminalWidth(io);
   let stepBegan = began;
-  const draw = (text: string, final: boolean) => {
-    const line = text.length > width - 1 ? `${text.slice(0, width - 2)}…` : text;
-    io.stderr.write(`\r\x1b[K${line}${final ? "\n" : ""}`);
+  // The bar and the seconds always show: a line too wide for the terminal is cut in its text instead
+  // (one column stays free, so the cursor never wraps and \r redraws the same line).
+  const draw = (text: string, tail: string, final: boolean) => {
+    const room = Math.max(1, width - 1 - tail.length);
+    const line = text.length > room ? `${text.slice(0, room - 1)}…` : text;
+    io.stderr.write(`\r\x1b[K${line}${tail}${final ? "\n" : ""}`);
   };
   const plain = (text: string) => io.stderr.write(`${text}\n`);
   const at = () => `[${seconds(now() - began).padStart(6)}]`;
@@ -55,8 +58,8 @@ export function backupProgress(io: Io, service: string, now: () => number = Date
         return;
       }
       const took = seconds(now() - stepBegan);
-      if (event.phase === "end") draw(`${service}: snapshot: ${done} ${name}${where}${event.done > 0 ? `, ${mb(event.done)}` : ""} in ${took}`, true);
-      else draw(`${service}: snapshot: ${running} ${name}${where}${bar(event.done, event.total)} ${took}`, false);
+      if (event.phase === "end") draw(`${service}: snapshot: ${done} ${name}${where}`, `${event.done > 0 ? `, ${mb(event.done)}` : ""} in ${took}`, true);
+      else draw(`${service}: snapshot: ${running} ${name}${where}`, `${bar(event.done, event.total)} ${took}`, false);
     },
     store(target) {
       let started: number | undefined;
@@ -68,7 +71,7 @@ export function backupProgress(io: Io, service: string, now: () => number = Date
         }
         if (!tty || finished) return;
         finished = done >= total;
-        draw(`${service}: storing on ${target}${bar(done, total)} ${seconds(now() - started)}`, finished);
+        draw(`${service}: storing on ${target}`, `${bar(done, total)} ${seconds(now() - started)}`, finished);
       };
     },
   };
