@@ -27,24 +27,44 @@ export interface OutageSource {
   firstFailure(service: string, at: number): number | undefined;
 }
 
+/** One public outage: the public services an incident touched, from the first failed check to served again. */
+export interface PublicOutage {
+  readonly names: readonly string[];
+  readonly openedAt: number;
+  /** When users were served again (or the incident resolved); undefined while it lasts. */
+  readonly endedAt: number | undefined;
+  readonly title: string;
+}
+
+/** The outages of the services in `publicNames` that `incidents` describe, newest first like the incidents. */
+export function publicOutages(publicNames: ReadonlySet<string>, health: (service: string) => string, incidents: readonly Incident[], outage?: OutageSource, now = Date.now()): PublicOutage[] {
+  return incidents.flatMap((incident) => {
+    const names = affectedPublic(incident, publicNames);
+    if (names.length === 0) return [];
+    const serving = names.every((name) => health(name) === "up" || health(name) === "degraded");
+    const firsts = names.map((name) => outage?.firstFailure(name, incident.openedAt)).filter((at): at is number => at !== undefined);
+    const openedAt = Math.min(incident.openedAt, ...firsts);
+    const served = names.map((name) => outage?.servedAgainAt(name, openedAt, incident.resolvedAt ?? now));
+    const servedAt = served.every((at) => at !== undefined) ? Math.max(...served) : undefined;
+    // Served again by a switch ends the outage, unless the service is down again now.
+    const ended = servedAt !== undefined && (incident.resolvedAt !== undefined || serving)
+      ? Math.min(servedAt, incident.resolvedAt ?? Infinity) : incident.resolvedAt;
+    const verb = ended !== undefined ? "was unavailable" : serving ? "unavailable for a while, served again" : "unavailable";
+    return [{ names, openedAt, endedAt: ended, title: `${names.join(", ")} ${verb}` }];
+  });
+}
+
+/** Services marked `public: true`, by name. */
+export function publicServiceNames(topology: Topology): string[] {
+  return [...topology.services.values()].filter((service) => service.public).map((service) => service.name).sort();
+}
+
 export function publicStatus(topology: Topology, health: (service: string) => string, incidents: readonly Incident[], outage?: OutageSource, now = Date.now()): PublicStatus {
-  const visible = [...topology.services.values()].filter((service) => service.public).map((service) => service.name).sort();
-  const publicNames = new Set(visible);
+  const visible = publicServiceNames(topology);
   return {
     services: visible.map((name) => ({ name, health: health(name) })),
-    incidents: incidents.flatMap((incident) => {
-      const names = affectedPublic(incident, publicNames);
-      if (names.length === 0) return [];
-      const serving = names.every((name) => health(name) === "up" || health(name) === "degraded");
-      const firsts = names.map((name) => outage?.firstFailure(name, incident.openedAt)).filter((at): at is number => at !== undefined);
-      const openedAt = Math.min(incident.openedAt, ...firsts);
-      const served = names.map((name) => outage?.servedAgainAt(name, openedAt, incident.resolvedAt ?? now));
-      const servedAt = served.every((at) => at !== undefined) ? Math.max(...served) : undefined;
-      // Served again by a switch ends the outage, unless the service is down again now.
-      const ended = servedAt !== undefined && (incident.resolvedAt !== undefined || serving)
-        ? Math.min(servedAt, incident.resolvedAt ?? Infinity) : incident.resolvedAt;
-      const verb = ended !== undefined ? "was unavailable" : serving ? "unavailable for a while, served again" : "unavailable";
-      return [{ title: `${names.join(", ")} ${verb}`, opened_at: new Date(openedAt).toISOString(), resolved_at: ended === undefined ? null : new Date(ended).toISOString() }];
-    }),
+    incidents: publicOutages(new Set(visible), health, incidents, outage, now).map((entry) => ({
+      title: entry.title, opened_at: new Date(entry.openedAt).toISOString(), resolved_at: entry.endedAt === undefined ? null : new Date(entry.endedAt).toISOString(),
+    })),
   };
 }

@@ -10,7 +10,7 @@ let fixture: Fixture;
 afterEach(() => fixture?.close());
 
 /** Routes anyone may call; everything else needs a login. */
-const PUBLIC = new Set(["GET /healthz", "GET /push/:token", "POST /push/:token", "GET /push/:token/fail", "POST /push/:token/fail", "GET /push/:token/start", "POST /push/:token/start", "GET /api/push/:token", "POST /api/push/:token", "POST /api/login", "POST /api/login/code", "GET /api/public/status"]);
+const PUBLIC = new Set(["GET /healthz", "GET /push/:token", "POST /push/:token", "GET /push/:token/fail", "POST /push/:token/fail", "GET /push/:token/start", "POST /push/:token/start", "GET /api/push/:token", "POST /api/push/:token", "POST /api/login", "POST /api/login/code", "GET /api/public/status", "GET /api/public/pages/:slug", "GET /status", "GET /status/:slug", "GET /badge/:service/:file"]);
 /** Writes any logged-in user may make (a viewer must be able to log out). */
 const ANY_USER_WRITES = new Set(["POST /api/logout"]);
 

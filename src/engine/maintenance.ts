@@ -24,6 +24,13 @@ interface CompiledWindow {
   readonly name: string;
   readonly covers: (scope: MaintenanceScope) => boolean;
   readonly activeAt: (at: number) => boolean;
+  /** The window's spans [start, end) that overlap [from, to), oldest first (at most `limit`). */
+  readonly spans: (from: number, to: number, limit: number) => MaintenanceSpan[];
+}
+
+export interface MaintenanceSpan {
+  readonly start: number;
+  readonly end: number;
 }
 
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
@@ -79,7 +86,22 @@ function compile(window: WindowDocument): CompiledWindow {
       }
       return false;
     };
-    return { name: window.name, covers, activeAt };
+    const spans = (from: number, to: number, limit: number) => {
+      // Starts from one duration before `from` (a window begun then is still on), by wall time.
+      const occurrences = CronExpressionParser.parse(expression, { currentDate: new Date(wallOf(from - duration, zone) - 1000), tz: "UTC" });
+      const found: MaintenanceSpan[] = [];
+      let previous = -Infinity;
+      while (found.length < limit) {
+        const start = instantOfWall(occurrences.next().getTime(), zone);
+        if (start >= to) break;
+        // The repeated autumn hour gives one wall time twice: it starts once.
+        if (start <= previous) continue;
+        previous = start;
+        if (start + duration > from) found.push({ start, end: start + duration });
+      }
+      return found;
+    };
+    return { name: window.name, covers, activeAt, spans };
   }
   if (window.start === undefined) throw new Error(`${where}: give start (with end or duration) or cron with duration`);
   const start = localInstant(window.start, window.timezone, zone, `${where}: start`);
@@ -87,7 +109,7 @@ function compile(window: WindowDocument): CompiledWindow {
     : window.duration !== undefined ? start + window.duration : undefined;
   if (end === undefined) throw new Error(`${where}: a one-off window needs end or duration`);
   if (end <= start) throw new Error(`${where}: end must come after start`);
-  return { name: window.name, covers, activeAt: (at) => start <= at && at < end };
+  return { name: window.name, covers, activeAt: (at) => start <= at && at < end, spans: (from, to) => (start < to && end > from ? [{ start, end }] : []) };
 }
 
 /** The maintenance windows of a topology; throws at construction on a window that cannot be understood. */
@@ -101,6 +123,11 @@ export class MaintenanceSchedule {
   /** The names of the windows covering the scope at the instant. */
   activeWindows(at: number, scope: MaintenanceScope = {}): string[] {
     return this.windows.filter((window) => window.covers(scope) && window.activeAt(at)).map((window) => window.name);
+  }
+
+  /** The windows covering the scope with their spans overlapping [from, to), each span once. */
+  spansBetween(from: number, to: number, scope: MaintenanceScope = {}, limit = 20): Array<{ name: string } & MaintenanceSpan> {
+    return this.windows.filter((window) => window.covers(scope)).flatMap((window) => window.spans(from, to, limit).map((span) => ({ name: window.name, ...span })));
   }
 
   isInMaintenance(at: number, scope: MaintenanceScope = {}): boolean {
