@@ -1,15 +1,21 @@
 // Ships a snapshot held on the agent (the replication cache, see host-snapshot.ts) to a host that does
 // not serve the service, with rsync's delta transfer against the replica already there.
 //
-// Each item goes first into a staging folder beside its destination (`.understudy-incoming-<service>/`),
-// with --link-dest on the destination's folder: unchanged files are hard links, changed ones are
-// rebuilt from the old replica plus the blocks that differ. Only when every item has arrived does the
-// receiving side look at who has the destinations open (/proc, see hosts/open-files.ts), in the same
-// script that renames: if any process has the database, its -wal/-shm or any replicated file open, a
-// service is running on that copy and the shipment is refused, the staging removed, and nothing under
-// the service touched. Else each item is renamed into place (a folder swapped through a `.understudy-old` name), and only then a
-// stale -wal/-shm of the old database removed before the rename, so it cannot be replayed into the new
-// one. A shipment that breaks off leaves the previous replica whole.
+// A SQLite database is written into a spare copy kept beside its destination
+// (`.understudy-spare-<service>/`), in place: only the blocks that differ are written, so a cycle on a
+// 1 GB database writes megabytes, not a new gigabyte. The spare is the previous replica's inode from
+// the last swap (or, the first time, a local copy of the replica), never a file anyone has open (checked
+// before it is written). Other items (folders, dumps) go into a staging folder beside their destination
+// (`.understudy-incoming-<service>/`), with --link-dest on the destination's folder: unchanged files are
+// hard links, changed ones rebuilt from the old replica plus the blocks that differ.
+//
+// Only when every item has arrived does the receiving side look at who has the destinations open
+// (/proc, see hosts/open-files.ts), in the same script that renames: if any process has the database,
+// its -wal/-shm or any replicated file open, a service is running on that copy and the shipment is
+// refused, the staging removed, and nothing under the service touched. Else each item is renamed into
+// place (a folder swapped through a `.understudy-old` name; a database's old inode kept as the next
+// spare when nothing else links to it), a stale -wal/-shm of the old database removed first, so it
+// cannot be replayed into the new one. A shipment that breaks off leaves the previous replica whole.
 import { dirname, join } from "node:path";
 import { isHostFailure } from "../hosts/host-access.js";
 import type { HostAccess, HostFailure } from "../hosts/host-access.js";
@@ -38,24 +44,30 @@ export interface PushResult {
 }
 
 /**
- * One round trip on the receiving host, given (kind, staged, destination) triples: who has any
- * destination open (HOLDERS_FRAGMENT); if anyone, their "pid command file" lines and exit 75 with
- * nothing touched; else each staged item renamed into place (for SQLite, "s", a stale
- * -wal/-shm/-journal goes first). The staging folders (two levels above each staged item) go either
- * way. Check and rename in one script: no round trip between them in which a service could start.
+ * One round trip on the receiving host, given (kind, new, destination) triples: who has any destination
+ * open (HOLDERS_FRAGMENT); if anyone, their "pid command file" lines and exit 75 with nothing touched;
+ * else each item put in place. A database ("s") comes from its spare: a stale -wal/-shm/-journal goes
+ * first, the old replica is hard-linked as `<spare>.old` when nothing else links to it, the spare renamed
+ * over the destination, and the old inode becomes the next spare. Other items ("f") are renamed from the
+ * staging folder, which goes either way (two levels above each staged item). Check and rename in one
+ * script: no round trip between them in which a service could start.
  */
 const CHECK_AND_SWAP = [
   'roots=""; k=0',
   'for a; do k=$((k + 1)); if [ $((k % 3)) -eq 0 ]; then roots="$roots$(realpath -m -- "$a")',
   '"; fi; done',
   HOLDERS_FRAGMENT,
-  'clean() { k=0; for a; do k=$((k + 1)); if [ $((k % 3)) -eq 2 ]; then rm -rf -- "$(dirname -- "$(dirname -- "$a")")"; fi; done; }',
+  'clean() { while [ "$#" -gt 0 ]; do if [ "$1" = f ]; then rm -rf -- "$(dirname -- "$(dirname -- "$2")")"; fi; shift 3; done; }',
   'if [ -n "$held" ]; then printf "%s\\n" "$held"; clean "$@"; exit 75; fi',
   "swap() {",
   '  while [ "$#" -gt 0 ]; do',
   '    kind=$1; new=$2; dest=$3; shift 3',
-  '    if [ "$kind" = s ]; then rm -f -- "$dest-wal" "$dest-shm" "$dest-journal"; fi',
-  '    if [ -d "$new" ] && [ ! -L "$new" ]; then',
+  '    if [ "$kind" = s ]; then',
+  '      rm -f -- "$dest-wal" "$dest-shm" "$dest-journal" "$new.old"',
+  '      if [ -f "$dest" ] && [ ! -L "$dest" ] && [ "$(stat -c %h -- "$dest")" = 1 ]; then ln -- "$dest" "$new.old" 2>/dev/null || true; fi',
+  '      mv -fT -- "$new" "$dest"',
+  '      if [ -e "$new.old" ]; then mv -fT -- "$new.old" "$new"; fi',
+  '    elif [ -d "$new" ] && [ ! -L "$new" ]; then',
   '      rm -rf -- "$dest.understudy-old"',
   '      if [ -e "$dest" ] || [ -L "$dest" ]; then mv -fT -- "$dest" "$dest.understudy-old"; fi',
   '      mv -fT -- "$new" "$dest"; rm -rf -- "$dest.understudy-old"',
@@ -66,6 +78,30 @@ const CHECK_AND_SWAP = [
   'set -e; swap "$@"; clean "$@"',
 ].join("\n");
 
+/**
+ * Before a shipment, given (spare, destination) pairs, then "--" and the staging folders: each spare's
+ * folder made; a spare left as `.old` by a swap that broke off taken back; a spare some process has
+ * open removed (it is only a basis: that process keeps its file); a missing spare made as a local copy
+ * of the replica, so the first cycle too sends only what differs. Then the staging folders emptied and
+ * made.
+ */
+const PREPARE_TARGET = [
+  'while [ "$#" -gt 0 ] && [ "$1" != -- ]; do',
+  '  spare=$1; dest=$2; shift 2',
+  '  mkdir -p -m 700 -- "$(dirname -- "$spare")" || exit 1',
+  '  if [ ! -e "$spare" ] && [ -f "$spare.old" ]; then mv -fT -- "$spare.old" "$spare"; fi',
+  '  rm -f -- "$spare.old"',
+  '  roots=$(realpath -m -- "$spare")',
+  HOLDERS_FRAGMENT,
+  '  if [ -n "$held" ]; then rm -f -- "$spare"; fi',
+  '  if [ ! -e "$spare" ] && [ -f "$dest" ]; then cp -- "$dest" "$spare" || rm -f -- "$spare"; fi',
+  "done",
+  '[ "$#" -gt 0 ] && shift',
+  "set -e",
+  'for d; do rm -rf -- "$d"; done; for d; do mkdir -p -m 700 -- "$d"; done',
+].join("\n");
+
+export const spareFolder = (service: string, dest: string) => join(dirname(dest), `.understudy-spare-${service}`);
 export const stagingFolder = (service: string, dest: string) => join(dirname(dest), `.understudy-incoming-${service}`);
 
 export function kindOf(failure: HostFailure): BackupErrorKind {
@@ -83,25 +119,30 @@ export async function pushSnapshot(options: PushOptions): Promise<PushResult> {
   const databases = new Set(manifest.sqlite.map((database) => database.path));
   const planned = manifest.items.map((item, index) => {
     const dest = join(options.root, placeOf(manifest, item.stored));
-    return { item, dest, staged: join(stagingFolder(manifest.service, dest), String(index)) };
+    const name = item.stored.split("/").pop() ?? "";
+    return databases.has(item.stored)
+      ? { item, dest, kind: "s" as const, into: join(spareFolder(manifest.service, dest), `${index}-${name}`) }
+      : { item, dest, kind: "f" as const, into: join(stagingFolder(manifest.service, dest), String(index)) };
   });
-  const stagingRoots = [...new Set(planned.map(({ dest }) => stagingFolder(manifest.service, dest)))];
-  const must = async (argv: string[], what: string) => {
-    const result = await to.run(argv, { timeoutMs: 60_000, signal });
-    if (isHostFailure(result)) throw new BackupError(kindOf(result), `${what} on ${to.host}: ${result.message}`);
-    if (result.code !== 0) throw new BackupError("refused", `${what} on ${to.host} failed: ${result.stderr.trim() || `exit ${result.code}`}`);
-  };
-  const cleanup = () => to.run(["rm", "-rf", "--", ...stagingRoots], { timeoutMs: 60_000 }).catch(() => undefined);
+  const spares = planned.filter(({ kind }) => kind === "s");
+  const staged = planned.filter(({ kind }) => kind === "f");
+  const stagingRoots = [...new Set(staged.map(({ dest }) => stagingFolder(manifest.service, dest)))];
+  const cleanup = () => stagingRoots.length === 0 ? Promise.resolve() : to.run(["rm", "-rf", "--", ...stagingRoots], { timeoutMs: 60_000 }).catch(() => undefined);
   let wireBytes = 0;
   let cleaned = false;
   try {
-    await must(["sh", "-c", 'for d; do rm -rf -- "$d"; done; for d; do mkdir -p -m 700 -- "$d"; done', "sh", ...planned.map(({ staged }) => staged)], "preparing the staging folders");
-    for (const { item, dest, staged } of planned) {
-      const pushed = await rsync({ from: join(dir, DATA_DIR, item.stored), to: { access: to, path: `${staged}/` }, args: [`--link-dest=${dirname(dest)}`, ...(databases.has(item.stored) ? [SQLITE_BLOCK] : [])], timeoutMs, signal });
+    const prepared = await to.run(["sh", "-c", PREPARE_TARGET, "sh", ...spares.flatMap(({ into, dest }) => [into, dest]), "--", ...staged.map(({ into }) => into)], { timeoutMs: 10 * 60_000, signal });
+    if (isHostFailure(prepared)) throw new BackupError(kindOf(prepared), `preparing the replica's folders on ${to.host}: ${prepared.message}`);
+    if (prepared.code !== 0) throw new BackupError("refused", `preparing the replica's folders on ${to.host} failed: ${prepared.stderr.trim() || `exit ${prepared.code}`}`);
+    for (const { item, dest, kind, into } of planned) {
+      // A database: in place into its spare (no reader; the whole-file checksum still checks the result),
+      // every time (-I: a copy made in the same second with the same size is not "unchanged").
+      const args = kind === "s" ? [SQLITE_BLOCK, "--inplace", "--no-whole-file", "--ignore-times"] : [`--link-dest=${dirname(dest)}`];
+      const pushed = await rsync({ from: join(dir, DATA_DIR, item.stored), to: { access: to, path: kind === "s" ? into : `${into}/` }, args, timeoutMs, signal });
       if (isHostFailure(pushed)) throw new BackupError(kindOf(pushed), `shipping ${item.source} to ${to.host}: ${pushed.message}`);
       wireBytes += pushed.sent + pushed.received;
     }
-    const args = planned.flatMap(({ item, dest, staged }) => [databases.has(item.stored) ? "s" : "f", join(staged, item.stored.split("/").pop() ?? ""), dest]);
+    const args = planned.flatMap(({ item, dest, kind, into }) => [kind, kind === "s" ? into : join(into, item.stored.split("/").pop() ?? ""), dest]);
     const swapped = await to.run(["sh", "-c", CHECK_AND_SWAP, "sh", ...args], { timeoutMs: 60_000, signal });
     if (isHostFailure(swapped)) throw new BackupError(kindOf(swapped), `putting the replica of ${manifest.service} in place on ${to.host}: ${swapped.message}`);
     if (swapped.code === 75) {

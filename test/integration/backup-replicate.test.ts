@@ -5,7 +5,7 @@
 // third party (`self` names neither host): every step goes over SSH.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdir, readFile, readdir, readlink, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, readlink, rename, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import type { Server } from "node:net";
 import { join } from "node:path";
@@ -141,7 +141,8 @@ ${extra}`, "understudy.yaml");
     expect(query<string>(onB(), "PRAGMA integrity_check")).toBe("ok");
     expect(query<number>(onB(), "SELECT count(*) FROM t")).toBeGreaterThanOrEqual(committed);
     expect(await readFile(join(standbyRoot(), lib(), "secret.key"), "utf8")).toBe("key-of-A");
-    expect((await readdir(join(standbyRoot(), lib()))).sort()).toEqual(["db.sqlite", "secret.key"]);
+    // Beside the data: the spare the next cycle writes into (the delta basis), nothing else.
+    expect((await readdir(join(standbyRoot(), lib()))).sort()).toEqual([".understudy-spare-app", "db.sqlite", "secret.key"]);
     const [age] = await replicaAge("app", { dataDir: join(work.path, "agent") });
     expect(age).toMatchObject({ service: "app", host: "B", source: "A", snapshot_id: result!.snapshotId });
     // Nothing is left on either host's temporary folder or beside the data.
@@ -167,6 +168,38 @@ ${extra}`, "understudy.yaml");
     const bytes = second.ok ? second.wireBytes : Infinity;
     expect(size).toBeGreaterThan(15_000_000);
     expect(bytes).toBeLessThan(size * 0.1);
+  }, 300_000);
+
+  it("cycle after cycle, each replica holds exactly the source's rows and passes integrity_check, also after a swap broke off", async () => {
+    await mkdir(lib(), { recursive: true });
+    await writeFile(join(lib(), "secret.key"), "key");
+    const db = new Database(onA());
+    db.pragma("journal_mode = WAL");
+    db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, tag TEXT, v BLOB)");
+    const insert = db.prepare("INSERT INTO t (tag, v) VALUES (?, randomblob(3000))");
+    const update = db.prepare("UPDATE t SET v = randomblob(3000) WHERE id % 7 = ?");
+    db.transaction(() => { for (let i = 0; i < 3_000; i++) insert.run("bulk"); })();
+    const spare = join(standbyRoot(), lib(), ".understudy-spare-app", "0-db.sqlite");
+    try {
+      for (let round = 1; round <= 5; round++) {
+        // Rows added and rows rewritten all over the file, so every cycle's delta differs from the last.
+        db.transaction(() => { for (let i = 0; i < 50; i++) insert.run(`round-${round}`); update.run(round % 7); })();
+        if (round === 4) {
+          // An agent killed between the swap's two renames: the old replica is left as `.old`, no spare.
+          await rename(spare, `${spare}.old`);
+        }
+        const [result] = await cycle("A");
+        expect(result).toMatchObject({ ok: true, host: "B" });
+        expect(query<string>(onB(), "PRAGMA integrity_check")).toBe("ok");
+        const digest = "SELECT group_concat(id || ':' || tag || ':' || hex(v), ',') FROM (SELECT * FROM t ORDER BY id)";
+        expect(query<string>(onB(), digest)).toBe(query<string>(onA(), digest));
+        // From the second cycle on, the old replica is kept as the next one's basis (a file of its own).
+        if (round > 1) expect((await stat(spare)).ino).not.toBe((await stat(onB())).ino);
+      }
+      expect(await readdir(join(standbyRoot(), lib(), ".understudy-spare-app"))).toEqual(["0-db.sqlite"]);
+    } finally {
+      db.close();
+    }
   }, 300_000);
 
   it("refuses a target whose database a running process has open, and leaves its file (inode) alone", async () => {
