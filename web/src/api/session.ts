@@ -24,8 +24,23 @@ export async function loadSession(): Promise<void> {
   }
 }
 
-export async function login(name: string, password: string): Promise<void> {
-  set(await api<Session>("/api/login", { method: "POST", body: { name, password }, quiet401: true }));
+/** The password was right and the user signs in with a code too: send it with this challenge. */
+export interface SecondStep {
+  second_factor: "totp";
+  challenge: string;
+}
+
+/** Signs in with the password; answers the second step's challenge when the user has two-factor sign-in. */
+export async function login(name: string, password: string): Promise<SecondStep | undefined> {
+  const answer = await api<Session | SecondStep>("/api/login", { method: "POST", body: { name, password }, quiet401: true });
+  if ("second_factor" in answer) return answer;
+  set(answer);
+  return undefined;
+}
+
+/** The second step: a code from the authenticator app, or a recovery code. */
+export async function loginCode(challenge: string, code: string): Promise<void> {
+  set(await api<Session>("/api/login/code", { method: "POST", body: { challenge, code }, quiet401: true }));
 }
 
 export async function logout(): Promise<void> {
