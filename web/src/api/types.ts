@@ -42,6 +42,19 @@ export interface Incident {
   resolved_at?: string | null;
   duration_s?: number;
   silenced: boolean;
+  /** Each notifier's answer to each of its notifications (absent from older agents). */
+  deliveries?: Delivery[];
+}
+
+export interface Delivery {
+  at: string;
+  notice: string;
+  notifier: string;
+  outcome: "sent" | "retried" | "failed" | "dropped";
+  attempts: number;
+  reason?: string;
+  sent_by: string;
+  alone: boolean;
 }
 
 export interface AgentStatus {
@@ -77,6 +90,8 @@ export interface TopologyService {
   needs: Need[];
   active_host: string | null;
   health: Health;
+  /** The failover engine's role of each instance (newer agents, failover services only). */
+  roles?: Array<{ host: string; state: string; since: string; reason: string }> | null;
 }
 
 export interface Topology {
@@ -89,6 +104,32 @@ export interface Uptime {
   uptime: number | null;
   latency: { p50_ms: number | null; p99_ms: number | null };
   series: Array<{ t: string | number; uptime: number | null; p50_ms: number | null }>;
+  /** The response-time line at the resolution that fits the window (newer agents). */
+  resolution?: "raw" | "minute" | "hour";
+  points?: Array<{ t: string; ms: number }>;
+}
+
+export interface CheckBeat {
+  at: string;
+  ok: boolean;
+  latency_ms: number;
+  reason: string | null;
+}
+
+export interface ServiceBeat {
+  at: string;
+  state: "up" | "degraded" | "down" | "none";
+  checks: number;
+  failed: number;
+  latency_ms: number | null;
+  reason: string | null;
+}
+
+export interface ServiceHeartbeats {
+  name: string;
+  slot_s: number | null;
+  beats: ServiceBeat[];
+  checks: Array<{ name: string; host: string | null; beats: CheckBeat[] }>;
 }
 
 export interface PublicStatus {

@@ -1,10 +1,29 @@
 // Incidents as a timeline, newest first: each with its root cause (what actually failed) and the
-// children it explains (what failed because of it), when it opened, and how long it lasted or has lasted.
-import type { Incident } from "../api/types.js";
+// children it explains (what failed because of it), when it opened, and how long it lasted or has lasted,
+// and who was told: each notification's delivery (which notifier, sent/retried/failed, by which agent).
+import type { Delivery, Incident } from "../api/types.js";
 import { useResource } from "../api/use-resource.js";
 import { SeverityBadge } from "../components/health.js";
 import { dateTime, since } from "../components/format.js";
 import { Empty, ErrorNote, Loading } from "../components/states.js";
+
+function Deliveries({ deliveries }: { deliveries: Delivery[] }) {
+  return (
+    <details class="deliveries">
+      <summary>Notifications ({deliveries.length})</summary>
+      <ul>
+        {deliveries.map((delivery) => (
+          <li key={`${delivery.at}:${delivery.notice}:${delivery.notifier}:${delivery.sent_by}`} data-outcome={delivery.outcome}>
+            <time dateTime={delivery.at}>{dateTime(delivery.at)}</time> {delivery.notice.replace(/:.*/, "")} → <code>{delivery.notifier}</code>:{" "}
+            <span class={`badge ${delivery.outcome === "failed" || delivery.outcome === "dropped" ? "health-down" : "health-up"}`}>{delivery.outcome}</span>
+            {delivery.attempts > 1 && ` after ${delivery.attempts} attempts`} <span class="muted">by {delivery.sent_by}{delivery.alone ? " alone (cut off from etcd)" : ""}</span>
+            {delivery.reason && <span class="muted"> ({delivery.reason})</span>}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
 
 function IncidentItem({ incident }: { incident: Incident }) {
   const open = !incident.resolved_at;
@@ -37,6 +56,7 @@ function IncidentItem({ incident }: { incident: Incident }) {
             </ul>
           </div>
         )}
+        {incident.deliveries && incident.deliveries.length > 0 && <Deliveries deliveries={incident.deliveries} />}
         <p class="muted">{open ? `Open for ${since(incident.opened_at)}` : `Resolved ${dateTime(incident.resolved_at)} after ${since(incident.opened_at, incident.resolved_at)}`}</p>
       </article>
     </li>
