@@ -186,8 +186,8 @@ describe.skipIf(!available)("dashboard in Chromium (fixture API)", () => {
     await graph.locator('g.instance[data-service="headscale"][data-host="L001"][data-health="down"]').waitFor();
     await shot("overview-primary-down");
     await graph.locator('g.instance[data-service="headscale"][data-host="O001"][data-role="active"][data-health="up"]').waitFor();
-    // The killed primary is now the standby, and still shown down: nobody has started it again.
-    await graph.locator('g.instance[data-service="headscale"][data-host="L001"][data-role="standby"][data-health="down"]').waitFor();
+    // The killed primary is called down, not standby: nobody has started it again.
+    await graph.locator('g.instance[data-service="headscale"][data-host="L001"][data-role="down"][data-health="down"]').waitFor();
     await shot("overview-after-failover");
 
     // The status page, signed out, tells the public what happened and nothing internal.

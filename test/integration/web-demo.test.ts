@@ -7,37 +7,20 @@
 // with nothing left running.
 // Screenshots of every page go to test-output/screenshots/demo-*.png for a person to look at.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, ROOT, startCli, stopAll, waitFor, type RunningCli } from "./agent-harness.js";
 import { requireBinaries } from "./helpers/binaries.js";
+import { CHROMIUM_ARGS, ensureWebBuilt } from "./helpers/web-build.js";
 
 const SHOTS = join(ROOT, "test-output/screenshots");
 const WEB = join(ROOT, "web");
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const SEED_HOSTS = ["H001", "H002", "H003", "L001", "O001"];
 
 const available = requireBinaries("chromium", "chromium");
-
-function newestIn(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestIn(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** The demo serves web/dist: rebuild it when a web source is newer, so the test never checks a stale bundle. */
-async function ensureWebBuilt(): Promise<void> {
-  const built = statSync(join(WEB, "dist/index.html"), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  if (built >= Math.max(newestIn(join(WEB, "src")), statSync(join(WEB, "index.html")).mtimeMs)) return;
-  await build({ root: WEB, configFile: join(WEB, "vite.config.ts"), logLevel: "warn" });
-}
 
 function descendantsOf(pid: number): number[] {
   let children: number[];
@@ -64,7 +47,7 @@ describe.skipIf(!available)("dashboard in Chromium against `understudy demo`", (
   let demo: RunningCli;
 
   beforeAll(async () => {
-    await Promise.all([ensureBuilt(), ensureWebBuilt()]);
+    await Promise.all([ensureBuilt(), ensureWebBuilt(WEB)]);
     mkdirSync(SHOTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), "understudy-web-demo-"));
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
@@ -125,16 +108,16 @@ describe.skipIf(!available)("dashboard in Chromium against `understudy demo`", (
     await dialog.waitFor({ state: "hidden" });
 
     // Kill the primary from the demo panel and watch the graph: L001 turns down, then Headscale is
-    // served by O001 while L001, still dead, is the standby.
+    // served by O001 while L001, still dead, is called down (not "standby").
     await page.getByRole("link", { name: "Overview" }).click();
     const panel = page.getByRole("region", { name: "Demo" });
     await panel.locator("li", { hasText: "headscale" }).getByRole("button", { name: "Kill primary" }).click();
     await expect(panel.getByRole("status").textContent()).resolves.toContain("Killed headscale on L001");
     await headscale("L001").and(page.locator('[data-health="down"]')).waitFor({ timeout: 30_000 });
     await headscale("O001").and(page.locator('[data-role="active"][data-health="up"]')).waitFor({ timeout: 60_000 });
-    await headscale("L001").and(page.locator('[data-role="standby"][data-health="down"]')).waitFor();
+    await headscale("L001").and(page.locator('[data-role="down"][data-health="down"]')).waitFor();
     const after = page.locator('tr[data-service="headscale"]');
-    await expect(after.locator("td.where").textContent()).resolves.toBe("active on O001, standby L001");
+    await expect(after.locator("td.where").textContent()).resolves.toBe("active on O001; L001 down");
     // Served from the standby with the old primary dead: up, but nothing left to fail over to.
     await expect(after.locator("[data-health]").textContent()).resolves.toBe("Degraded");
     await expect(after.textContent()).resolves.toContain("no redundancy");
@@ -152,13 +135,14 @@ describe.skipIf(!available)("dashboard in Chromium against `understudy demo`", (
     await expect(page.locator('tr[data-service="headscale"] .active-host').textContent()).resolves.toBe("O001");
     await shot("failover");
 
-    // Restore the dead primary from the demo panel: it comes back as the standby, and Headscale is up
-    // again with its redundancy (still served by O001: failing back is a decision for a person).
+    // Restore the dead primary from the demo panel: it comes back catching up (the demo's Headscale has
+    // no fence and no data to ship, so it stays so), and Headscale is up again with its redundancy
+    // (still served by O001: failing back is a decision for a person).
     await page.getByRole("link", { name: "Overview" }).click();
     await panel.locator("li", { hasText: "headscale" }).getByRole("button", { name: "Restore" }).click();
-    await headscale("L001").and(page.locator('[data-role="standby"][data-health="up"]')).waitFor({ timeout: 30_000 });
+    await headscale("L001").and(page.locator('[data-role="catching-up"][data-health="up"]')).waitFor({ timeout: 30_000 });
     await page.locator('tr[data-service="headscale"] [data-health="up"]').waitFor();
-    await expect(page.locator('tr[data-service="headscale"] td.where').textContent()).resolves.toBe("active on O001, standby L001");
+    await expect(page.locator('tr[data-service="headscale"] td.where').textContent()).resolves.toBe("active on O001; L001 catching up");
     await shot("overview-restored");
 
     // The other pages a user would open, each with its own content.

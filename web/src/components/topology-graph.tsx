@@ -3,6 +3,7 @@
 // by keyboard and screen reader; the same facts are in the table under it.
 import type { Topology } from "../api/types.js";
 import { healthLabel } from "./health.js";
+import { ROLE_WORDS } from "./instance-role.js";
 import { layoutTopology, type InstanceNode, type InstanceStates, type LogicalNode } from "./topology-layout.js";
 
 function spoken(service: string, health: string, where: string, role: string, spof: boolean): string {
@@ -10,7 +11,7 @@ function spoken(service: string, health: string, where: string, role: string, sp
 }
 
 function Instance({ node }: { node: InstanceNode }) {
-  const label = spoken(node.service, node.health, ` on ${node.host}`, node.role, node.spof);
+  const label = spoken(node.service, node.health, ` on ${node.host}`, node.role === "replica" ? "" : ROLE_WORDS[node.role], node.spof) + (node.reason && node.role !== "active" ? ` (${node.reason})` : "");
   return (
     <a href={`/services/${encodeURIComponent(node.service)}`} aria-label={label} class="graph-link">
       <g class={`instance health-${node.health} role-${node.role}${node.spof ? " spof" : ""}`} data-service={node.service} data-host={node.host} data-role={node.role} data-health={node.health}>
@@ -22,7 +23,7 @@ function Instance({ node }: { node: InstanceNode }) {
         </text>
         {node.role !== "replica" && (
           <text x={node.x + node.w - 8} y={node.y + node.h / 2 + 4} text-anchor="end" class="tag">
-            {node.role}
+            {ROLE_WORDS[node.role]}
           </text>
         )}
       </g>

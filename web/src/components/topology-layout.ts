@@ -3,6 +3,9 @@
 // private hosts one row per site — hosts as boxes listing their service instances, and one edge per
 // dependency between the instances that serve (the active one of a failover pair).
 import type { Health, Topology, TopologyService } from "../api/types.js";
+import { activeHostOf, roleOf, roleReason, type InstanceRole, type InstanceStates } from "./instance-role.js";
+
+export type { InstanceRole, InstanceStates } from "./instance-role.js";
 
 export const BOX_W = 200;
 const HEADER_H = 44;
@@ -13,8 +16,6 @@ const GAP_Y = 76;
 const MARGIN = 24;
 const LABEL_H = 22;
 const MAX_PER_ROW = 4;
-
-export type InstanceRole = "active" | "standby" | "replica";
 
 export interface Rect {
   x: number;
@@ -27,6 +28,8 @@ export interface InstanceNode extends Rect {
   service: string;
   host: string;
   role: InstanceRole;
+  /** The failover engine's reason for the role, when it gave one. */
+  reason: string | null;
   health: Health;
   spof: boolean;
 }
@@ -69,27 +72,18 @@ export interface Layout {
   labels: RowLabel[];
 }
 
-/** Each instance's own health when the agent knows it (GET /api/status), keyed "service@host". */
-export type InstanceStates = ReadonlyMap<string, string>;
-
 const STATE_HEALTH: Record<string, Health> = { up: "up", down: "down", suspect: "degraded", recovering: "degraded" };
 
 /** An instance is colored by its own state; without one, the active or a replica shows the service's
- * health and a standby shows unknown (the service being up says nothing about its standby). */
+ * health and any other shows unknown (the service being up says nothing about its standby). */
 function instanceHealth(service: TopologyService, host: string, role: InstanceRole, states: InstanceStates): Health {
-  return STATE_HEALTH[states.get(`${service.name}@${host}`) ?? ""] ?? (role === "standby" ? "unknown" : service.health);
-}
-
-function roleOn(service: TopologyService, host: string): InstanceRole {
-  if (service.placement.kind !== "failover") return "replica";
-  const active = service.active_host ?? service.placement.primary;
-  return host === active ? "active" : "standby";
+  return STATE_HEALTH[states.get(`${service.name}@${host}`) ?? ""] ?? (role === "active" || role === "replica" ? service.health : "unknown");
 }
 
 /** The instance a dependency edge starts or ends at: the active one, else the first replica. */
 function anchorHost(service: TopologyService): string | null {
   const placement = service.placement;
-  if (placement.kind === "failover") return service.active_host ?? placement.primary;
+  if (placement.kind === "failover") return activeHostOf(service);
   if (placement.kind === "replicas") return placement.hosts[0] ?? null;
   return null;
 }
@@ -192,8 +186,8 @@ export function layoutTopology(topology: Topology, states: InstanceStates = new 
         const list = onHost.get(name) ?? [];
         const box: HostBox = { name, site: host.site, public: host.public, spof: spofs.has(name), x, y, w: BOX_W, h: HEADER_H + Math.max(1, list.length) * (ROW_H + ROW_GAP) + 4, instances: [] };
         list.forEach((service, index) => {
-          const role = roleOn(service, name);
-          const instance: InstanceNode = { service: service.name, host: name, role, health: instanceHealth(service, name, role, states), spof: spofs.has(service.name), x: x + 8, y: y + HEADER_H + index * (ROW_H + ROW_GAP), w: BOX_W - 16, h: ROW_H };
+          const role = roleOf(service, name, states);
+          const instance: InstanceNode = { service: service.name, host: name, role, reason: roleReason(service, name), health: instanceHealth(service, name, role, states), spof: spofs.has(service.name), x: x + 8, y: y + HEADER_H + index * (ROW_H + ROW_GAP), w: BOX_W - 16, h: ROW_H };
           box.instances.push(instance);
           if (anchorHost(service) === name) instanceAt.set(service.name, { rect: instance, host: name });
         });

@@ -1,41 +1,48 @@
-// The "Fail over" confirmation: it first asks the agent for the dry-run plan and shows it, so the
-// operator confirms the exact steps (fence, promote, verify, switch, notify) that will run.
-import { useEffect, useState } from "preact/hooks";
+// The "Fail over" / "Fail back" confirmation: it first asks the agent for the dry-run plan and shows it,
+// so the operator confirms the exact steps (fence, promote, verify, switch, notify) that will run. When
+// the guards would refuse, it says why and the confirm button stays disabled.
+import { useState } from "preact/hooks";
 import { api } from "../api/client.js";
-import { failoverPlanView, type FailoverPlanView } from "../api/failover-view.js";
+import { blockedBy, failoverPath, usePlan, type MoveKind } from "../api/failover-plans.js";
 import type { TopologyService } from "../api/types.js";
 import { ConfirmDialog } from "../components/confirm-dialog.js";
 import { ErrorNote, Loading } from "../components/states.js";
 
+export interface MoveRequest {
+  service: TopologyService;
+  kind: MoveKind;
+  /** When it was asked for (ms): a new plan is read on every opening. */
+  at: number;
+}
+
 interface Props {
-  service: TopologyService | null;
+  request: MoveRequest | null;
   onClose(started: boolean): void;
 }
 
-const failoverPath = (name: string) => `/api/failover/${encodeURIComponent(name)}`;
+const VERB: Record<MoveKind, string> = { failover: "Fail over", failback: "Fail back" };
 
-export function FailoverDialog({ service, onClose }: Props) {
-  const [plan, setPlan] = useState<FailoverPlanView | null>(null);
+export function FailoverDialog({ request, onClose }: Props) {
+  const kind = request?.kind ?? "failover";
+  // Asked afresh each time the dialog opens (the opening time is part of the key).
+  const state = usePlan(request?.service.name ?? null, kind, request ? `${request.at}` : "");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const plan = state.plan;
+  const refused = blockedBy(state) !== null;
 
-  useEffect(() => {
-    setPlan(null);
+  const close = (started: boolean) => {
     setError(null);
     setBusy(false);
-    if (!service) return;
-    api<{ plan?: unknown }>(failoverPath(service.name), { method: "POST", body: { dry_run: true } }).then(
-      (answer) => setPlan(failoverPlanView(answer.plan)),
-      (failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)),
-    );
-  }, [service]);
+    onClose(started);
+  };
 
   const confirm = async () => {
-    if (!service || !plan) return;
+    if (!request || !plan || refused) return;
     setBusy(true);
     try {
-      await api(failoverPath(service.name), { method: "POST", body: plan.to ? { to: plan.to } : {} });
-      onClose(true);
+      await api(failoverPath(request.service.name), { method: "POST", body: kind === "failback" ? { kind } : plan.to ? { to: plan.to } : {} });
+      close(true);
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : String(failure));
       setBusy(false);
@@ -43,8 +50,17 @@ export function FailoverDialog({ service, onClose }: Props) {
   };
 
   return (
-    <ConfirmDialog title={service ? `Fail over ${service.name}?` : ""} open={service !== null} confirmLabel="Fail over now" danger busy={busy || !plan} onConfirm={() => void confirm()} onCancel={() => onClose(false)}>
-      {!plan && !error && <Loading what="the dry-run plan" />}
+    <ConfirmDialog
+      title={request ? `${VERB[kind]} ${request.service.name}?` : ""}
+      open={request !== null}
+      confirmLabel={`${VERB[kind]} now`}
+      danger
+      busy={busy || !plan || refused}
+      onConfirm={() => void confirm()}
+      onCancel={() => close(false)}
+    >
+      {!plan && !state.error && <Loading what="the dry-run plan" />}
+      {state.error && <ErrorNote message={state.error} />}
       {error && <ErrorNote message={error} />}
       {plan && (
         <>
@@ -63,7 +79,7 @@ export function FailoverDialog({ service, onClose }: Props) {
           </ol>
           {plan.refusals.length > 0 && (
             <div class="note warn refusals" role="alert">
-              The agent's guards would refuse this failover now:
+              The agent's guards would refuse this {kind} now, so it cannot be started from here:
               <ul>
                 {plan.refusals.map((refusal) => (
                   <li key={refusal}>{refusal}</li>

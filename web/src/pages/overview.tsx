@@ -1,21 +1,51 @@
-// Overview: the infrastructure as the seed draws it, colored live by health (reloaded on every status
-// or failover event), with the SPOFs outlined and a table of the same facts for reading and for
-// assistive technology.
-import type { AgentStatus, Topology, TopologyService } from "../api/types.js";
+// Overview: the open incidents first, then the infrastructure as the seed draws it, colored live by
+// health (reloaded on every status or failover event), with the SPOFs outlined (violet and dotted: a
+// structural risk, not an outage) and a table of the same facts for reading and for assistive technology.
+// A failover service's instances are called what they are (instance-role.ts): a killed primary is down.
+import type { AgentStatus, Incident, Topology, TopologyService } from "../api/types.js";
 import { useResource } from "../api/use-resource.js";
-import { HealthBadge } from "../components/health.js";
+import { since } from "../components/format.js";
+import { HealthBadge, SeverityBadge } from "../components/health.js";
 import { healthReason } from "../components/health-reason.js";
+import { failoverWhere, type InstanceStates } from "../components/instance-role.js";
 import { TopologyGraph } from "../components/topology-graph.js";
 import { ErrorNote, Loading } from "../components/states.js";
 import { DemoPanel } from "./demo-panel.js";
 
-function where(service: TopologyService): string {
+function where(service: TopologyService, states: InstanceStates): string {
   const placement = service.placement;
   if (placement.kind === "logical") return "logical (no host)";
   if (placement.kind === "replicas") return placement.hosts.length === 1 ? `on ${placement.hosts[0]} only` : `replicas on ${placement.hosts.join(", ")}`;
-  const active = service.active_host ?? placement.primary;
-  const standby = [placement.primary, ...placement.standby].filter((host) => host !== active);
-  return `active on ${active}${standby.length > 0 ? `, standby ${standby.join(", ")}` : ", no standby"}`;
+  return failoverWhere(service, states);
+}
+
+function OpenIncidents() {
+  const incidents = useResource<{ incidents: Incident[] }>("/api/incidents?open=true", ["incident", "status"]);
+  const list = incidents.data?.incidents ?? [];
+  return (
+    <section class="open-incidents" aria-labelledby="open-incidents-title">
+      <h2 id="open-incidents-title">Open incidents</h2>
+      {incidents.error && <ErrorNote message={incidents.error} retry={incidents.reload} />}
+      {incidents.data && list.length === 0 && <p class="muted">None: nothing is failing now.</p>}
+      {list.length > 0 && (
+        <ul class="incident-list">
+          {list.map((incident) => (
+            <li key={incident.id} data-incident={incident.id} class="open">
+              <div class="row-between">
+                <a href="/incidents">
+                  <strong>{incident.title}</strong>
+                </a>
+                <SeverityBadge severity={incident.severity} />
+              </div>
+              <span class="muted">
+                Root cause: {incident.root.kind} {incident.root.name} · open for {since(incident.opened_at)}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
 }
 
 function Counts({ topology }: { topology: Topology }) {
@@ -54,6 +84,7 @@ export function OverviewPage() {
       {data && (
         <>
           <Counts topology={data} />
+          <OpenIncidents />
           <DemoPanel />
           <div class="graph-scroll">
             <TopologyGraph topology={data} states={states} />
@@ -63,7 +94,7 @@ export function OverviewPage() {
             <li><span class="swatch health-degraded" /> degraded</li>
             <li><span class="swatch health-down" /> down</li>
             <li><span class="swatch health-unknown" /> unknown</li>
-            <li><span class="swatch standby" /> standby</li>
+            <li><span class="swatch standby" /> standby, catching up</li>
             <li><span class="swatch spof" /> single point of failure</li>
             <li><span class="line" /> needs</li>
             <li><span class="line soft" /> degrades without</li>
@@ -92,7 +123,7 @@ export function OverviewPage() {
                       {reasons.get(service.name) && <div class="muted reason">{reasons.get(service.name)}</div>}
                     </td>
                     <td>{service.criticality}</td>
-                    <td class="where">{where(service)}</td>
+                    <td class="where">{where(service, states)}</td>
                     <td>{service.needs.map((need) => need.any_of.join(" or ") + (need.mode === "degrades" ? " (soft)" : "")).join(", ") || "—"}</td>
                   </tr>
                 ))}
