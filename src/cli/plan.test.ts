@@ -75,7 +75,7 @@ describe("understudy plan", () => {
   test("a bad format or a missing config is exit 2 with a message", async () => {
     const bad = capture();
     expect(await main(["plan", "--config", config, "--format", "yaml"], bad.io)).toBe(2);
-    expect(bad.err()).toContain('--format must be one of table, json, markdown, got "yaml"');
+    expect(bad.err()).toContain('--format must be one of table, json, markdown, nix, got "yaml"');
     const missing = capture();
     expect(await main(["plan", "--config", join(dir, "nope.yaml")], missing.io)).toBe(2);
     expect(missing.err()).toContain("no such file");

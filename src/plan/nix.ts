@@ -1,7 +1,8 @@
 // Nix text for the remedies' NixOS snippets (remedy.ts's `nix`), and the whole `plan --nix` output:
 // per step, a module per host in the seed's own style (`services.cloudflared = { … };`).
 import type { ConfigDocument } from "../config/schema.js";
-import type { NixSnippet } from "./remedy.js";
+import type { NixContext, NixSnippet } from "./remedy.js";
+import { placed } from "./edit.js";
 
 /** A Nix string literal. */
 export function nixString(text: string): string {
@@ -31,4 +32,22 @@ export function dataPaths(doc: ConfigDocument, service: string): string[] {
 /** One NixOS module: `{ config, lib, ... }: { … }`, parsable by nix-instantiate --parse. */
 export function nixModule(snippets: readonly NixSnippet[]): string {
   return `{ config, lib, pkgs, ... }:\n{\n${snippets.map((snippet) => indent(snippet.body)).join("\n\n")}\n}`;
+}
+
+
+/** A standby's stopped unit: the service configured on every host, started at boot only on the primary. */
+export function standbyNix({ service, after }: NixContext): NixSnippet[] {
+  const [primary, ...standbys] = placed(after.services[service]!);
+  const unit = nixAttr(service);
+  return [
+    { host: primary ?? null, body: `services.${unit}.enable = true;` },
+    ...standbys.map((host) => ({
+      host,
+      body: [
+        `# The standby: configured like ${primary ?? "the primary"}, its unit stopped until Understudy promotes it`,
+        `services.${unit}.enable = true;`,
+        `systemd.services.${unit}.wantedBy = lib.mkForce [ ];`,
+      ].join("\n"),
+    })),
+  ];
 }

@@ -5,7 +5,7 @@ import type { Remedy, RemedyFamily } from "../remedy.js";
 import type { ConfigEdit } from "../change.js";
 import { asFailover, placed, recovery, setKey } from "../edit.js";
 import { addNewHost } from "../hosts.js";
-import { dataPaths, nixAttr, nixList } from "../nix.js";
+import { dataPaths, nixAttr, nixList, standbyNix } from "../nix.js";
 
 const isControlPlane = (doc: ConfigDocument, name: string) => doc.services[name]?.role === "control-plane";
 const hasStandby = (s: ServiceDocument) => (s.standby?.length ?? 0) > 0 || (s.runs_on?.length ?? 0) > 1;
@@ -63,7 +63,7 @@ export const warmStandby: Remedy = {
   pros: ["recovery in minutes instead of half an hour", "the standby learns its data continuously, consistently (not a raw rsync of a live SQLite file)"],
   cons: ["a second VPS to pay for and patch", "a DNS switch on failover"],
   appliesTo: (doc, name) => (isControlPlane(doc, name) && !hasStandby(doc.services[name]!) && placed(doc.services[name]!).length > 0 ? [name] : []),
-  understudy: "Understudy replicates the data consistently from the serving host to the standby and, with failover.mode: automatic, fails over on its own: fence, promote (start the stopped unit), verify, switch DNS",
+  understudy: "consistent replication of the data from the serving host to the standby and, with failover.mode: automatic, the failover itself: fence, promote (start the stopped unit), verify, switch DNS",
   change: (name) => (doc) => {
     if (warmStandby.appliesTo(doc, name).length === 0) return [];
     // A control plane wants its own small public VPS (the seed: "a second Linode/VPS"), not a busy host.
@@ -80,21 +80,7 @@ export const warmStandby: Remedy = {
       setKey(name, "failover", { mode: "automatic" }),
     ];
   },
-  nix: ({ service, after }) => {
-    const [primary, ...standbys] = placed(after.services[service]!);
-    const unit = nixAttr(service);
-    return [
-      { host: primary ?? null, body: `services.${unit}.enable = true;` },
-      ...standbys.map((host) => ({
-        host,
-        body: [
-          `# The warm standby: configured like ${primary ?? "the primary"}, its unit stopped until Understudy promotes it`,
-          `services.${unit}.enable = true;`,
-          `systemd.services.${unit}.wantedBy = lib.mkForce [ ];`,
-        ].join("\n"),
-      })),
-    ];
-  },
+  nix: standbyNix,
 };
 
 export const liteFsHa: Remedy = {

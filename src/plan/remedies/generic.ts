@@ -4,6 +4,7 @@ import type { ConfigDocument } from "../../config/schema.js";
 import type { Remedy, RemedyFamily } from "../remedy.js";
 import { appendTo, asFailover, placed, recovery, setKey, singleHosted, withSecondHost } from "../edit.js";
 import { existingOrNewHost } from "../hosts.js";
+import { standbyNix } from "../nix.js";
 
 /** A tunnel with more than one replica: something that survives the proxy host. */
 function redundantTunnel(doc: ConfigDocument): string | undefined {
@@ -55,7 +56,8 @@ export const serviceStandby: Remedy = {
   pros: ["survives its host", "works for stateful services (declare their data: so it travels)"],
   cons: ["a second copy to keep in step", "manual failover until it has checks and automatic mode"],
   appliesTo: (doc, name) => (doc.services[name] && singleHosted(doc.services[name]) ? [name] : []),
-  understudy: "`understudy failover` fences the primary, promotes the standby with its replicated data, verifies it and switches DNS; Understudy keeps the standby's copy current",
+  understudy: "`understudy failover` fences the primary, promotes the standby with its replicated data, verifies it and switches DNS; the standby's copy is kept current",
+  nix: standbyNix,
   change: (name) => (doc) => {
     if (serviceStandby.appliesTo(doc, name).length === 0) return [];
     const second = secondHost(doc, name, `a standby for ${name}`);

@@ -150,7 +150,7 @@ export const dnsFailover: Remedy = {
   pros: ["automatic: unhealthy IPs are removed", "custom domain kept"],
   cons: ["needs Cloudflare's paid plan for load balancing", "both origins must hold valid certs (DNS-01)"],
   appliesTo: (doc, proxy) => (isProxy(doc, proxy) && singleHosted(doc.services[proxy]!) ? [proxy] : []),
-  understudy: "Understudy does this without the paid plan: failover.mode: automatic with a failover.dns provider switches the record when the checks agree the origin is down",
+  understudy: "failover.mode: automatic with a failover.dns provider does this without the paid plan, switching the record when the checks agree the origin is down",
   change: (proxy) => (doc) => {
     if (dnsFailover.appliesTo(doc, proxy).length === 0) return [];
     const second = nearTheServices(doc, proxy, "a second origin for DNS failover");
