@@ -33,6 +33,7 @@ export const commands: Record<string, Command> = {
   failover: { summary: "move a service to its standby: fence, check replica, promote, verify, switch DNS, notify", load: async () => { const m = await import("./failover.js"); return { usage: m.usage, run: m.failover }; } },
   failback: { summary: "move a service back to its primary", load: async () => { const m = await import("./failback.js"); return { usage: m.usage, run: m.failback }; } },
   history: { summary: "failovers and failbacks with each step's timing and output", load: async () => { const m = await import("./history.js"); return { usage: m.usage, run: m.history }; } },
+  "status-post": { summary: "incident posts on the public status pages: create, update, resolve, list", load: async () => { const m = await import("./status-post.js"); return { usage: m.usage, run: m.statusPost }; } },
   passwd: { summary: "hash a dashboard password for the config (scrypt)", load: async () => { const m = await import("./passwd.js"); return { usage: m.usage, run: (argv, io) => m.passwd(argv, io) }; } },
   token: { summary: "make an API token for scripts and the CLI (the config keeps its hash)", load: async () => { const m = await import("./token.js"); return { usage: m.usage, run: m.token }; } },
   drill: { summary: "cause a failure, measure the failover against the target, check the data, restore; --list", load: async () => { const m = await import("./drill.js"); return { usage: m.usage, run: m.drill }; } },

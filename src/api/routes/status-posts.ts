@@ -2,22 +2,13 @@
 // and resolved by operators (a session with CSRF, or a bearer token as `understudy status-post` uses).
 // A post may name only services that exist; it shows on the pages that show one of them (none: every page).
 import type { Context } from "hono";
-import { createPost, getPost, listPosts, updatePost, type StatusPost } from "../../store/status-posts.js";
+import { createPost, getPost, listPosts, updatePost } from "../../store/status-posts.js";
+import { postJson } from "../../status-page/post-json.js";
 import { createPostBody, postResponse, postsResponse, resolvePostBody, updatePostBody } from "../../status-page/api-schemas.js";
 import type { ApiDeps } from "../deps.js";
 import type { ApiEnv } from "../env.js";
 import type { Router } from "../router.js";
 import { sendError, sendJson } from "../respond.js";
-
-const iso = (at: number) => new Date(at).toISOString();
-
-export function postJson(post: StatusPost) {
-  return {
-    id: post.id, title: post.title, services: [...post.services], created_at: iso(post.createdAt), updated_at: iso(post.updatedAt),
-    resolved_at: post.resolvedAt === undefined ? null : iso(post.resolvedAt), created_by: post.createdBy,
-    updates: post.updates.map((update) => ({ at: iso(update.at), state: update.state, message: update.message, by: update.by })),
-  };
-}
 
 function idOf(c: Context<ApiEnv>): number | undefined {
   const id = Number(c.req.param("id"));
