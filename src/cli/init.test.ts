@@ -106,15 +106,17 @@ describe("understudy init on a terminal", () => {
       "H001", "100.64.0.13",
       "H003", "10.12.14.1",
       "",
-      "jellyfin", "H002", "H001", "media", "",   // H002 is not a host: asked again
-      "adguard", "H003", "dns", "urgent", "high", // "urgent" is not a criticality: asked again
+      "jellyfin", "H002", "H001", "", "media", "", "",   // H002 is not a host: asked again; no standby, no check
+      "adguard", "H003", "", "dns", "urgent", "high", "", // "urgent" is not a criticality: asked again
       "",
-      "discord",
+      "", "", "", "",   // no dependencies, reached directly
+      "",               // nothing public
+      "discord", "",
     ]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/not a host: H002 \(hosts: H001, H003\)/);
-    expect(result.stdout).toMatch(/one of critical, high, normal, low/);
+    expect(result.stdout).toMatch(/H002 is not a host you listed \(H001, H003\); type one of those\./);
+    expect(result.stdout).toMatch(/Please type one of critical, high, normal, low, or press Enter for normal\./);
     expect(result.stdout).toMatch(/DISCORD_WEBHOOK_URL/);
     const loaded = loadConfig(file);
     if (!loaded.ok) throw new Error("does not load");

@@ -15,7 +15,8 @@ import { parseFlags } from "./options.js";
 export const usage = `Usage: understudy init [--output FILE] [--force] [--yes] [--host NAME=ADDRESS]... [--service NAME@HOST[,HOST][:role[:criticality]]]... [--ntfy URL]
 
   Writes a first config (default ./understudy.yaml), commented, with examples of what to add next.
-  On a terminal it asks for hosts, services and a notifier; with --host/--service (or --yes) it asks nothing.
+  On a terminal it asks for hosts, services (where each runs, standbys, checks, what it depends on and is
+  reached through, which are public) and notifiers (every kind); with --host/--service (or --yes) it asks nothing.
 
   --host H001=100.64.0.13              a host (repeat for more)
   --service adguard@H003:dns:high      a service, the hosts it runs on, its role and criticality (repeat)
@@ -51,7 +52,7 @@ function conversation(input: Input, io: Io): Conversation & { close(): void } {
 
 function fromFlags(values: { host?: string[]; service?: string[]; ntfy?: string }): InitAnswers {
   const answers: InitAnswers = { hosts: (values.host ?? []).map(parseHostFlag), services: (values.service ?? []).map(parseServiceFlag) };
-  if (values.ntfy !== undefined) answers.notifier = { kind: "ntfy", url: values.ntfy };
+  if (values.ntfy !== undefined) answers.notifiers = [{ kind: "ntfy", spec: { url: values.ntfy }, secrets: [] }];
   return answers;
 }
 

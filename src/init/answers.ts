@@ -9,24 +9,30 @@ export interface HostAnswer {
 
 export interface ServiceAnswer {
   name: string;
+  /** Where it runs: replicas, or with `standby` the primary alone. */
   hosts: string[];
   role?: string;
   criticality?: Criticality;
+  /** Hosts that can take over (active-passive; `hosts` then holds the primary). */
+  standby?: string[];
+  /** Checks as config entries, e.g. { http: "https://…" }, each valid against the check schema. */
+  checks?: Array<Record<string, unknown>>;
+  depends_on?: string[];
+  exposed_via?: string[];
+  public?: boolean;
 }
 
-/** A notifier chosen at init: a URL that holds no secret, or a secret the user exports. */
-export type NotifierAnswer =
-  | { kind: "ntfy"; url: string }
-  | { kind: "gotify"; url: string }
-  | { kind: "discord" }
-  | { kind: "slack" };
-
-export const NOTIFIER_CHOICES = ["ntfy", "gotify", "discord", "slack", "none"] as const;
+/** A notifier: its kind, its keys as written in the config, and the variables its secrets are read from. */
+export interface NotifierAnswer {
+  kind: string;
+  spec: Record<string, unknown>;
+  secrets: string[];
+}
 
 export interface InitAnswers {
   hosts: HostAnswer[];
   services: ServiceAnswer[];
-  notifier?: NotifierAnswer;
+  notifiers?: NotifierAnswer[];
 }
 
 /** A flag or answer that does not parse: the message says what was expected. */
@@ -34,7 +40,7 @@ export class AnswerError extends Error {
   override name = "AnswerError";
 }
 
-function checkName(name: string, what: string): string {
+export function checkName(name: string, what: string): string {
   if (!NAME.test(name)) throw new AnswerError(`"${name}" is not a ${what} name: letters, digits, "_", "." and "-", starting with a letter or digit`);
   return name;
 }
@@ -79,7 +85,11 @@ export function checkAnswers(answers: InitAnswers): void {
   for (const service of answers.services) {
     if (services.has(service.name)) throw new AnswerError(`service ${service.name} is given twice`);
     services.add(service.name);
-    const unknown = service.hosts.filter((host) => !hosts.has(host));
+    const unknown = [...service.hosts, ...(service.standby ?? [])].filter((host) => !hosts.has(host));
     if (unknown.length > 0) throw new AnswerError(`service ${service.name} runs on ${unknown.join(", ")}, which is not a host; add --host ${unknown[0]}=ADDRESS`);
+  }
+  for (const service of answers.services) {
+    const missing = [...(service.depends_on ?? []), ...(service.exposed_via ?? [])].filter((name) => !services.has(name));
+    if (missing.length > 0) throw new AnswerError(`service ${service.name} names ${missing.join(", ")}, which is not a service`);
   }
 }

@@ -1,10 +1,12 @@
-// Renders `understudy init`'s answers as a commented YAML config: the keys the user gave, and commented
-// examples of the ones they will want next (recovery, target, checks). Pure; the text is validated by
+// Renders `understudy init`'s answers as a commented YAML config: the keys the user gave (checks,
+// dependencies, standbys, public services and notifiers written as real keys), and commented examples
+// of the ones they will want next (recovery, target, a check when none was given). Pure; the text is validated by
 // the caller with the real loader, so a mistake here is caught before it reaches the user's disk.
 import { stringify } from "yaml";
 import { configJsonSchema } from "../config/json-schema.js";
 import { KNOWN_ROLES } from "../config/roles.js";
 import type { InitAnswers, NotifierAnswer, ServiceAnswer } from "./answers.js";
+import { NOTIFIER_KINDS } from "./notifier-questions.js";
 
 /** A scalar as YAML writes it: plain when safe, quoted when not (":" or "#" in a URL, a leading "*"…). */
 function scalar(value: string): string {
@@ -13,6 +15,11 @@ function scalar(value: string): string {
 
 function list(values: readonly string[]): string {
   return `[${values.map(scalar).join(", ")}]`;
+}
+
+/** A mapping on one line: { http: "https://x/" } → "{ http: https://x/ }". */
+function flow(value: Record<string, unknown>): string {
+  return stringify(value, { lineWidth: 0, collectionStyle: "flow" }).trimEnd();
 }
 
 const HEADER = (schemaId: string, file: string) => `# yaml-language-server: $schema=${schemaId}
@@ -38,31 +45,25 @@ function renderService(service: ServiceAnswer): string[] {
     lines.push(`    role: ${scalar(service.role)}${known ? `   # ${known}` : ""}`);
   }
   lines.push(`    criticality: ${service.criticality ?? "normal"}`);
-  lines.push(`    runs_on: ${list(service.hosts)}`);
+  if (service.standby !== undefined && service.standby.length > 0) lines.push(`    primary: ${scalar(service.hosts[0]!)}`, `    standby: ${list(service.standby)}`);
+  else lines.push(`    runs_on: ${list(service.hosts)}`);
+  lines.push(service.depends_on?.length ? `    depends_on: ${list(service.depends_on)}` : `    # depends_on: []`);
+  if (service.exposed_via?.length) lines.push(`    exposed_via: ${list(service.exposed_via)}`);
+  if (service.public) lines.push(`    public: true   # on the status page`);
   lines.push(
-    `    # depends_on: []`,
     `    # recovery: { strategy: rebuild, rto: 1h }   # today's way back`,
     `    # target: { rto: 5m, rpo: 1h }               # what you want`,
-    `    # checks:`,
-    `    #   - http: https://${service.name}.example.org/`,
   );
+  if (service.checks?.length) lines.push(`    checks:`, ...service.checks.map((check) => `      - ${flow(check)}`));
+  else lines.push(`    # checks:`, `    #   - http: https://${service.name}.example.org/`);
   return lines;
 }
 
-function renderNotifier(notifier: NotifierAnswer | undefined): string[] {
-  const head = "# Where alerts go: ntfy, gotify, discord, slack, telegram, matrix, pushover, email, webhook.\n# Secrets are references: \"env:NAME\" (a variable) or \"file:/path\" (systemd credentials, agenix).";
-  switch (notifier?.kind) {
-    case undefined:
-      return [head, "notify: []", "#  - ntfy: { url: https://ntfy.sh/your-topic }"];
-    case "ntfy":
-      return [head, "notify:", `  - ntfy: { url: ${scalar(notifier.url)} }   # add token: "env:NTFY_TOKEN" for a protected topic`];
-    case "gotify":
-      return [head, "notify:", `  - gotify: { url: ${scalar(notifier.url)}, token: "env:GOTIFY_TOKEN" }   # export GOTIFY_TOKEN=<application token>`];
-    case "discord":
-      return [head, "notify:", `  - discord: { webhook_url: "env:DISCORD_WEBHOOK_URL" }   # export DISCORD_WEBHOOK_URL=https://discord.com/api/webhooks/…`];
-    case "slack":
-      return [head, "notify:", `  - slack: { webhook_url: "env:SLACK_WEBHOOK_URL" }   # export SLACK_WEBHOOK_URL=https://hooks.slack.com/services/…`];
-  }
+function renderNotifiers(notifiers: readonly NotifierAnswer[]): string[] {
+  const head = `# Where alerts go: ${NOTIFIER_KINDS.join(", ")}.\n# Secrets are references: "env:NAME" (a variable) or "file:/path" (systemd credentials, agenix).`;
+  if (notifiers.length === 0) return [head, "notify: []", "#  - ntfy: { url: https://ntfy.sh/your-topic }"];
+  return [head, "notify:", ...notifiers.map((notifier) =>
+    `  - ${notifier.kind}: ${flow(notifier.spec)}${notifier.secrets.length > 0 ? `   # export ${notifier.secrets.map((name) => `${name}=…`).join(" ")}` : ""}`)];
 }
 
 export function renderInitConfig(answers: InitAnswers, file = "understudy.yaml"): string {
@@ -73,6 +74,6 @@ export function renderInitConfig(answers: InitAnswers, file = "understudy.yaml")
   if (answers.services.length === 0) lines.push("services: {}", "#  web: { runs_on: [HOST], criticality: high }");
   else lines.push("services:", ...answers.services.flatMap((service) => [...renderService(service), ""]));
   if (answers.services.length === 0) lines.push("");
-  lines.push(...renderNotifier(answers.notifier), "");
+  lines.push(...renderNotifiers(answers.notifiers ?? []), "");
   return lines.join("\n");
 }
