@@ -10,7 +10,7 @@ import { zodMessages } from "../../test/integration/helpers/zod-messages.js";
 describe("probe registry", () => {
   it("lists each kind once and finds it by its key", () => {
     const names = probeKinds.map((kind) => kind.kind);
-    expect(names).toEqual(["http", "tcp", "dns", "tls", "ping", "command", "ssh", "mount", "push", "headscale", "restic", "cloudflared", "litefs"]);
+    expect(names).toEqual(["http", "tcp", "dns", "tls", "ping", "command", "ssh", "mount", "push", "headscale", "restic", "cloudflared", "litefs", "dhcp", "vrrp"]);
     for (const kind of probeKinds) expect(findProbeKind(kind.kind)).toBe(kind);
     expect(findProbeKind("icmp")).toBeUndefined();
   });

@@ -14,8 +14,10 @@ import { headscale } from "./headscale.js";
 import { restic } from "./restic.js";
 import { cloudflared } from "./cloudflared.js";
 import { litefs } from "./litefs.js";
+import { dhcp } from "./dhcp.js";
+import { vrrp } from "./vrrp.js";
 
-export const probeKinds = [http, tcp, dns, tls, ping, command, ssh, mount, push, headscale, restic, cloudflared, litefs] as const;
+export const probeKinds = [http, tcp, dns, tls, ping, command, ssh, mount, push, headscale, restic, cloudflared, litefs, dhcp, vrrp] as const;
 
 const byKind = new Map<string, ProbeKind>(probeKinds.map((kind) => [kind.kind, kind as ProbeKind]));
 

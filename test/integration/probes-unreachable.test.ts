@@ -44,8 +44,11 @@ const SCENARIOS: Scenario[] = [
   { service: "dnsdown", target: "db.nowhere.test", reason: "dns" },
 ];
 
-/** Kinds that have no network target to cut: push waits to be called, mount looks at a local path. */
-const LOCAL_KINDS = new Set(["push", "mount"]);
+/**
+ * Kinds that have no network target to cut: push waits to be called, mount looks at a local path, dhcp
+ * broadcasts and vrrp sends ARP on the local segment (no route is looked up; probes-dhcp/-vrrp tests).
+ */
+const LOCAL_KINDS = new Set(["push", "mount", "dhcp", "vrrp"]);
 
 let dir: TempDir;
 let compiled = "";
