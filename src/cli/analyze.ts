@@ -53,11 +53,16 @@ function publicReport({ impact: _impact, ...report }: FailureReport) {
   return report;
 }
 
+/** The score as JSON: with no services there is nothing to score, so `value` is null and `reason` says why. */
+function scoreJson(score: Analysis["score"]) {
+  return score.services === 0 ? { ...score, value: null, reason: NOTHING_TO_SCORE } : score;
+}
+
 export function toJson(analysis: Analysis, pairs?: FailingPair[]) {
   return {
     failures: analysis.failures.map(publicReport),
     spofs: analysis.spofs.map(publicReport),
-    score: analysis.score,
+    score: scoreJson(analysis.score),
     ...(pairs ? { pairs: pairs.map((pair) => ({ components: pair.components, newly_unavailable: pair.newly_unavailable, ...publicReport(pair.report) })) } : {}),
   };
 }

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { main } from "./main.js";
 import type { Io } from "./io.js";
 import { loadConfig } from "../config/load.js";
+import { fixtureApp, fixtureConfig, TOKENS } from "../api/app-fixture.js";
 import { resolveDataDir } from "../store/data-dir.js";
 
 async function run(argv: string[]): Promise<{ code: number; out: string }> {
@@ -61,6 +62,26 @@ describe("a config with no services", () => {
     expect(code).toBe(0);
     expect(out).not.toMatch(/score 100/);
     expect(out).toContain("Nothing to plan or score: the config has no services.");
+  });
+
+  test("analyze --format json has a null score and the reason, not 100", async () => {
+    const { code, out } = await run(["analyze", "--config", config, "--format", "json"]);
+    expect(code).toBe(0);
+    expect(JSON.parse(out).score).toEqual({ value: null, reason: expect.stringContaining("Nothing to score: the config has no services."), services: 0, survive_any_single_failure: 0, exposed: [], spofs: 0 });
+  });
+
+  test("the dashboard's /api/analysis says the same", async () => {
+    // The API fixture's users and tokens, its services taken away.
+    const fixture = await fixtureApp({}, { ...(await fixtureConfig()), services: {} });
+    try {
+      const response = await fixture.app.request("/api/analysis", { headers: { authorization: `Bearer ${TOKENS.viewer}` } });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { score: { value: unknown; reason: string } };
+      expect(body.score.value).toBeNull();
+      expect(body.score.reason).toContain("Nothing to score");
+    } finally {
+      await fixture.close();
+    }
   });
 });
 

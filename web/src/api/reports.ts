@@ -20,7 +20,8 @@ export interface FailureReport {
 export interface Analysis {
   failures: FailureReport[];
   spofs: FailureReport[];
-  score: { value: number; services: number; survive_any_single_failure: number; exposed: string[]; spofs: number };
+  /** value is null when there is nothing to score (no services); reason then says so. */
+  score: { value: number | null; reason?: string; services: number; survive_any_single_failure: number; exposed: string[]; spofs: number };
 }
 
 export interface PlanStep {

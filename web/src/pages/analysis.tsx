@@ -87,7 +87,8 @@ export function AnalysisPage() {
       <h1>Analysis</h1>
       {analysis.error && <ErrorNote message={analysis.error} retry={analysis.reload} />}
       {!analysis.data && !analysis.error && <Loading what="the analysis" />}
-      {score && (
+      {score && score.value === null && <p class="muted">{score.reason ?? "Nothing to score: the config has no services."}</p>}
+      {score && score.value !== null && (
         <div class="figures">
           <div class="figure">
             <span class="label">Resilience score</span>
@@ -114,7 +115,8 @@ export function AnalysisPage() {
       <h2>Plan</h2>
       {plan.error && <ErrorNote message={plan.error} retry={plan.reload} />}
       {!plan.data && !plan.error && <Loading what="the plan" />}
-      {plan.data && <PlanView plan={plan.data} />}
+      {plan.data && score?.value !== null && <PlanView plan={plan.data} />}
+      {plan.data && score?.value === null && <p class="muted">Nothing to plan: the config has no services.</p>}
     </section>
   );
 }
