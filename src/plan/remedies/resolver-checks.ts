@@ -16,13 +16,15 @@ export function resolverChecks(doc: ConfigDocument, resolver: string, second: { 
   if (model !== undefined) {
     edits.push(appendTo(resolver, "checks", { dns: { server: second.address, name: model.name, type: model.type }, on: second.host }));
   }
-  // Another engineer's dhcp kind: added only when the registry has it and its schema takes this check.
+  // DHCP hands out both (option 6). Written only when the registry has the dhcp kind and its schema
+  // takes the check: it wants IPv4 addresses (a new host's placeholder name is not one). The interface
+  // is the agent's LAN interface, which the config does not know: eth0, as in the keepalived snippet.
   const dhcpKind = findProbeKind("dhcp");
-  const expect = { expect: { dns_servers: [primaryAddress, second.address] } };
-  if (dhcpKind !== undefined && dhcpKind.schema.safeParse(expect).success) {
+  const spec = { interface: "eth0", expect: { dns_servers: [primaryAddress, second.address] } };
+  if (dhcpKind !== undefined && dhcpKind.schema.safeParse(spec).success) {
     const dhcp = Object.entries(doc.services).find(([, other]) => other.role === "dhcp" && placed(other).includes(primary))?.[0] ?? resolver;
     const on = placed(doc.services[dhcp]!)[0];
-    edits.push(appendTo(dhcp, "checks", { dhcp: expect, ...(on === undefined ? {} : { on }) }));
+    edits.push(appendTo(dhcp, "checks", { dhcp: spec, ...(on === undefined ? {} : { on }) }));
   }
   return edits;
 }
