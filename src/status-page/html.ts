@@ -8,7 +8,8 @@ import type { PageModel, ServiceState } from "./model.js";
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
-const percent = (ratio: number | null) => (ratio === null ? "—" : `${(Math.floor(ratio * 100_000) / 1000).toFixed(ratio === 1 ? 0 : 3).replace(/0+$/, "").replace(/\.$/, "")} %`);
+// Rounded down, so a day with one failed check never reads 100 %.
+const percent = (ratio: number | null) => (ratio === null ? "—" : `${(Math.floor(ratio * 100_000) / 1000).toFixed(3).replace(/\.?0+$/, "")} %`);
 
 function duration(ms: number): string {
   const s = Math.round(ms / 1000);

@@ -115,7 +115,7 @@ describe("several pages", () => {
     expect(lab).toContain("Run by Ada &#60;ada@example.org&#62;");
     expect(lab).toContain('data-service="headscale"');
     expect(lab).not.toContain('data-service="nginx"');
-    expect(lab).toContain("42 ms median response");
+    expect(lab).toContain("100 % over 90 days · 100 % over 24 h · 42 ms median response");
     expect(lab).toMatch(/<nav><a href="\/status">Status<\/a><a href="\/status\/web">Web<\/a><\/nav>/);
     expect(lab).toMatch(/Last updated <time datetime="2026-03-01T12:00:00.000Z">2026-03-01 12:00 UTC<\/time>/);
 
