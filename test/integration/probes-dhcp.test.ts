@@ -3,10 +3,10 @@
 // run by a small node script under `ip netns exec` (a process cannot change its own namespace; the
 // script loads src/probes/dhcp.ts compiled by tsc into the test's temporary folder). Checked: both
 // resolvers offered is up with what was offered; a resolver missing is down naming it; a router or a
-// server other than the one expected is down; no server is down after the timeout; and the server's
-// lease file stays empty (the check never takes a lease).
+// server other than the one expected is down; no server is down after the timeout; the server's
+// lease file stays empty (the check never takes a lease); without root it says port 68 needs it.
 import { spawnSync } from "node:child_process";
-import { readFile, symlink, writeFile } from "node:fs/promises";
+import { chmod, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "./agent-harness.js";
@@ -70,8 +70,10 @@ describe.skipIf(!available)("dhcp probe against a real dnsmasq in a network name
     }
   }
 
-  async function check(spec: unknown, timeoutMs = 8_000): Promise<Result> {
-    const run = await client.exec(["env", `SPEC=${JSON.stringify(spec)}`, `TIMEOUT=${timeoutMs}`, process.execPath, join(temp.path, "runner.mjs"), compiled]);
+  /** Runs the check in the client's namespace; `asUser` drops root first (setpriv), as an agent run as a plain user. */
+  async function check(spec: unknown, timeoutMs = 8_000, asUser?: string): Promise<Result> {
+    const drop = asUser === undefined ? [] : ["setpriv", `--reuid=${asUser}`, `--regid=${asUser}`, "--clear-groups", "--inh-caps=-all"];
+    const run = await client.exec([...drop, "env", `SPEC=${JSON.stringify(spec)}`, `TIMEOUT=${timeoutMs}`, process.execPath, join(temp.path, "runner.mjs"), compiled]);
     if (run.code !== 0) throw new Error(`the runner failed (${run.code}): ${run.stderr}`);
     return JSON.parse(run.stdout) as Result;
   }
@@ -83,6 +85,7 @@ describe.skipIf(!available)("dhcp probe against a real dnsmasq in a network name
     if (tsc.status !== 0) throw new Error(`compiling the dhcp probe failed:\n${tsc.stdout}${tsc.stderr}`);
     await symlink(join(ROOT, "node_modules"), join(temp.path, "node_modules"));
     await writeFile(join(temp.path, "runner.mjs"), RUNNER);
+    await chmod(temp.path, 0o755); // readable by the unprivileged run
     lab = await createLab();
     server = await lab.addNode("dhcpd");
     client = await lab.addNode("client");
@@ -138,6 +141,12 @@ describe.skipIf(!available)("dhcp probe against a real dnsmasq in a network name
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
     expect(result).toMatchObject({ ok: false, reason: "timeout" });
     expect(result.message).toMatch(new RegExp(`^dhcp on eth0: no DHCP server answered [23] DISCOVERs from ${client.address.replace(/\./g, "\\.")} within 3s\\.$`));
+  }, 30_000);
+
+  it("says that port 68 needs root when run without it", async () => {
+    const result = await check("eth0", 3_000, "65534");
+    expect(result).toMatchObject({ ok: false, reason: "permission" });
+    expect(result.message).toBe("dhcp on eth0 was not tried: cannot bind UDP 0.0.0.0:68: port 68 is privileged; run the agent as root or give it CAP_NET_BIND_SERVICE.");
   }, 30_000);
 
   it("says what is wrong with the interface, without trying", async () => {
