@@ -140,7 +140,7 @@ describe.skipIf(!available)("dhcp probe against a real dnsmasq in a network name
     const result = await check({ interface: "eth0", expect: { dns_servers: [at(2)] } }, 3_000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
     expect(result).toMatchObject({ ok: false, reason: "timeout" });
-    expect(result.message).toMatch(new RegExp(`^dhcp on eth0: no DHCP server answered [23] DISCOVERs from ${client.address.replace(/\./g, "\\.")} within 3s\\.$`));
+    expect(result.message).toMatch(new RegExp(`^dhcp on eth0: no DHCP server answered [234] DISCOVERs from ${client.address.replace(/\./g, "\\.")} within 3s\\.$`));
   }, 30_000);
 
   it("says that port 68 needs root when run without it", async () => {
