@@ -3,6 +3,7 @@
 // private hosts one row per site — hosts as boxes listing their service instances, and one edge per
 // dependency between the instances that serve (the active one of a failover pair).
 import type { Health, Topology, TopologyService } from "../api/types.js";
+import { routeEdge, rounded, type Band, type Endpoint } from "./edge-routes.js";
 import { activeHostOf, roleOf, roleReason, type InstanceRole, type InstanceStates } from "./instance-role.js";
 
 export type { InstanceRole, InstanceStates } from "./instance-role.js";
@@ -110,25 +111,6 @@ function curve(from: Rect, to: Rect): string {
   return `M${startX},${fy} C${c1},${fy} ${c2},${ty} ${endX},${ty}`;
 }
 
-/** An edge leaving a host box (several of its services need the target): from the box's top or bottom
- * when the target is in another row, spread by slot so that they do not overlap; else from its side. */
-function boxCurve(box: Rect, to: Rect, slot: number, slots: number): string {
-  const ty = to.y + to.h / 2;
-  const tx = to.x + to.w / 2;
-  if (ty >= box.y && ty <= box.y + box.h) {
-    const rightward = tx > box.x + box.w / 2;
-    const [startX, endX] = rightward ? [box.x + box.w, to.x] : [box.x, to.x + to.w];
-    const y = box.y + 22 + slot * 8;
-    return `M${startX},${y} C${(startX + endX) / 2},${y} ${(startX + endX) / 2},${ty} ${endX},${ty}`;
-  }
-  const up = ty < box.y;
-  const startX = box.x + box.w / 2 + (slot - (slots - 1) / 2) * 24;
-  const startY = up ? box.y : box.y + box.h;
-  const endX = tx > startX ? to.x : to.x + to.w;
-  const bend = Math.max(36, Math.abs(ty - startY) / 2);
-  return `M${startX},${startY} C${startX},${startY + (up ? -bend : bend)} ${endX + (tx > startX ? -bend / 2 : bend / 2)},${ty} ${endX},${ty}`;
-}
-
 export function layoutTopology(topology: Topology, states: InstanceStates = new Map()): Layout {
   const spofs = new Set(topology.spofs);
   const services = new Map(topology.services.map((service) => [service.name, service]));
@@ -158,6 +140,8 @@ export function layoutTopology(topology: Topology, states: InstanceStates = new 
   const hostInfo = new Map(topology.hosts.map((host) => [host.name, host]));
   /** Where each service's edges start and end, and the host it is on (null: a logical service). */
   const instanceAt = new Map<string, { rect: Rect; host: string | null }>();
+  /** The rows as the edge router sees them (edge-routes.ts). */
+  const bands: Band[] = [];
   let y = MARGIN;
 
   if (publicHosts.length > 0) {
@@ -174,11 +158,14 @@ export function layoutTopology(topology: Topology, states: InstanceStates = new 
     }
     y += LABEL_H;
     let rowHeight = 0;
+    const band: Band = { top: y, bottom: y, boxes: [] };
+    bands.push(band);
     for (const name of row.names) {
       if (row.kind === "logical") {
         const service = services.get(name)!;
         const node: LogicalNode = { service: name, health: service.health, spof: spofs.has(name), x, y, w: BOX_W, h: 40 };
         layout.logical.push(node);
+        band.boxes.push(node);
         instanceAt.set(name, { rect: node, host: null });
         rowHeight = Math.max(rowHeight, node.h);
       } else {
@@ -192,18 +179,25 @@ export function layoutTopology(topology: Topology, states: InstanceStates = new 
           if (anchorHost(service) === name) instanceAt.set(service.name, { rect: instance, host: name });
         });
         layout.hosts.push(box);
+        band.boxes.push(box);
         if (host.public) layout.uplinks.push(name);
         rowHeight = Math.max(rowHeight, box.h);
       }
       x += BOX_W + GAP_X;
     }
+    band.bottom = y + rowHeight;
     y += rowHeight + GAP_Y;
   }
-  layout.height = y - GAP_Y + MARGIN;
+  // Room under the last row for the channel edges within it run along.
+  layout.height = y - GAP_Y + MARGIN + 16;
+  const boxOf = (at: { rect: Rect; host: string | null }): Rect => (at.host === null ? at.rect : layout.hosts.find((box) => box.name === at.host)!);
+  const endpoint = (at: { rect: Rect; host: string | null }): Endpoint => ({ node: at.rect, box: boxOf(at) });
+  let routed = 0;
+  const route = (from: Endpoint, to: Endpoint) => rounded(routeEdge(bands, width, from, to, (routed++ % 5) - 2));
 
   // Needs from services on one host towards the same service share one edge leaving the host's box, as
   // the seed draws "H001 → NFS": twenty per-service arrows into the router would hide everything else.
-  const shared = new Map<string, { host: string; to: string; toRect: Rect; services: string[]; first: Rect; soft: boolean }>();
+  const shared = new Map<string, { host: string; to: string; toAt: { rect: Rect; host: string | null }; services: string[]; first: { rect: Rect; host: string | null }; soft: boolean }>();
   for (const service of topology.services) {
     const from = instanceAt.get(service.name);
     if (!from) continue;
@@ -212,8 +206,12 @@ export function layoutTopology(topology: Topology, states: InstanceStates = new 
         const to = instanceAt.get(target);
         if (!to || target === service.name) continue;
         const soft = need.mode === "degrades";
-        if (from.host === null || from.host === to.host) {
+        if (from.host !== null && from.host === to.host) {
           layout.edges.push({ from: service.name, to: target, soft, d: curve(from.rect, to.rect) });
+          continue;
+        }
+        if (from.host === null) {
+          layout.edges.push({ from: service.name, to: target, soft, d: route(endpoint(from), endpoint(to)) });
           continue;
         }
         const key = `${from.host}->${target}`;
@@ -221,7 +219,7 @@ export function layoutTopology(topology: Topology, states: InstanceStates = new 
         if (edge) {
           edge.services.push(service.name);
           edge.soft &&= soft;
-        } else shared.set(key, { host: from.host, to: target, toRect: to.rect, services: [service.name], first: from.rect, soft });
+        } else shared.set(key, { host: from.host, to: target, toAt: to, services: [service.name], first: from, soft });
       }
     }
   }
@@ -230,13 +228,14 @@ export function layoutTopology(topology: Topology, states: InstanceStates = new 
   for (const edge of shared.values()) if (edge.services.length > 1) perHost.set(edge.host, (perHost.get(edge.host) ?? 0) + 1);
   for (const edge of shared.values()) {
     if (edge.services.length === 1) {
-      layout.edges.push({ from: edge.services[0]!, to: edge.to, soft: edge.soft, d: curve(edge.first, edge.toRect) });
+      layout.edges.push({ from: edge.services[0]!, to: edge.to, soft: edge.soft, d: route(endpoint(edge.first), endpoint(edge.toAt)) });
       continue;
     }
     const box = layout.hosts.find((candidate) => candidate.name === edge.host)!;
     const slot = slots.get(edge.host) ?? 0;
     slots.set(edge.host, slot + 1);
-    layout.edges.push({ from: edge.host, to: edge.to, soft: edge.soft, d: boxCurve(box, edge.toRect, slot, perHost.get(edge.host)!) });
+    const count = perHost.get(edge.host)!;
+    layout.edges.push({ from: edge.host, to: edge.to, soft: edge.soft, d: route({ node: box, box, fromEdgeX: box.x + box.w / 2 + (slot - (count - 1) / 2) * 24 }, endpoint(edge.toAt)) });
   }
   return layout;
 }
