@@ -79,14 +79,18 @@ export function realWorld(input: RealWorldInput): DrillWorld {
     const results = await Promise.all(checks.map((check) => input.probe(check, AbortSignal.timeout(check.timeoutMs))));
     return results.every((result) => result.ok);
   };
-  const dnsValues = async (): Promise<string[] | undefined> => {
-    const dns = settings.dns;
-    if (!dns) return undefined;
-    const entry = Object.entries(dns).find(([key, value]) => value !== undefined && findDnsProviderKind(key) !== undefined);
-    if (!entry) return undefined;
-    const provider = findDnsProviderKind(entry[0])!.create(entry[1], { secret: input.secret, signal: AbortSignal.timeout(5_000) });
-    const state = await provider.read(dns.name, dns.type);
-    return state.ok ? state.values : [];
+  /** What each of the failover's records reads now (undefined without a `dns:` block). */
+  const dnsValues = async (): Promise<string[][] | undefined> => {
+    const records = (settings.dns ?? []).flatMap((dns) => {
+      const entry = Object.entries(dns).find(([key, value]) => value !== undefined && findDnsProviderKind(key) !== undefined);
+      return entry ? [{ dns, entry }] : [];
+    });
+    if (records.length === 0) return undefined;
+    return Promise.all(records.map(async ({ dns, entry }) => {
+      const provider = findDnsProviderKind(entry[0])!.create(entry[1], { secret: input.secret, signal: AbortSignal.timeout(5_000) });
+      const state = await provider.read(dns.name, dns.type);
+      return state.ok ? state.values : [];
+    }));
   };
   const markerEnv = (marker: string, host: string) => ({ UNDERSTUDY_MARKER: marker, UNDERSTUDY_SERVICE: service.name, UNDERSTUDY_HOST: host, UNDERSTUDY_ADDRESS: address(host) });
   const primaryChecks = checksOn(primary);
@@ -157,7 +161,7 @@ export function realWorld(input: RealWorldInput): DrillWorld {
     },
     async dnsAtStandby() {
       const values = await dnsValues();
-      return values === undefined ? undefined : values.includes(address(standby));
+      return values === undefined ? undefined : values.every((record) => record.includes(address(standby)));
     },
     standbyServes: () => passes(standby),
     async readMarker(marker, written) {
@@ -185,7 +189,7 @@ export function realWorld(input: RealWorldInput): DrillWorld {
     async primaryRestored() {
       if (!(await passes(primary))) return false;
       const values = await dnsValues();
-      return values === undefined || (values.length === 1 && values[0] === address(primary));
+      return values === undefined || values.every((record) => record.length === 1 && record[0] === address(primary));
     },
   };
 }

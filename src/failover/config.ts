@@ -70,7 +70,11 @@ export const failoverSchema = z
     restore: actionSchema
       .optional()
       .describe("Make a fenced host serve again when a run is rolled back (undo the fence); default: the promote action, run on that host."),
-    dns: dnsSwitchSchema.optional(),
+    dns: z
+      .union([dnsSwitchSchema, z.array(dnsSwitchSchema).min(1)])
+      .transform((value) => (Array.isArray(value) ? value : [value]))
+      .optional()
+      .describe("The record to point at the active host, or a list of records (each with its provider, name, type, ttl) switched together, each read back, and rolled back together when one fails: every name a proxy in front of the service answers for."),
     min_interval: durationSchema.optional().describe("Anti-flap: no failover sooner than this after the previous one. Default 10m."),
     max_per_hour: z.number().int().min(1).optional().describe("Anti-flap: at most this many failovers in any hour. Default 3."),
     self_fence_after: durationSchema
@@ -91,6 +95,7 @@ export type FailoverDocument = z.output<typeof failoverSchema>;
 export type ActionConfig = z.output<typeof actionSchema>;
 export type FenceConfig = z.output<typeof fenceSchema>;
 export type DnsSwitchConfig = z.output<typeof dnsSwitchSchema>;
+
 
 /** A failover block with every default filled in: what the plan, guards and agent read. */
 export interface FailoverConfig extends Omit<FailoverDocument, "min_interval" | "max_per_hour" | "self_fence_after" | "force_stale_replica" | "verify_timeout"> {
@@ -117,6 +122,9 @@ export function failoverSettings(block: FailoverDocument | undefined): FailoverC
     force_stale_replica: doc.force_stale_replica ?? false,
   };
 }
+
+/** The DNS records a failover switches, in the order written (none without a `dns:` block). */
+export const dnsRecordsOf = (config: Pick<FailoverDocument, "dns">): DnsSwitchConfig[] => config.dns ?? [];
 
 /** The one kind key an action or dns block has (after the rules checked there is exactly one). */
 export function kindsOf(block: object, kinds: readonly string[]): string[] {

@@ -11,7 +11,7 @@
 // one is configured) and its sync; an unplanned failover has no sync step and loses at most the
 // replica's age, which check-replica judges against target.rpo.
 import type { Service, Topology } from "../model/topology.js";
-import { kindsOf, ACTION_KINDS, type ActionConfig, type FailoverConfig } from "./config.js";
+import { dnsRecordsOf, kindsOf, ACTION_KINDS, type ActionConfig, type FailoverConfig } from "./config.js";
 
 export const STEP_NAMES = ["fence", "sync", "check-replica", "promote", "verify", "switch", "notify"] as const;
 export type StepName = (typeof STEP_NAMES)[number];
@@ -122,8 +122,7 @@ export function buildPlan(input: PlanInput): Plan {
   const rpo = service.target.rpoMs;
   const staleAllowed = input.force || config.force_stale_replica;
   const checks = service.checks.filter((check) => check.host === to).map((check) => check.name);
-  const dns = config.dns;
-  const dnsKind = dns ? Object.keys(dns).find((key) => !["name", "type", "ttl"].includes(key) && (dns as Record<string, unknown>)[key] !== undefined) : undefined;
+  const records = dnsRecordsOf(config).map((dns) => ({ ...dns, kind: Object.keys(dns).find((key) => !["name", "type", "ttl"].includes(key) && (dns as Record<string, unknown>)[key] !== undefined) }));
   const planned = input.planned === true;
   const fence = describeAction(config.fence, from, topology);
   const selfFenceAt = input.lastSeenUp === undefined || config.self_fence_after === 0 ? undefined : input.lastSeenUp + config.self_fence_after;
@@ -147,7 +146,8 @@ export function buildPlan(input: PlanInput): Plan {
       step("verify", checks.length > 0 ? `run ${checks.join(", ")} against ${to}, retried for up to ${Math.round(config.verify_timeout / 1000)} s` : `no check watches ${to}: cannot verify (add a check with on: ${to})`, true, {
         retry: { ...RETRY_POLICIES.verify, attempts: Math.max(RETRY_POLICIES.verify.attempts, Math.ceil(config.verify_timeout / RETRY_POLICIES.verify.minDelayMs) + 1), withinMs: config.verify_timeout },
       }),
-      step("switch", dns && dnsKind ? `${dnsKind}: ${dns.name} ${dns.type} ${address(from)} → ${address(to)} (TTL ${dns.ttl} s), read back` : "no dns configured: traffic is not switched by Understudy", true),
+      step("switch", records.length === 0 ? "no dns configured: traffic is not switched by Understudy"
+        : `${records.map((dns) => `${dns.kind}: ${dns.name} ${dns.type}`).join(", ")} ${address(from)} → ${address(to)} (TTL ${[...new Set(records.map((dns) => dns.ttl))].join("/")} s), read back${records.length > 1 ? "; together: if one fails, those written go back" : ""}`, true),
       step("notify", `tell the notifiers what happened and how long it took`, false),
     ],
   };

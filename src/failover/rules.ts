@@ -49,12 +49,19 @@ export function checkFailoverRules(doc: ConfigDocument, error: Report, warn: Rep
     if (failover.fence?.required && failover.fence.ssh) {
       warn(at("fence", "required"), `a required SSH fence cannot fence a dead or unreachable host, so ${failover.mode === "automatic" ? "automatic failover can never act when the primary dies or is cut off: it " : "failover from such a primary "}will stop at the fence; fence out of band (PDU, hypervisor or cloud API) through command or webhook if the primary may die outright`);
     }
-    if (failover.dns) {
-      const kinds = kindsOf(failover.dns, DNS_KINDS);
-      if (kinds.length !== 1) error(at("dns"), kinds.length === 0 ? `dns needs exactly one provider: one of ${DNS_KINDS.join(", ")}` : `dns has ${kinds.join(" and ")}; use exactly one provider`);
+    const records = failover.dns ?? [];
+    const seenRecords = new Set<string>();
+    for (const [index, dns] of records.entries()) {
+      // One record written as a map keeps its path; a list names the entry.
+      const where = (...rest: string[]) => (records.length === 1 ? at("dns", ...rest) : at("dns", index, ...rest));
+      const kinds = kindsOf(dns, DNS_KINDS);
+      if (kinds.length !== 1) error(where(), kinds.length === 0 ? `dns needs exactly one provider: one of ${DNS_KINDS.join(", ")}` : `dns has ${kinds.join(" and ")}; use exactly one provider`);
+      const key = `${dns.name.toLowerCase().replace(/\.$/, "")} ${dns.type}`;
+      if (seenRecords.has(key)) error(where("name"), `${dns.name} ${dns.type} is listed twice: each record once`);
+      seenRecords.add(key);
       const rto = service.target?.rto;
-      if (rto !== undefined && failover.dns.ttl * 1000 > rto) {
-        warn(at("dns", "ttl"), `ttl ${failover.dns.ttl} s exceeds the target RTO (${Math.round(rto / 1000)} s): resolvers keep the old answer that long`);
+      if (rto !== undefined && dns.ttl * 1000 > rto) {
+        warn(where("ttl"), `ttl ${dns.ttl} s exceeds the target RTO (${Math.round(rto / 1000)} s): resolvers keep the old answer that long`);
       }
     }
     const checked = new Set(service.checks.map((check) => check.on ?? service.primary));

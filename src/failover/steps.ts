@@ -10,7 +10,8 @@ import { findDnsProviderKind } from "../dns/registry.js";
 import type { DnsProvider } from "../dns/provider.js";
 import type { ProbeRunner } from "../engine/scheduler.js";
 import { runAction, type ActionEnv } from "./actions.js";
-import type { FailoverConfig } from "./config.js";
+import { dnsRecordsOf } from "./config.js";
+import type { DnsSwitchConfig, FailoverConfig } from "./config.js";
 import type { StepActions, StepOutcome } from "./execute.js";
 import type { RunRecord } from "./journal.js";
 import type { Plan } from "./plan.js";
@@ -26,24 +27,45 @@ export interface StepDeps extends ActionEnv {
   finalSync?: FinalSync;
 }
 
-function dnsOf(deps: StepDeps, plan: Plan, signal: AbortSignal): { provider: DnsProvider; name: string; type: NonNullable<FailoverConfig["dns"]>["type"]; ttl: number } | undefined {
-  const dns = deps.settings(plan.service).dns;
-  if (!dns) return undefined;
-  const entry = Object.entries(dns).find(([key, value]) => value !== undefined && findDnsProviderKind(key) !== undefined);
-  if (!entry) return undefined;
-  const kind = findDnsProviderKind(entry[0])!;
+interface DnsTarget { provider: DnsProvider; kind: string; name: string; type: DnsSwitchConfig["type"]; ttl: number }
+
+function dnsOf(deps: StepDeps, plan: Plan, signal: AbortSignal): DnsTarget[] {
   const rto = deps.topology().services.get(plan.service)?.target.rtoMs;
-  const provider = kind.create(entry[1], { secret: deps.secret, signal, ...(rto === undefined ? {} : { targetRtoMs: rto }) });
-  return { provider, name: dns.name, type: dns.type, ttl: dns.ttl };
+  return dnsRecordsOf(deps.settings(plan.service)).flatMap((dns) => {
+    const entry = Object.entries(dns).find(([key, value]) => value !== undefined && findDnsProviderKind(key) !== undefined);
+    if (!entry) return [];
+    const provider = findDnsProviderKind(entry[0])!.create(entry[1], { secret: deps.secret, signal, ...(rto === undefined ? {} : { targetRtoMs: rto }) });
+    return [{ provider, kind: entry[0], name: dns.name, type: dns.type, ttl: dns.ttl }];
+  });
 }
 
-async function writeDns(deps: StepDeps, plan: Plan, address: string, signal: AbortSignal): Promise<StepOutcome> {
-  const dns = dnsOf(deps, plan, signal);
-  if (!dns) return { status: "skipped", output: "no dns configured" };
-  const result = await dns.provider.write(dns.name, dns.type, [address], dns.ttl);
-  if (!result.ok) return { status: "failed", reason: result.reason, output: result.message };
-  const seen = `${dns.name} ${dns.type} reads ${result.record.values.join(", ")} (TTL ${result.record.ttl ?? "?"})`;
-  return { status: "done", output: `${result.changed ? "written" : "already set"}: ${seen}${result.warnings.map((w) => `; warning: ${w}`).join("")}` };
+/**
+ * Points every record at `address`, in the order configured, each read back by its provider. When one
+ * fails, the records already written go back to `undoTo` (if given) before the step fails, so the names
+ * never disagree about where the service is.
+ */
+async function writeDns(deps: StepDeps, plan: Plan, address: string, signal: AbortSignal, undoTo?: string): Promise<StepOutcome> {
+  const records = dnsOf(deps, plan, signal);
+  if (records.length === 0) return { status: "skipped", output: "no dns configured" };
+  const seen: string[] = [];
+  const written: DnsTarget[] = [];
+  for (const dns of records) {
+    const result = await dns.provider.write(dns.name, dns.type, [address], dns.ttl);
+    if (!result.ok) {
+      const undone: string[] = [];
+      if (undoTo !== undefined) {
+        for (const back of written.reverse()) {
+          const reverted = await back.provider.write(back.name, back.type, [undoTo], back.ttl);
+          undone.push(`${back.name} ${back.type} ${reverted.ok ? `back to ${undoTo}` : `NOT put back to ${undoTo}: ${reverted.message}`}`);
+        }
+      }
+      const before = seen.length === 0 ? "" : `; written before it: ${seen.join("; ")}`;
+      return { status: "failed", reason: result.reason, output: `${dns.name} ${dns.type}: ${result.message}${before}${undone.length === 0 ? "" : `; undone: ${undone.join("; ")}`}` };
+    }
+    written.push(dns);
+    seen.push(`${result.changed ? "written" : "already set"}: ${dns.name} ${dns.type} reads ${result.record.values.join(", ")} (TTL ${result.record.ttl ?? "?"})${result.warnings.map((w) => `; warning: ${w}`).join("")}`);
+  }
+  return { status: "done", output: seen.join("; ") };
 }
 
 export function realSteps(deps: StepDeps): StepActions {
@@ -85,7 +107,7 @@ export function realSteps(deps: StepDeps): StepActions {
           return failed.length === 0 ? { status: "done", output: lines } : { status: "failed", reason: "verify", output: lines };
         }
         case "switch":
-          return writeDns(deps, plan, plan.addresses.to, signal);
+          return writeDns(deps, plan, plan.addresses.to, signal, plan.addresses.from);
         case "notify":
           return { status: "skipped", output: "notify runs at the end of the run" };
       }

@@ -33,7 +33,7 @@ export function automationBlocks(context: RunbookContext, name: string): Block[]
     settings.fence ? `fences ${placement.primary} (${settings.fence.required ? "required: no promote unless it succeeds" : "best effort"})` : `no fence is configured for ${placement.primary}`,
     settings.promote ? `promotes ${standby}` : `${standby} serves as it is (no promote action: a hot standby)`,
     `verifies ${standby} with ${name}'s own checks`,
-    settings.dns ? `points ${settings.dns.name} ${settings.dns.type} at ${standby}` : "switches no DNS record (no `dns:` block)",
+    settings.dns ? `points ${settings.dns.map((dns) => `${dns.name} ${dns.type}`).join(", ")} at ${standby}` : "switches no DNS record (no `dns:` block)",
     "notifies",
   ];
   const guards = [

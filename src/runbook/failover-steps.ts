@@ -53,12 +53,14 @@ function promoteStep(context: RunbookContext, service: string, from: string, to:
 }
 
 function dnsStep(context: RunbookContext, service: string, to: string): Step {
-  const dns = failoverSettings(serviceDoc(context, service).failover).dns;
+  const records = failoverSettings(serviceDoc(context, service).failover).dns ?? [];
   const address = context.topology.hosts.get(to)!.address;
+  const dns = records[0];
   if (!dns) return { do: `Point clients at ${to} (${address}). No \`dns:\` block is configured, so Understudy switches no record: do what clients use to find ${service} (a record, a floating IP, a proxy's upstream).` };
+  const ttl = Math.max(...records.map((record) => record.ttl));
   return {
-    do: `Switch DNS: at ${dnsProvider(dns)}, set ${dns.name} ${dns.type} to ${address} with TTL ${dns.ttl} s. Resolvers keep the old answer up to ${dns.ttl} s.`,
-    command: `dig +short ${quote(dns.name)} ${dns.type}`,
+    do: `Switch DNS: ${records.map((record) => `at ${dnsProvider(record)}, set ${record.name} ${record.type} to ${address} with TTL ${record.ttl} s`).join("; ")}${records.length > 1 ? " (all of them: clients use every name)" : ""}. Resolvers keep the old answer up to ${ttl} s.`,
+    command: records.map((record) => `dig +short ${quote(record.name)} ${record.type}`).join("; "),
     check: `the answer is ${address} (ask the provider's own nameserver with @server if a resolver still caches the old one).`,
   };
 }
