@@ -34,6 +34,7 @@ import { buildTopology, hostsOf, type Topology } from "../model/topology.js";
 import type { Dispatcher } from "../notify/dispatcher.js";
 import { resolveDataDir, storePathIn } from "../store/data-dir.js";
 import { openStore } from "../store/db.js";
+import { deliveriesOf } from "../store/deliveries.js";
 import { ResultWriter } from "../store/result-writer.js";
 import { pruneHistory } from "../store/retention.js";
 import { watchConfigFile } from "./config-watch.js";
@@ -132,7 +133,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     let failover: FailoverController | undefined;
     // With etcd, the leader alone sends incident notices, recorded in etcd (shared-notices.ts).
     const deliveries = deliveryLog({ store, agent: vantage, now: () => clock.now(), log, notices: () => notices });
-    const notices: SharedNotices | undefined = topology.agents.coordination === "local" ? undefined : new SharedNotices({ agent: vantage, dispatcher: () => dispatcher, now: () => clock.now(), log, openIncidents: () => journal.open(), hint: (incident) => failover?.hint(incident), remindEveryMs: () => topology.notifyPolicy.remind_every, onRecords: (records) => deliveries.mirror(records) });
+    const notices: SharedNotices | undefined = topology.agents.coordination === "local" ? undefined : new SharedNotices({ agent: vantage, dispatcher: () => dispatcher, now: () => clock.now(), log, openIncidents: () => journal.open(), hint: (incident) => failover?.hint(incident), remindEveryMs: () => topology.notifyPolicy.remind_every, quorum: () => topology.agents.quorum, onRecords: (records) => deliveries.mirror(records) });
     let dispatcher: Dispatcher = createDispatcher(topology, clock, options.env, log, deliveries);
     const journal = new IncidentJournal(store, notices?.sink ?? withFailoverHints(() => dispatcher, () => clock.now(), (incident) => failover?.hint(incident)), log);
 
@@ -153,7 +154,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       source: "agent",
       agent: { name: vantage, version: AGENT_VERSION, started_at: new Date(startedAt).toISOString(), uptime_s: Math.round((clock.now() - startedAt) / 1000) },
       lastResult: (check) => lastResults.get(check),
-      incidents: journal.open(),
+      incidents: journal.open(), deliveries: (id) => deliveriesOf(store, id),
       replicas: readReplicaRecordsSync(dataDir), now: clock.now(),
       // An instance stopped by design (a warm standby) is shown in its role, not as "down": its checks
       // fail because its service is meant to be stopped until promoted.

@@ -10,13 +10,19 @@
 //     follower that takes over still knows) that is news for the record → claim, send;
 //   - each open record whose reminder is due (`notify_policy.remind_every`) → claim "reminder:<n>", send;
 //   - each claim whose claimant (another process) died before every notifier answered → send again to
-//     those notifiers only.
+//     those notifiers only;
+//   - each member agent gone (no lease) for longer than a TTL → an incident of its own, root
+//     "agent:<name>" ("agent h001 is gone: 2 of 3 vantage points left; quorum still possible"),
+//     resolved when its card is back (src/coord/agent-presence.ts).
+// Every agent with a lease also hands the records it reads to `onRecords` (its delivery log mirrors
+// them), and registers itself as a member; a deliberate stop withdraws the membership.
 // An agent without a lease (cut off from etcd, or etcd not joined yet) alerts on its own, at once, with
 // each message marked "seen from <agent> alone"; it also sends the resolution of what it told alone,
 // marked the same, and nothing of it is handed to the record: the others never heard of it. Followers
 // with a lease send nothing.
 import { randomUUID } from "node:crypto";
 import type { Session } from "../coord/etcd-api.js";
+import { AgentAbsence, agentBack, memberKey, readPresence } from "../coord/agent-presence.js";
 import { claimNotice, readNotices, recordNoticeOutcome, type StoredNotice } from "../coord/incident-notices.js";
 import type { DeliveryFailure, Dispatcher } from "../notify/dispatcher.js";
 import {
@@ -45,6 +51,8 @@ export interface SharedNoticesOptions {
   /** A note for an opening (the failover hint of a manual service), if any. */
   hint(incident: Incident): string | undefined;
   remindEveryMs(): number | undefined;
+  /** agents.quorum, for the "agent is gone" incidents' count of vantage points. */
+  quorum(): number;
   /** How often the leader reconciles without being asked (default 2 s). */
   periodMs?: number;
   /** How long a claim may wait for its notifiers' answers before another run sends it again (default 30 s). */
@@ -74,6 +82,9 @@ export class SharedNotices {
   private timer: ReturnType<typeof setInterval> | undefined;
   private offLeadership: (() => void) | undefined;
   private running: Promise<void> = Promise.resolve();
+  private readonly absence = new AgentAbsence();
+  /** Whether this run wrote its member key (agent-presence.ts). */
+  private member = false;
   private again = false;
   private busy = false;
 
@@ -87,10 +98,13 @@ export class SharedNotices {
     this.timer.unref?.();
   }
 
+  /** Stops the loop; a deliberate stop also withdraws this agent's membership, so that no one is paged for it. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.offLeadership?.();
     await this.running.catch(() => undefined);
+    const session = this.coordination?.session;
+    if (session && this.member && session.lease() !== undefined) await session.etcd.delete(memberKey(session.prefix, this.options.agent)).catch(() => undefined);
   }
 
   /** The sink the incident journal talks to. */
@@ -170,6 +184,10 @@ export class SharedNotices {
     const coordination = this.coordination;
     if (!coordination || coordination.session.lease() === undefined) return;
     const { session, leadership } = coordination;
+    if (!this.member) {
+      await session.etcd.put(memberKey(session.prefix, this.options.agent), JSON.stringify({ name: this.options.agent, joinedAt: now }));
+      this.member = true;
+    }
     const records = await readNotices(session.etcd, session.prefix, (key) => this.options.log.warn({ event: "notify.shared", key }, `${key} in etcd is not a notice record; it is ignored`));
     this.options.onRecords?.([...records.values()].map((stored) => stored.record));
     if (!leadership.isLeader()) return;
@@ -201,6 +219,7 @@ export class SharedNotices {
       }
       this.intents.delete(key);
     }
+    if (!(await this.watchAgents(session, records, touched, claim, now))) return;
     for (const stored of records.values()) {
       if (touched.has(stored.record.root)) continue;
       const reminder = dueReminder(stored.record, now, this.options.remindEveryMs());
@@ -219,6 +238,27 @@ export class SharedNotices {
         break;
       }
     }
+  }
+
+  /** The watchers watched: an incident per member gone longer than a lease TTL, resolved when it is back. */
+  private async watchAgents(session: Session, records: Map<string, StoredNotice>, touched: Set<string>, claim: (stored: StoredNotice | undefined, record: NoticeRecord, name: string, n: Notification) => Promise<boolean>, now: number): Promise<boolean> {
+    const presence = await readPresence(session.etcd, session.prefix);
+    const quorum = this.options.quorum();
+    for (const gone of this.absence.gone(presence, now, session.ttlMs, quorum)) {
+      const root = `agent:${gone.name}`;
+      const stored = records.get(root);
+      if (touched.has(root) || !openingIsNews(stored?.record, gone.since)) continue;
+      if (!(await claim(stored, newEpisode(root, gone.since, gone.notification.title), "opened", gone.notification))) return false;
+      touched.add(root);
+    }
+    for (const stored of records.values()) {
+      const { root } = stored.record;
+      const name = root.slice("agent:".length);
+      if (!root.startsWith("agent:") || touched.has(root) || !presence.live.includes(name) || !resolutionIsNews(stored.record, now)) continue;
+      if (!(await claim(stored, stored.record, "resolved", agentBack(name, presence, quorum, stored.record.openedAt, now)))) return false;
+      touched.add(root);
+    }
+    return true;
   }
 
   /** Claims `name` on the record (fenced), then queues n; false when the claim was refused (stop this pass). */

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import type { Topology } from "../model/topology.js";
 import { storePathIn } from "../store/data-dir.js";
 import { openStore } from "../store/db.js";
+import { deliveriesOf } from "../store/deliveries.js";
 import { listIncidents } from "../store/incidents.js";
 import { readResults } from "../store/results.js";
 import { readReplicaRecordsSync } from "../backup/replica-state.js";
@@ -26,6 +27,7 @@ export function statusFromStore(topology: Topology, dataDir: string, now: number
         return last ? { at: last.at, ok: last.ok, reason: last.reason, message: last.message ?? (last.ok ? "passed" : ""), latencyMs: last.latencyMs } : undefined;
       },
       incidents: listIncidents(store, { open: true }),
+      deliveries: (id) => deliveriesOf(store, id),
       replicas: readReplicaRecordsSync(dataDir),
       now,
     });

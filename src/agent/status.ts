@@ -7,6 +7,7 @@
 // An instance that received replicas shows its replica's age (data time, and the host it came from).
 import type { Topology } from "../model/topology.js";
 import { hostsOf } from "../model/topology.js";
+import type { Delivery } from "../store/deliveries.js";
 import type { Incident as StoredIncident } from "../store/incidents.js";
 import type { ReplicaRecord } from "../backup/replica-state.js";
 
@@ -51,6 +52,8 @@ export interface IncidentStatus {
   children: Array<{ kind: string; name: string }>;
   opened_at: string;
   silenced: boolean;
+  /** Its notifications' deliveries, one line per notice ("opened: hook sent, ntfy failed, by h001"); absent when none. */
+  notified?: string[];
 }
 
 export interface AgentStatus {
@@ -88,6 +91,8 @@ export interface StatusInput {
   source: AgentStatus["source"];
   lastResult(check: string): LastResult | undefined;
   incidents: readonly StoredIncident[];
+  /** Each incident's notification deliveries (src/store/deliveries.ts). */
+  deliveries?(incidentId: number): readonly Delivery[];
   /** The replica records (src/backup/replica-state.ts) and the time to age them against. */
   replicas?: readonly ReplicaRecord[];
   now?: number;
@@ -105,6 +110,19 @@ const iso = (at: number) => new Date(at).toISOString();
 const replicaStatus = (record: ReplicaRecord, now: number): ReplicaStatus => ({
   age_s: Math.max(0, Math.round((now - Date.parse(record.data_time)) / 1000)), data_time: record.data_time, shipped_at: record.shipped_at, source: record.source ?? null,
 });
+
+/** One line per notice and sender: "opened: hook-a sent, ntfy retried (3 attempts), by h001". */
+function notified(deliveries: readonly Delivery[]): { notified?: string[] } {
+  const lines = new Map<string, string[]>();
+  for (const delivery of deliveries) {
+    const head = `${delivery.notice.replace(/:.*/, "")}${delivery.alone ? " (alone)" : ""}`;
+    const key = `${head}\u0000${delivery.sentBy}`;
+    const outcome = `${delivery.notifier} ${delivery.outcome}${delivery.attempts > 1 ? ` (${delivery.attempts} attempts)` : ""}`;
+    lines.set(key, [...(lines.get(key) ?? []), outcome]);
+  }
+  if (lines.size === 0) return {};
+  return { notified: [...lines].map(([key, outcomes]) => { const [head, by] = key.split("\u0000"); return `${head}: ${outcomes.join(", ")}, by ${by}`; }) };
+}
 
 export function buildStatus(input: StatusInput): AgentStatus {
   const { topology } = input;
@@ -139,6 +157,7 @@ export function buildStatus(input: StatusInput): AgentStatus {
     children: incident.children,
     opened_at: iso(incident.openedAt),
     silenced: incident.silenced,
+    ...notified(input.deliveries?.(incident.id) ?? []),
   }));
   const found = input.coordination?.();
   const shared = found?.shared;

@@ -31,7 +31,7 @@ export const statusResponse = z.object({
       last: z.object({ at: iso, ok: z.boolean(), reason: z.string().nullable(), message: z.string(), latency_ms: z.number() }).nullable(),
     })),
   })),
-  incidents: z.array(z.object({ id: z.number(), title: z.string(), severity: z.string(), root: component, children: z.array(component), opened_at: iso, silenced: z.boolean() })),
+  incidents: z.array(z.object({ id: z.number(), title: z.string(), severity: z.string(), root: component, children: z.array(component), opened_at: iso, silenced: z.boolean(), notified: z.array(z.string()).optional().describe("Its notifications' deliveries, one line per notice") })),
   /** The running agent's coordination: who leads, and with etcd the shared (quorum) verdicts. */
   coordination: z.object({
     coordination: z.enum(["local", "etcd"]),

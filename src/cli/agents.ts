@@ -51,6 +51,7 @@ export async function agents(argv: string[], io: Io): Promise<number> {
   writeLine(io.stdout, `\n${list.agents.length} agent${list.agents.length === 1 ? "" : "s"} under ${list.prefix} on ${coordination.etcd.endpoints.join(", ")}; ${leader}; quorum ${quorum}.`);
   if (list.agents.length === 0) writeLine(io.stdout, c.yellow("No agent is connected: start one with `understudy agent` on each machine that should watch."));
   else if (short) writeLine(io.stdout, c.yellow(`Fewer agents than the quorum (${quorum}): no failure can be confirmed, so nothing fails over; start ${quorum - list.agents.length} more.`));
+  if (list.gone.length > 0) writeLine(io.stdout, c.red(`Gone (joined, not stopped on purpose, no live lease: died or cut off from etcd): ${list.gone.join(", ")}. The leader has an incident open for each.`));
   if (list.orphans.length > 0) writeLine(io.stdout, c.yellow(`Observations without an agent card: ${list.orphans.join(", ")} (they vanish with their lease).`));
   return short ? 1 : 0;
 }

@@ -92,7 +92,7 @@ function render(found: AgentStatus, from: string, format: Format, c: Colors, wid
     "",
     heading(`Open incidents (${found.incidents.length})`),
     found.incidents.length === 0 ? "None." : table(["#", "Severity", "Since", "Incident"], found.incidents.map((incident) => [
-      String(incident.id), incident.severity, incident.opened_at, `${incident.title}${incident.silenced ? c.dim(" (silenced: maintenance)") : ""}`,
+      String(incident.id), incident.severity, incident.opened_at, `${incident.title}${incident.silenced ? c.dim(" (silenced: maintenance)") : ""}${incident.notified ? c.dim(` (notified: ${incident.notified.join("; ")})`) : ""}`,
     ])),
   ];
   return lines.join("\n");

@@ -1,6 +1,7 @@
 // The agents an etcd-coordinated Understudy has, as `understudy agents` shows them: each live agent's
 // card (<prefix>/agents/<name>), who leads (<prefix>/leader), and what each one publishes
-// (<prefix>/observations/<name>/…): when it last changed its mind and how many instances it sees down.
+// (<prefix>/observations/<name>/…): when it last changed its mind and how many instances it sees down;
+// and the members (<prefix>/members/<name>, agent-presence.ts) that have no live card: gone.
 //
 // Decisions:
 //   - One transaction of three ranges, so the cards, the leader and the observations are read at the
@@ -41,6 +42,8 @@ export interface AgentList {
   agents: AgentRow[];
   /** Agents that publish observations without a card (should not happen: both are on one lease). */
   orphans: string[];
+  /** Members (agents that joined and were not stopped on purpose) without a live card: died or cut off from etcd. */
+  gone: string[];
 }
 
 function parseCard(kv: KeyValue, prefix: string): AgentCard | undefined {
@@ -70,9 +73,10 @@ export async function listAgents(etcd: Etcd, prefix: string): Promise<AgentList>
       { range: { key: `${prefix}/agents/`, prefix: true } },
       { range: { key: `${prefix}/leader` } },
       { range: { key: observationsPrefix(prefix), prefix: true } },
+      { range: { key: `${prefix}/members/`, prefix: true } },
     ],
   });
-  const [cards = [], leaderKvs = [], observed = []] = result.responses;
+  const [cards = [], leaderKvs = [], observed = [], members = []] = result.responses;
   const leaderKv = leaderKvs[0];
   const leader = leaderKv ? leaderName(leaderKv.value) : undefined;
   const rows = new Map<string, AgentRow>();
@@ -102,5 +106,6 @@ export async function listAgents(etcd: Etcd, prefix: string): Promise<AgentList>
     prefix, leader, token: leaderKv?.createRevision ?? 0, revision: result.revision,
     agents: [...rows.values()].sort((a, b) => a.name.localeCompare(b.name)),
     orphans: [...orphans].sort(),
+    gone: members.map((kv) => kv.key.slice(`${prefix}/members/`.length)).filter((name) => !rows.has(name)).sort(),
   };
 }

@@ -14,6 +14,10 @@ import { requireBinaries, requireRoot } from "./helpers/binaries.js";
 import { freePort } from "./helpers/free-port.js";
 import { readNotices } from "../../src/coord/incident-notices.js";
 import { decodeObservation, observationKey } from "../../src/coord/observations.js";
+import { storePathIn } from "../../src/store/data-dir.js";
+import { openStore } from "../../src/store/db.js";
+import { deliveriesOf } from "../../src/store/deliveries.js";
+import { listIncidents } from "../../src/store/incidents.js";
 
 const AGENTS = ["h001", "h002", "h003"];
 const HOOKS = ["hook-a", "hook-b"];
@@ -21,6 +25,8 @@ const available = requireBinaries("etcd-server", "etcd") && requireBinaries("bin
 
 interface Received {
   hook: string;
+  /** "incident:…" for a service's incident, "agent:<name>" for an agent's own. */
+  key: string;
   event: string;
   title: string;
   at: number;
@@ -41,8 +47,8 @@ beforeAll(async () => {
     let body = "";
     request.on("data", (chunk: Buffer) => (body += chunk.toString()));
     request.on("end", () => {
-      const json = JSON.parse(body) as { event: string; title: string };
-      messages.push({ hook: (request.url ?? "").slice(1), event: json.event, title: json.title, at: Date.now() });
+      const json = JSON.parse(body) as { key: string; event: string; title: string };
+      messages.push({ hook: (request.url ?? "").slice(1), key: json.key, event: json.event, title: json.title, at: Date.now() });
       response.writeHead(204).end();
     });
   });
@@ -113,8 +119,11 @@ async function startScenario(scenario: string) {
   return leader;
 }
 
-const count = (filter: Partial<Received> & { marked?: boolean }) => receiver.messages.filter((message) =>
-  (filter.hook === undefined || message.hook === filter.hook) && (filter.event === undefined || message.event === filter.event)
+const isAgent = (message: Received) => message.key.startsWith("agent:");
+/** The service's messages to one webhook, in order ("opened", "resolved"…); agents' own incidents apart. */
+const serviceEvents = (hook: string) => receiver.messages.filter((message) => message.hook === hook && !isAgent(message)).map((message) => message.event);
+const count = (filter: Partial<Omit<Received, "key">> & { marked?: boolean; agent?: string }) => receiver.messages.filter((message) =>
+  (filter.agent === undefined ? !isAgent(message) : message.key === `agent:${filter.agent}`) && (filter.hook === undefined || message.hook === filter.hook) && (filter.event === undefined || message.event === filter.event)
   && (filter.marked === undefined || /alone\)$/.test(message.title) === filter.marked)).length;
 
 /** Waits until every webhook got `n` messages matching the filter. */
@@ -122,8 +131,8 @@ const eachHookGot = (what: string, filter: Omit<Parameters<typeof count>[0], "ho
   explained(waitFor(what, () => HOOKS.every((hook) => count({ ...filter, hook }) >= n), 60_000));
 
 describe.skipIf(!available)("alerts with several agents on etcd", () => {
-  it("three agents on etcd send one message per notifier for an incident's opening and one for its resolution", async () => {
-    await startScenario("one-page");
+  it("three agents on etcd send one message per notifier for an incident's opening and one for its resolution, and each agent's timeline shows who sent them", async () => {
+    const leader = await startScenario("one-page");
     await env.primary.kill();
     await eachHookGot("the opening at both webhooks", { event: "opened" });
     await sleep(5_000);
@@ -131,7 +140,17 @@ describe.skipIf(!available)("alerts with several agents on etcd", () => {
     await eachHookGot("the resolution at both webhooks", { event: "resolved" });
     await sleep(5_000);
     for (const hook of HOOKS) {
-      expect(receiver.messages.filter((message) => message.hook === hook).map((message) => message.event)).toEqual(["opened", "resolved"]);
+      expect(serviceEvents(hook)).toEqual(["opened", "resolved"]);
+    }
+    for (const agent of agents) {
+      const store = openStore(storePathIn(agent.dataDir));
+      try {
+        const incident = listIncidents(store, {}).find((row) => row.root.name === "app" || row.children.some((child) => child.name === "app"))!;
+        const timeline = deliveriesOf(store, incident.id).map((delivery) => `${delivery.notice} ${delivery.notifier} ${delivery.outcome} by ${delivery.sentBy}`).sort();
+        expect(timeline, agent.name).toEqual(["opened hook-a sent", "opened hook-b sent", "resolved hook-a sent", "resolved hook-b sent"].map((line) => `${line} by ${leader.name}`));
+      } finally {
+        store.close();
+      }
     }
   }, 180_000);
 
@@ -140,22 +159,32 @@ describe.skipIf(!available)("alerts with several agents on etcd", () => {
     await env.primary.kill();
     await eachHookGot("the opening at both webhooks", { event: "opened" });
     // The opening's delivery is recorded in etcd before the leader goes.
-    await waitFor("both deliveries of the opening recorded in etcd", async () => {
+    const firstRoot = await waitFor("both deliveries of the opening recorded in etcd", async () => {
       const record = [...(await readNotices(env.client, "/understudy-leader-dies")).values()][0]?.record;
-      return HOOKS.every((hook) => record?.notices.opened?.outcomes[hook]?.outcome === "sent");
+      return HOOKS.every((hook) => record?.notices.opened?.outcomes[hook]?.outcome === "sent") && record!.root;
     }, 10_000);
     await agents.find((agent) => agent.name === first.name)!.process.kill();
     const next = await explained(waitFor("another leader", async () => {
       const leader = await readLeader(env, "leader-dies");
       return leader && leader.name !== first.name ? leader : undefined;
     }, 30_000));
+    // The watchers are watched: the dead leader is an incident of its own, sent once by the new leader.
+    await eachHookGot(`${first.name}'s absence at both webhooks`, { agent: first.name, event: "opened" });
+    expect(receiver.messages.find((message) => message.key === `agent:${first.name}`)!.title).toBe(`agent ${first.name} is gone: 2 of 3 vantage points left; quorum still possible`);
     await env.primary.start();
     await eachHookGot("the resolution at both webhooks", { event: "resolved" });
+    const dead = agents.find((agent) => agent.name === first.name)!;
+    agents = [...agents.filter((agent) => agent !== dead), startLabAgent(env, dead.name, { config: dead.config, dataDir: dead.dataDir, apiUrl: dead.apiUrl })];
+    await eachHookGot(`${first.name}'s return at both webhooks`, { agent: first.name, event: "resolved" });
     await sleep(8_000);
     for (const hook of HOOKS) {
-      expect(receiver.messages.filter((message) => message.hook === hook).map((message) => message.event)).toEqual(["opened", "resolved"]);
+      expect(serviceEvents(hook)).toEqual(["opened", "resolved"]);
     }
-    const record = [...(await readNotices(env.client, "/understudy-leader-dies")).values()][0]!.record;
+    for (const hook of HOOKS) {
+      expect(count({ hook, agent: first.name, event: "opened" })).toBe(1);
+      expect(count({ hook, agent: first.name, event: "resolved" })).toBe(1);
+    }
+    const record = (await readNotices(env.client, "/understudy-leader-dies")).get(firstRoot)!.record;
     expect(record.notices.opened!.by).toBe(first.name);
     expect(record.notices.resolved!.by).toBe(next.name);
   }, 180_000);
@@ -177,6 +206,7 @@ describe.skipIf(!available)("alerts with several agents on etcd", () => {
     await env.primary.start();
     await eachHookGot("the resolution at both webhooks", { event: "resolved", marked: false });
     await sleep(6_000);
+    await eachHookGot(`${cut.name}'s return at both webhooks`, { agent: cut.name, event: "resolved" });
     for (const hook of HOOKS) {
       expect(count({ hook, event: "opened", marked: false })).toBe(1);
       expect(count({ hook, event: "opened", marked: true })).toBe(1);
@@ -184,6 +214,9 @@ describe.skipIf(!available)("alerts with several agents on etcd", () => {
       // What it told alone, it closes itself (marked the same), once.
       expect(count({ hook, event: "resolved", marked: true })).toBe(1);
       expect(count({ hook })).toBe(4);
+      // Cut off from etcd, it was gone for the others too: one opening and one resolution of its own.
+      expect(count({ hook, agent: cut.name, event: "opened" })).toBe(1);
+      expect(count({ hook, agent: cut.name, event: "resolved" })).toBe(1);
     }
   }, 180_000);
 });
