@@ -1,6 +1,7 @@
 // The dry-run plans the Failover page asks for before a person presses anything, so a button the guards
 // would refuse is disabled with the guards' reason beside it rather than failing after a click. Asked
-// again whenever `key` changes (the page passes the service's live facts: health, active host, roles).
+// again whenever `key` changes (the page passes the service's live facts: health, active host, roles),
+// and every RECHECK_MS while refused, since some guards lapse with time alone (min_interval, max_per_hour).
 import { useEffect, useState } from "preact/hooks";
 import { api } from "./client.js";
 import { failoverPlanView, type FailoverPlanView } from "./failover-view.js";
@@ -13,14 +14,22 @@ export interface PlanState {
   error: string | null;
 }
 
+const RECHECK_MS = 10_000;
+
 export const failoverPath = (name: string) => `/api/failover/${encodeURIComponent(name)}`;
 
 export function usePlan(service: string | null, kind: MoveKind, key: string): PlanState {
   const [state, setState] = useState<PlanState>({ plan: null, error: null });
+  const [tick, setTick] = useState(0);
+  const refused = blockedBy(state) !== null;
+  useEffect(() => {
+    if (service === null || !refused) return;
+    const timer = setTimeout(() => setTick((count) => count + 1), RECHECK_MS);
+    return () => clearTimeout(timer);
+  }, [service, refused, state]);
   useEffect(() => {
     if (service === null) return;
     let current = true;
-    setState({ plan: null, error: null });
     api<{ plan?: unknown }>(failoverPath(service), { method: "POST", body: { dry_run: true, ...(kind === "failback" ? { kind } : {}) } }).then(
       (answer) => current && setState({ plan: failoverPlanView(answer.plan), error: null }),
       (failure: unknown) => current && setState({ plan: null, error: failure instanceof Error ? failure.message : String(failure) }),
@@ -28,7 +37,9 @@ export function usePlan(service: string | null, kind: MoveKind, key: string): Pl
     return () => {
       current = false;
     };
-  }, [service, kind, key]);
+  }, [service, kind, key, tick]);
+  // A new service, kind or key starts from nothing (the dialog shows "loading" rather than an old plan).
+  useEffect(() => setState({ plan: null, error: null }), [service, kind, key]);
   return service === null ? { plan: null, error: null } : state;
 }
 
