@@ -1,7 +1,16 @@
 // The CLI in an 80-column terminal: tables wrap inside their cells at spaces, prose wraps at spaces, and
-// every command's --help fits. Checked on examples/homelab.yaml through `main`, as a user runs it.
+// every command's --help fits. Checked on examples/homelab.yaml through `main`, as a user runs it, and
+// on import's report, backup list and drill --list.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
-import { describe, expect, test } from "vitest";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, test } from "vitest";
+import { DrillJournal } from "../drill/journal.js";
+import { beginInjecting, beginRestoring, detected, finished, injected, newDrill, sawFailure, serving, switched } from "../drill/machine.js";
+import { storePathIn } from "../store/data-dir.js";
+import { openStore } from "../store/db.js";
 import { main } from "./main.js";
 import { commands } from "./commands.js";
 import { terminalWidth, type Io } from "./io.js";
@@ -86,5 +95,82 @@ describe("--help", () => {
 
   test("understudy --help fits 80 columns", async () => {
     expect((await run(["--help"], 80)).split("\n").filter((line) => line.length > 80)).toEqual([]);
+  });
+});
+
+/** At 80 columns no line is wider, the wide output was wider (so the test can fail), and nothing is lost. */
+function fits(narrow: string, wide: string): void {
+  expect(narrow.split("\n").filter((line) => line.length > 80)).toEqual([]);
+  expect(wide.split("\n").some((line) => line.length > 80)).toBe(true);
+  // The same characters, whitespace and rules aside (a table's cells interleave when they wrap).
+  const letters = (text: string) => [...text.replace(/[\s─]/g, "")].sort().join("");
+  expect(letters(narrow)).toBe(letters(wide));
+}
+
+describe("more commands at 80 columns", () => {
+  const dir = mkdtempSync(join(tmpdir(), "understudy-fit-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function both(argv: string[], stream: "stdout" | "stderr" = "stdout"): Promise<[string, string]> {
+    const outputs: string[] = [];
+    for (const columns of [80, 10_000]) {
+      let out = "";
+      const sink = (keep: boolean) => new Writable({ write(chunk, _encoding, done) { if (keep) out += String(chunk); done(); } });
+      const io: Io = { stdout: sink(stream === "stdout"), stderr: sink(stream === "stderr"), env: { COLUMNS: String(columns), NO_COLOR: "1" } };
+      await main(argv, io);
+      outputs.push(out);
+    }
+    return [outputs[0]!, outputs[1]!];
+  }
+
+  test("import's table and notes (Gatus's documented config)", async () => {
+    const [narrow, wide] = await both(["import", "gatus", "test/fixtures/import/gatus-documented.yaml"], "stderr");
+    expect(narrow).toContain("Outcome");
+    fits(narrow, wide);
+  });
+
+  test("backup list", async () => {
+    const db = new Database(join(dir, "vaultwarden.sqlite"));
+    db.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1);");
+    db.close();
+    const config = join(dir, "backup.yaml");
+    writeFileSync(config, [
+      "version: 1",
+      "hosts: { L001: { address: 127.0.0.1 } }",
+      "services:",
+      "  vaultwarden:",
+      "    runs_on: [L001]",
+      `    data: [{ sqlite: ${join(dir, "vaultwarden.sqlite")} }]`,
+      "    backup: { to: offsite-usb-disk }",
+      "backup_targets:",
+      `  offsite-usb-disk: { local: { path: ${join(dir, "store")} } }`,
+      `agents: { data_dir: ${join(dir, "state")} }`,
+      "",
+    ].join("\n"));
+    const quiet = { stdout: new Writable({ write(_c, _e, done) { done(); } }), stderr: new Writable({ write(_c, _e, done) { done(); } }), env: {} };
+    expect(await main(["backup", "run", "--config", config], quiet)).toBe(0);
+    const [narrow, wide] = await both(["backup", "list", "--config", config]);
+    expect(narrow).toContain("vaultwarden-");
+    fits(narrow, wide);
+  }, 30_000);
+
+  test("drill --list", async () => {
+    const config = join(dir, "drill.yaml");
+    writeFileSync(config, `version: 1\nhosts: { L001: { address: 10.0.0.1 }, O001: { address: 10.0.0.2 } }\nservices:\n  headscale: { primary: L001, standby: [O001] }\nagents: { data_dir: ${join(dir, "drill-state")} }\n`);
+    mkdirSync(join(dir, "drill-state"));
+    const store = openStore(storePathIn(join(dir, "drill-state")));
+    try {
+      const t = Date.parse("2026-12-01T03:00:00Z");
+      const journal = new DrillJournal(store);
+      let drill = journal.begin(newDrill({ service: "headscale", scenario: "kill-host", mode: "agent", primary: "L001", standby: "O001", owner: { host: "test", pid: 1 }, targetRtoMs: 60_000, startedAt: t }));
+      drill = injected(beginInjecting(drill, t + 10, 120_000), t + 20, "stopped");
+      drill = serving(switched(detected(sawFailure(drill, t + 1_000), t + 2_020, t + 2_030, undefined), t + 2_100, "dns"), t + 2_120, { marker: "missing", lostMs: 4_000, note: "the last write was lost" });
+      journal.save(finished(beginRestoring(drill, undefined), t + 5_000, false, "failed", "served from O001 in 2.1 s, but a write was lost"));
+    } finally {
+      store.close();
+    }
+    const [narrow, wide] = await both(["drill", "--list", "--config", config]);
+    expect(narrow).toContain("headscale");
+    fits(narrow, wide);
   });
 });

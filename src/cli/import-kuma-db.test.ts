@@ -27,7 +27,8 @@ class Capture extends Writable {
 async function run(...argv: string[]) {
   const stdout = new Capture();
   const stderr = new Capture();
-  const code = await main(argv, { stdout, stderr, env: {} });
+  // Wide enough that table rows stay whole lines here; fit.test.ts checks the 80-column layout.
+  const code = await main(argv, { stdout, stderr, env: { COLUMNS: "1000" } });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 

@@ -12,9 +12,10 @@ import { readKumaDatabase } from "../import/kuma-db.js";
 import { renderImported } from "../import/output.js";
 import { count, formatTrailer, type ImportReport } from "../import/report.js";
 import { importUptimeKuma, type KumaBackup } from "../import/uptime-kuma.js";
-import { UsageError, writeLine, type Io } from "./io.js";
+import { terminalWidth, UsageError, writeLine, type Io } from "./io.js";
 import { parseFlags } from "./options.js";
 import { textTable } from "./table.js";
+import { wrapText } from "./wrap.js";
 
 export const usage = `Usage: understudy import uptime-kuma KUMA.DB|BACKUP.json [--output FILE]
                                   [--env-file FILE] [--force]
@@ -90,14 +91,18 @@ function gatusConfig(file: string): GatusConfig {
   return value as GatusConfig;
 }
 
-export function formatReport(report: ImportReport): string {
+export function formatReport(report: ImportReport, width = Infinity): string {
   const { services, checks, notifiers } = report.imported;
   const counts = `${count(report, "mapped")} mapped, ${count(report, "approximated")} approximated, ${count(report, "dropped")} dropped`;
   const lines = [`Imported from ${report.source}: ${services} services with ${checks} checks, ${notifiers} notifiers (${counts}).`, ""];
   const order = { dropped: 0, approximated: 1, mapped: 2 } as const;
   const rows = [...report.rows].sort((a, b) => order[a.outcome] - order[b.outcome]);
-  lines.push(textTable(["Outcome", "Item", "Detail"], rows.map((row) => [row.outcome, row.item, row.detail])));
-  return `${lines.join("\n")}${formatTrailer(report)}`;
+  lines.push(textTable(["Outcome", "Item", "Detail"], rows.map((row) => [row.outcome, row.item, row.detail]), width));
+  if (width === Infinity) return `${lines.join("\n")}${formatTrailer(report)}`;
+  // Prose refilled to the width: a note ("  - …") or a variable's line continues under its text.
+  const fit = (line: string) => wrapText(line, width, line.startsWith("  ") ? 4 : 0);
+  const trailer = formatTrailer(report);
+  return [fit(lines[0]!), ...lines.slice(1)].join("\n") + (trailer === "" ? "" : `\n${trailer.slice(1).split("\n").map(fit).join("\n")}`);
 }
 
 export async function importCommand(argv: string[], io: Io): Promise<number> {
@@ -123,7 +128,7 @@ export async function importCommand(argv: string[], io: Io): Promise<number> {
 
   if (values.output === undefined) io.stdout.write(output);
   else writeFileSync(values.output, output, { flag: values.force ? "w" : "wx" });
-  writeLine(io.stderr, formatReport(imported.report));
+  writeLine(io.stderr, formatReport(imported.report, terminalWidth(io)));
   if (values["env-file"] !== undefined) {
     const known = imported.report.secrets.filter((secret) => secret.value !== undefined);
     writeFileSync(values["env-file"], known.map((secret) => `${secret.variable}=${secret.value!.replace(/\n/g, "\\n")}\n`).join(""), { flag: values.force ? "w" : "wx", mode: 0o600 });

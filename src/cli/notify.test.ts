@@ -63,7 +63,8 @@ afterAll(async () => {
   delete process.env.SLACK_WEBHOOK_FOR_TEST;
 });
 
-const env = () => ({ NTFY_TOKEN, SLACK_WEBHOOK: process.env.SLACK_WEBHOOK_FOR_TEST!, NO_COLOR: "1" });
+// COLUMNS: table rows stay whole lines here; fit.test.ts checks the 80-column layout.
+const env = () => ({ NTFY_TOKEN, SLACK_WEBHOOK: process.env.SLACK_WEBHOOK_FOR_TEST!, NO_COLOR: "1", COLUMNS: "1000" });
 
 describe("understudy notify test", () => {
   it("sends through every notifier, whatever its min_severity, prints each answer and exits 1 when one failed", async () => {

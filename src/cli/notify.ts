@@ -10,7 +10,7 @@ import type { NotifierKind } from "../notify/notifier.js";
 import { notifierKinds } from "../notify/registry.js";
 import { sendTestNotifications } from "../notify/test-notification.js";
 import type { TestAnswer } from "../notify/test-notification.js";
-import { colors, UsageError, writeLine, type Io } from "./io.js";
+import { colors, terminalWidth, UsageError, writeLine, type Io } from "./io.js";
 import { CONFIG_OPTION, configPath, loadTopology, parseFlags, parseFormat } from "./options.js";
 import { textTable } from "./table.js";
 
@@ -71,7 +71,7 @@ export async function notify(argv: string[], io: Io): Promise<number> {
     const c = colors(io);
     const paint = (answer: TestAnswer) => (answer.ok ? c.green : c.red)(answerText(answer));
     const headers = ["Notifier", "Kind", "Target", "Answer", ...(values.resolve ? ["Resolution"] : [])];
-    writeLine(io.stdout, textTable(headers, results.map((result) => [result.name, result.kind, result.target, paint(result.opened), ...(result.resolved ? [paint(result.resolved)] : [])])));
+    writeLine(io.stdout, textTable(headers, results.map((result) => [result.name, result.kind, result.target, paint(result.opened), ...(result.resolved ? [paint(result.resolved)] : [])]), terminalWidth(io)));
     writeLine(io.stdout, failed.length === 0 ? `\n${results.length} of ${results.length} notifier${results.length === 1 ? "" : "s"} answered ok.` : `\n${failed.length} of ${results.length} notifier${results.length === 1 ? "" : "s"} failed.`);
   }
   return failed.length === 0 ? 0 : 1;
