@@ -18,7 +18,7 @@ function load(text: string): ConfigDocument {
   return result.config;
 }
 
-/** The example without its checks: the plan never reads them, and this keeps the test independent of which probe kinds are registered. */
+/** The example without its checks: the structure of the plan does not depend on them (only the checks it adds do), and this keeps the test independent of which probe kinds are registered. */
 function homelab(): ConfigDocument {
   const raw = parse(readFileSync(new URL("../../examples/homelab.yaml", import.meta.url), "utf8")) as { services: Record<string, { checks?: unknown }> };
   for (const service of Object.values(raw.services)) delete service.checks;

@@ -1,6 +1,7 @@
 // `understudy plan`, pure: for each SPOF the remedies that fit the role of what it takes down, applied
 // cumulatively phase by phase in the seed's order. Every score is measured, never quoted: each step's
-// transform yields a config that passes the config's cross-field rules and is analysed afresh.
+// edits (change.ts, the same ones `plan --apply` writes into the file) yield a config that passes the
+// config's cross-field rules and is analysed afresh.
 import type { ConfigDocument } from "../config/schema.js";
 import { checkRules } from "../config/rules.js";
 import { formatPath } from "../config/diagnostics.js";

@@ -91,8 +91,11 @@ function addPair(text: string, map: YAMLMap, key: string, value: unknown, note?:
     const close = text.lastIndexOf("}", end - 1);
     if (map.items.length === 0 || close < start) {
       // An empty `{}` section (services: {}) becomes a block map under its key.
-      const keyCol = column(text, text.lastIndexOf("\n", start) + 1) + 2;
-      return splice(text, start, end, `\n${entryLines(key, value, keyCol, false, note).join("\n")}`);
+      const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+      const keyCol = /^ */.exec(text.slice(lineStart))![0].length + 2;
+      let from = start;
+      while (text[from - 1] === " ") from--;
+      return splice(text, from, end, `\n${entryLines(key, value, keyCol, false, note).join("\n")}`);
     }
     const anchor = after === undefined ? undefined : pairOf(map, after);
     let before = anchor === undefined ? close : range(anchor)[1];
