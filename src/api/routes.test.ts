@@ -10,11 +10,11 @@ let fixture: Fixture;
 afterEach(() => fixture?.close());
 
 /** Routes anyone may call; everything else needs a login. */
-const PUBLIC = new Set(["GET /healthz", "GET /push/:token", "POST /push/:token", "GET /push/:token/fail", "POST /push/:token/fail", "GET /push/:token/start", "POST /push/:token/start", "GET /api/push/:token", "POST /api/push/:token", "POST /api/login", "POST /api/login/code", "GET /api/public/status", "GET /api/public/pages/:slug", "GET /status", "GET /status/:slug", "GET /badge/:service/:file"]);
+const PUBLIC = new Set(["GET /healthz", "GET /push/:token", "POST /push/:token", "GET /push/:token/fail", "POST /push/:token/fail", "GET /push/:token/start", "POST /push/:token/start", "GET /push/:token/:exit", "POST /push/:token/:exit", "GET /api/push/:token", "POST /api/push/:token", "POST /api/login", "POST /api/login/code", "GET /api/public/status", "GET /api/public/pages/:slug", "GET /status", "GET /status/:slug", "GET /badge/:service/:file"]);
 /** Writes any logged-in user may make (a viewer must be able to log out). */
 const ANY_USER_WRITES = new Set(["POST /api/logout"]);
 
-const demo: DemoControl = { services: () => ["nginx"], kill: async () => ({ killed: "nginx", host: "O001" }), restore: async () => ({ started: "nginx", host: "O001" }) };
+const demo: DemoControl = { services: () => ["nginx"], hosts: () => ["O001"], kill: async () => ({ killed: "nginx", host: "O001" }), restore: async () => ({ started: "nginx", host: "O001" }) };
 
 /** The app's real routes: method and path as registered on Hono, without the catch-alls and 405s. */
 function routesOf(f: Fixture): Array<{ method: string; path: string }> {
