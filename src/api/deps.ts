@@ -41,7 +41,10 @@ export interface BackupsView {
 /** `understudy demo`'s controls: present only in the demo, and then the demo routes exist. */
 export interface DemoControl {
   services(): string[];
-  kill(service: string): Promise<{ killed: string; host: string }>;
+  /** The hosts a demo service has an instance on. */
+  hosts(service: string): string[];
+  /** Kills the instance on `host`, or (without one) the one serving now. */
+  kill(service: string, host?: string): Promise<{ killed: string; host: string }>;
   restore(service: string): Promise<{ started: string; host: string }>;
 }
 

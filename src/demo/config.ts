@@ -1,7 +1,11 @@
 // Writes the demo's config: the homelab of homelab.ts with an HTTP check on every instance, embedded
 // defaults (SQLite store in the demo folder, local coordination, one agent), fast checks so a kill is
 // seen within seconds, automatic failover for Headscale, and the dashboard with one operator and the
-// token the `understudy demo kill` command uses.
+// token the `understudy demo kill` command uses. Headscale's SQLite is backed up to a local target in the
+// demo folder (the demo takes the first snapshots itself, run.ts), and it has a drill: its stop scenario
+// kills the primary's process and starts it again through `understudy demo kill/restore`, since the
+// demo's processes have no systemd unit a failover fence could stop.
+import { join } from "node:path";
 import { stringify } from "yaml";
 import { DEMO_HOSTS, DEMO_SERVICES } from "./homelab.js";
 
@@ -12,6 +16,24 @@ export interface DemoConfigInput {
   dataDir: string;
   passwordHash: string;
   tokenHash: string;
+  /** How to run this build's CLI: [node, bin/understudy.js]. */
+  cli: readonly string[];
+}
+
+/** Where the simulated Headscale on `host` keeps its database (supervisor.ts starts it with this file). */
+export const demoSqlite = (dataDir: string, service: string, host: string) => join(dataDir, `${service}-${host}.sqlite`);
+
+/** Headscale's backup and drill: what gives the Backups and Drills pages something to show. */
+function headscaleExtras(input: DemoConfigInput, primary: string): Record<string, unknown> {
+  const demoCli = (...args: string[]) => [...input.cli, "demo", ...args, "--dir", input.dataDir];
+  return {
+    data: [{ sqlite: demoSqlite(input.dataDir, "headscale", primary) }],
+    backup: { to: "demo-local", schedule: "*/10 * * * *", keep: { last: 12, hourly: 24 }, restore_test: "5 * * * *" },
+    drill: {
+      scenarios: { stop: { inject: { command: demoCli("kill", "headscale", "--host", primary) }, restore: { command: demoCli("restore", "headscale") } } },
+      deadline: "2m",
+    },
+  };
 }
 
 export const portKey = (service: string, host: string) => `${host}/${service}`;
@@ -37,6 +59,7 @@ export function demoConfig(input: DemoConfigInput): string {
         failure_threshold: 2,
       })),
       ...(service.standby ? { failover: { mode: "automatic", min_interval: "1m" }, recovery: { strategy: "automatic-failover", rto: "30s" }, target: { rto: "1m" } } : {}),
+      ...(service.name === "headscale" ? headscaleExtras(input, service.hosts[0]!) : {}),
     };
   }
   services.mesh = { role: "overlay-network", criticality: "critical", depends_on: [{ service: "headscale", mode: "degrades", after: "1h" }] };
@@ -44,6 +67,7 @@ export function demoConfig(input: DemoConfigInput): string {
     version: 1,
     hosts,
     services,
+    backup_targets: { "demo-local": { local: { path: join(input.dataDir, "backups") } } },
     agents: { coordination: "local", quorum: 1, listen: input.listen, data_dir: input.dataDir, grace: "3s", name: "demo" },
     dashboard: {
       users: [{ name: "demo", role: "operator", password_hash: input.passwordHash }],

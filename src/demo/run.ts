@@ -1,17 +1,25 @@
 // `understudy demo`'s engine: picks ports, writes the demo config into the demo folder, starts the
 // simulated homelab (supervisor.ts) and the agent with the dashboard on it, and hands back what to
 // print and how to stop. The operator's password is random and shown once; an operator API token is
-// kept in demo.json (mode 0600) for `understudy demo kill`.
+// kept in demo.json (mode 0600) for `understudy demo kill`, and printed for the CLI in another terminal
+// (UNDERSTUDY_TOKEN, with UNDERSTUDY_CONFIG naming the demo's config, so `understudy status` finds the
+// agent). Port 0 is resolved to a free port before the config is written, so the config names the
+// address the agent really listens on. Before the agent starts, the demo takes Headscale's first
+// snapshots (first-snapshots.ts).
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { startAgent, type Agent } from "../agent/agent.js";
 import { createLogger } from "../agent/log.js";
 import { hashPassword } from "../api/auth/password.js";
 import { hashToken, newToken } from "../api/auth/tokens.js";
 import type { DemoControl } from "../api/deps.js";
-import { demoConfig } from "./config.js";
+import { loadConfig } from "../config/load.js";
+import { demoConfig, portKey } from "./config.js";
+import { takeFirstSnapshots } from "./first-snapshots.js";
 import { DEMO_SERVICES } from "./homelab.js";
 import { Supervisor } from "./supervisor.js";
 
@@ -30,6 +38,10 @@ export interface RunningDemo {
   readonly password: string;
   readonly dir: string;
   readonly configFile: string;
+  /** An operator API token for the CLI in another terminal (UNDERSTUDY_TOKEN). */
+  readonly token: string;
+  /** Headscale's snapshots taken at the start. */
+  readonly snapshots: readonly string[];
   /** The service processes running now. */
   pids(): number[];
   stop(): Promise<void>;
@@ -59,10 +71,11 @@ function control(supervisor: Supervisor, agentRef: { url?: string }, token: stri
   };
   return {
     services: () => DEMO_SERVICES.map((service) => service.name),
-    async kill(service) {
+    hosts: hostsOf,
+    async kill(service, chosen) {
       const hosts = hostsOf(service);
-      const active = agentRef.url ? await activeHost(agentRef.url, token, service) : undefined;
-      const host = (active && supervisor.isRunning(service, active) ? active : hosts.find((candidate) => supervisor.isRunning(service, candidate))) ?? hosts[0]!;
+      const active = chosen === undefined && agentRef.url ? await activeHost(agentRef.url, token, service) : undefined;
+      const host = chosen ?? (active && supervisor.isRunning(service, active) ? active : hosts.find((candidate) => supervisor.isRunning(service, candidate))) ?? hosts[0]!;
       await supervisor.kill(service, host);
       return { killed: service, host };
     },
@@ -74,6 +87,26 @@ function control(supervisor: Supervisor, agentRef: { url?: string }, token: stri
   };
 }
 
+/** bin/understudy.js of this build, which the drill's actions run (dist/demo/ → ../../bin). */
+const CLI = [process.execPath, fileURLToPath(new URL("../../bin/understudy.js", import.meta.url))];
+
+/** "127.0.0.1:0" → a free port now, so that the config names the agent's real address. */
+async function concreteListen(listen: string): Promise<string> {
+  const match = /^(.*):0$/.exec(listen);
+  if (!match) return listen;
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, match[1], done));
+  const { port } = server.address() as { port: number };
+  await new Promise((done) => server.close(done));
+  return `${match[1]}:${port}`;
+}
+
+/** A few health requests to the Headscale stand-in: each writes a row, so snapshots differ. */
+async function touchHeadscale(ports: ReadonlyMap<string, number>): Promise<void> {
+  const port = ports.get(portKey("headscale", DEMO_SERVICES.find((service) => service.name === "headscale")!.hosts[0]!));
+  for (let n = 0; n < 5; n++) await fetch(`http://127.0.0.1:${port}/health`).then((response) => response.text()).catch(() => "");
+}
+
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const dir = resolve(options.dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -81,11 +114,16 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const token = newToken();
   const supervisor = await Supervisor.create(dir);
   const configFile = join(dir, "understudy.yaml");
-  writeFileSync(configFile, demoConfig({ ports: supervisor.ports, listen: options.listen, dataDir: dir, passwordHash: await hashPassword(password), tokenHash: hashToken(token) }), { mode: 0o600 });
+  const listen = await concreteListen(options.listen);
+  writeFileSync(configFile, demoConfig({ ports: supervisor.ports, listen, dataDir: dir, passwordHash: await hashPassword(password), tokenHash: hashToken(token), cli: CLI }), { mode: 0o600 });
   const agentRef: { url?: string } = {};
   let agent: Agent | undefined;
+  let snapshots: string[] = [];
   try {
     await supervisor.startAll();
+    const loaded = loadConfig(configFile);
+    if (!loaded.ok) throw new Error(`bug: the demo's config does not load: ${loaded.diagnostics.map((diagnostic) => diagnostic.message).join("; ")}`);
+    snapshots = await takeFirstSnapshots(loaded.config, dir, "headscale", () => touchHeadscale(supervisor.ports), options.env);
     const logger = createLogger({ destination: pino.destination({ dest: join(dir, "agent.log"), sync: true, mkdir: true }), level: options.env.UNDERSTUDY_LOG_LEVEL ?? "info" });
     agent = await startAgent({ configFile, env: options.env, logger, watchConfig: false, drainMs: 500, api: { demo: control(supervisor, agentRef, token) } });
   } catch (error) {
@@ -104,6 +142,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     password,
     dir,
     configFile,
+    token,
+    snapshots,
     pids: () => supervisor.pids,
     stop: () => (stopping ??= (async () => {
       try {

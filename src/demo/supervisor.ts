@@ -6,7 +6,7 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { portKey } from "./config.js";
+import { demoSqlite, portKey } from "./config.js";
 import { demoInstances, type DemoService } from "./homelab.js";
 
 const SCRIPT = fileURLToPath(new URL("./service-process.js", import.meta.url));
@@ -61,7 +61,7 @@ export class Supervisor {
   async start(instance: Instance): Promise<void> {
     if (instance.child && instance.child.exitCode === null && instance.child.signalCode === null) return;
     const args = [SCRIPT, instance.service.name, instance.host, String(instance.port)];
-    if (instance.service.sqlite) args.push(join(this.dataDir, `${instance.service.name}-${instance.host}.sqlite`));
+    if (instance.service.sqlite) args.push(demoSqlite(this.dataDir, instance.service.name, instance.host));
     const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
     instance.child = child;
     let seen = "";

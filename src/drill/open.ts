@@ -3,7 +3,7 @@
 import { dirname, resolve } from "node:path";
 import { agentProbeRunner } from "../agent/probe-runner.js";
 import { openFailovers, type OpenOptions } from "../failover/open.js";
-import { agentUrl } from "../agent/client.js";
+import { agentUrl, loginHint } from "../agent/client.js";
 import { ConfigError } from "../config/diagnostics.js";
 import { loadConfig } from "../config/load.js";
 import { readSecret } from "../config/secret.js";
@@ -53,7 +53,7 @@ export async function openDrills(file: string, env: NodeJS.ProcessEnv, options: 
   const { failovers } = opened;
   const clock = systemClock;
   const secret = (ref: string) => readSecret(ref, env);
-  const view = agentView(agentUrl(topology.agents.listen));
+  const view = agentView(agentUrl(topology.agents.listen), env);
   const agent = (await view.status()) === undefined ? undefined : view;
 
   const worldFor = (service: string, scenario: Scenario, drillId: () => number) => {
@@ -85,7 +85,7 @@ export async function openDrills(file: string, env: NodeJS.ProcessEnv, options: 
       const { found, primary, standby, world } = worldFor(request.service, request.scenario, () => id);
       const drill = newDrill({ service: request.service, scenario: request.scenario, mode: world.mode, primary, standby, owner: currentOwner(), targetRtoMs: found.target.rtoMs, startedAt: clock.now() });
       const deadlineMs = drillDeadlineMs(doc.services[request.service]?.drill, found.target.rtoMs);
-      const problems = await world.preconditions();
+      const problems = [...(view.refusedLogin ? [`the agent at ${agentUrl(topology.agents.listen)} answered 401: ${loginHint(env)}. A drill must see the running agent, which may fail over itself`] : []), ...(await world.preconditions())];
       const describe = [
         `drill of ${request.service} (${request.scenario}): ${primary} made to fail, ${standby} should take over`,
         world.mode === "agent" ? "  the running agent detects the failure and fails over (automatic mode); the drill watches and measures"

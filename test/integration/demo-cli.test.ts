@@ -1,7 +1,10 @@
 // `understudy demo` as a person runs it: it prints an address and a login; logging in over HTTP shows
 // the topology; killing Headscale's primary through the demo route is seen as an incident over SSE
 // and ends in a failover to the standby; `demo kill` works from another terminal; Ctrl-C (SIGINT)
-// stops everything and no service process is left.
+// stops everything and no service process is left. And every page has life in it from the start:
+// Headscale's backups already hold snapshots (restorable: a restore test ran), the export line the demo
+// prints lets `understudy status` and `understudy drill` in another terminal reach the demo's agent,
+// and the drill runs and passes.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -106,4 +109,42 @@ describe("understudy demo", () => {
     expect(children.filter(alive)).toEqual([]);
     expect((await runCli(["demo", "kill", "nginx", "--dir", dir])).stderr).toContain("no demo is running");
   }, 180_000);
+
+  it("starts with snapshots taken, prints the line another terminal's CLI needs, and its drill runs and passes", async () => {
+    const lived = join(dir, "lived");
+    const demo = startCli(["demo", "--dir", lived, "--port", "0"]);
+    const url = await waitFor("the demo's address", () => /Dashboard: +(http:\/\/\S+?)\/\n/.exec(demo.stdout())?.[1], 90_000);
+    const exported = /^ {2}export UNDERSTUDY_CONFIG=(\S+) UNDERSTUDY_TOKEN=(ust_\S+)$/m.exec(demo.stdout());
+    expect(exported, demo.stdout()).not.toBeNull();
+    const env = { UNDERSTUDY_CONFIG: exported![1]!, UNDERSTUDY_TOKEN: exported![2]! };
+    expect(demo.stdout()).toContain("Headscale's database has 3 snapshots already");
+
+    // The Backups page's data: three snapshots on the demo's target, and the runs that made them.
+    const headers = { authorization: `Bearer ${env.UNDERSTUDY_TOKEN}` };
+    const backups = (await (await fetch(`${url}/api/backups`, { headers })).json()) as { snapshots: Array<{ service: string; target: string; bytes: number }> };
+    expect(backups.snapshots.filter((snapshot) => snapshot.service === "headscale" && snapshot.target === "demo-local")).toHaveLength(3);
+    expect(backups.snapshots.every((snapshot) => snapshot.bytes > 0)).toBe(true);
+
+    // Another terminal, as the demo says: status asks the running agent (not the store), with the token.
+    const status = await runCli(["status"], { cwd: tmpdir(), env });
+    expect(status).toMatchObject({ code: 0, stdout: expect.stringContaining(`From the agent at ${url}`) });
+    const refused = await runCli(["status"], { cwd: tmpdir(), env: { UNDERSTUDY_CONFIG: env.UNDERSTUDY_CONFIG, UNDERSTUDY_TOKEN: "" } });
+    expect(refused.stderr).toContain("the agent requires a login: set UNDERSTUDY_TOKEN");
+
+    await waitFor("every service up", async () => {
+      const now = (await (await fetch(`${url}/api/status`, { headers })).json()) as { services: Array<{ health: string }> };
+      return now.services.every((service) => service.health === "up");
+    }, 60_000);
+    const dry = await runCli(["drill", "headscale", "--dry-run"], { cwd: tmpdir(), env });
+    expect(dry.stdout).toContain("the running agent detects the failure and fails over (automatic mode)");
+    expect(dry.stdout).toContain("dry run: the preconditions pass");
+    const drill = await runCli(["drill", "headscale"], { cwd: tmpdir(), env });
+    expect(drill, drill.stderr).toMatchObject({ code: 0, stdout: expect.stringContaining("passed; headscale serves from L001 again") });
+    expect(drill.stdout).toMatch(/drill #1 of headscale \(stop, the agent acted\): passed/);
+    const topology = (await (await fetch(`${url}/api/topology`, { headers })).json()) as { services: Array<{ name: string; active_host: string | null }> };
+    expect(topology.services.find((service) => service.name === "headscale")?.active_host).toBe("L001");
+
+    demo.signal("SIGINT");
+    expect(await demo.exited).toBe(0);
+  }, 240_000);
 });
