@@ -6,6 +6,8 @@ import { didYouMean } from "../config/suggest.js";
 
 type Report = (path: PathSegment[], message: string) => void;
 
+const listed = (names: readonly string[]) => (names.length === 0 ? "(none)" : names.length <= 12 ? names.join(", ") : `${names.slice(0, 12).join(", ")}, …`);
+
 export function checkStatusPageRules(doc: ConfigDocument, error: Report): void {
   const services = Object.keys(doc.services);
   const slugs = new Map<string, number>();
@@ -19,11 +21,11 @@ export function checkStatusPageRules(doc: ConfigDocument, error: Report): void {
     const seenPath = paths.get(path);
     if (seenPath === undefined) paths.set(path, index);
     else if (seenSlug === undefined || page.path !== undefined) error(at(page.path === undefined ? "slug" : "path"), `the address ${path} is already taken by status page ${seenPath + 1} ("${doc.status_pages[seenPath]!.slug}"); give this page another slug or path`);
-    const listed = new Set<string>();
+    const seen = new Set<string>();
     page.services.forEach((name, at2) => {
-      if (!Object.hasOwn(doc.services, name)) error(at("services", at2), `unknown service "${name}"${didYouMean(name, services)}; services are: ${services.join(", ") || "(none)"}`);
-      else if (listed.has(name)) error(at("services", at2), `"${name}" is listed twice on this page`);
-      listed.add(name);
+      if (!Object.hasOwn(doc.services, name)) error(at("services", at2), `unknown service "${name}"${didYouMean(name, services)}; services are: ${listed(services)}`);
+      else if (seen.has(name)) error(at("services", at2), `"${name}" is listed twice on this page`);
+      seen.add(name);
     });
   });
 }
