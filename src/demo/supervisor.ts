@@ -4,7 +4,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { demoSqlite, portKey } from "./config.js";
 import { demoInstances, type DemoService } from "./homelab.js";
