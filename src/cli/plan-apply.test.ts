@@ -190,3 +190,29 @@ describe("understudy plan --format json", () => {
     expect(parse(JSON.stringify(standby.changes))).toEqual(standby.changes);
   });
 });
+
+describe("the seed's homelab with the whole plan applied", () => {
+  test("the written file scores what the plan predicted, keeps the example's comments, and carries the remedies' checks", async () => {
+    const example = "examples/homelab.yaml";
+    const predicted = await jsonPlan(example);
+    const output = join(dir, "homelab-applied.yaml");
+    const { code, out } = await run(["plan", "--config", example, "--apply", "all", "--output", output]);
+    expect(code).toBe(0);
+    const { config, analysis } = analysed(output);
+    expect(analysis.score.value).toBe(predicted.score.after);
+    expect(analysis.spofs.map((spof) => spof.component)).toEqual(["H002", "nfs"]);
+    expect(out).toContain(`SPOFs 14 → ${analysis.spofs.length}`);
+    const original = readFileSync(example, "utf8");
+    const written = readFileSync(output, "utf8");
+    for (const line of original.split("\n").filter((text) => text.trimStart().startsWith("#"))) expect(written).toContain(`${line}\n`);
+    const checks = (service: string) => config.services[service]!.checks.map((check) => check as Record<string, unknown>);
+    expect(checks("cloudflared").map((check) => check.on)).toEqual(["O001", "H001"]);
+    expect(checks("nginx")).toContainEqual(expect.objectContaining({ on: "H001", tls: expect.objectContaining({ host: "100.64.0.13", servername: "git.joshuabell.xyz" }) }));
+    expect(checks("adguard")).toContainEqual(expect.objectContaining({ on: "H002", dns: expect.objectContaining({ name: "git.joshuabell.xyz" }) }));
+    expect(checks("nfs-client")[0]).toEqual(expect.objectContaining({ mount: { path: "/nfs/h002", fstype: "nfs4", options: ["soft", "nofail"] } }));
+    // The DHCP server is asked for both resolvers, when the dhcp kind is registered.
+    const dhcp = checks("dhcp").map((check) => check.dhcp);
+    if (findProbeKind("dhcp") === undefined) expect(dhcp).toEqual([]);
+    else expect(dhcp).toEqual([expect.objectContaining({ expect: expect.objectContaining({ dns_servers: ["10.12.14.1", "100.64.0.3"] }) })]);
+  });
+});
