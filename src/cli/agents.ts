@@ -46,7 +46,7 @@ export async function agents(argv: string[], io: Io): Promise<number> {
     return short ? 1 : 0;
   }
   const c = colors(io);
-  writeLine(io.stdout, render(list, now, coordination.etcd.ttl, c, terminalWidth(io)));
+  writeLine(io.stdout, renderAgents(list, now, coordination.etcd.ttl, c, terminalWidth(io)));
   const leader = list.leader === undefined ? c.yellow("no leader") : `leader ${list.leader} (fencing token ${list.token})`;
   writeLine(io.stdout, `\n${list.agents.length} agent${list.agents.length === 1 ? "" : "s"} under ${list.prefix} on ${coordination.etcd.endpoints.join(", ")}; ${leader}; quorum ${quorum}.`);
   if (list.agents.length === 0) writeLine(io.stdout, c.yellow("No agent is connected: start one with `understudy agent` on each machine that should watch."));
@@ -56,7 +56,8 @@ export async function agents(argv: string[], io: Io): Promise<number> {
   return short ? 1 : 0;
 }
 
-function render(list: AgentList, now: number, ttlMs: number, c: Colors, width: number): string {
+/** The agents table, fitted to `width`. */
+export function renderAgents(list: AgentList, now: number, ttlMs: number, c: Colors, width: number): string {
   const ago = (at: number | undefined) => (at === undefined ? "—" : `${formatDuration(Math.max(0, now - at))} ago`);
   const rows = list.agents.map((agent) => [
     agent.name,

@@ -13,7 +13,8 @@ import { storePathIn } from "../store/data-dir.js";
 import { openStore } from "../store/db.js";
 import { main } from "./main.js";
 import { commands } from "./commands.js";
-import { terminalWidth, type Io } from "./io.js";
+import { colors, terminalWidth, type Io } from "./io.js";
+import { renderAgents } from "./agents.js";
 import { textTable } from "./table.js";
 
 function capture(env: NodeJS.ProcessEnv, tty?: { columns: number }): { io: Io; out: () => string } {
@@ -172,5 +173,20 @@ describe("more commands at 80 columns", () => {
     const [narrow, wide] = await both(["drill", "--list", "--config", config]);
     expect(narrow).toContain("headscale");
     fits(narrow, wide);
+  });
+});
+
+describe("understudy agents at 80 columns", () => {
+  test("three agents, one leading, with URLs and what they see down", () => {
+    const now = Date.parse("2026-12-04T12:00:00Z");
+    const agent = (name: string, leader: boolean, down: string[]) => ({
+      name, version: "0.1.0+git.c20dac3", url: `https://${name}.tail0a1b2c.ts.net:8470/`, leader, startedAt: now - 86_400_000, leaseSince: now - 3_600_000,
+      lease: "694d7a3b1c2e5f01", observations: 42, lastObservationAt: now - 12_000, down,
+    });
+    const list = { prefix: "/understudy", leader: "vps-frankfurt", token: 7, revision: 90, orphans: [], gone: [], agents: [
+      agent("vps-frankfurt", true, []), agent("home-pi-livingroom", false, ["headscale@L001", "nginx@O001", "adguard@H003", "nfs@H001"]), agent("nas", false, []),
+    ] };
+    const plain = colors({ stdout: new Writable(), stderr: new Writable(), env: {} });
+    fits(renderAgents(list, now, 10_000, plain, 80), renderAgents(list, now, 10_000, plain, 10_000));
   });
 });
