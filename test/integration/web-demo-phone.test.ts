@@ -33,22 +33,25 @@ const PAGES: Array<{ path: string; ready: (page: Page) => Promise<unknown> }> = 
   { path: "/status", ready: (page) => page.getByText("headscale").first().waitFor() },
 ];
 
-/** The page's width beyond the screen, and the outermost elements that stick out of it (for the message). */
-function overflow(page: Page) {
-  return page.evaluate(() => {
-    const width = document.documentElement.clientWidth;
-    const clipped = (element: Element) => {
-      for (let parent = element.parentElement; parent; parent = parent.parentElement) {
-        if (["auto", "scroll", "hidden"].includes(getComputedStyle(parent).overflowX)) return true;
-      }
-      return false;
-    };
-    const wide = [...document.body.querySelectorAll("*")]
-      .filter((element) => element.getBoundingClientRect().right > width + 1 && !clipped(element))
-      .filter((element, _, all) => !all.some((other) => other !== element && other.contains(element)))
-      .map((element) => `${element.tagName.toLowerCase()}.${[...element.classList].join(".")} (right edge ${Math.round(element.getBoundingClientRect().right)} px)`);
-    return { scrollWidth: document.documentElement.scrollWidth, width, wide };
-  });
+/** Run in the page (a string: this project's type check has no DOM): the page's width, and the outermost
+ * elements that stick out of the screen without a scrolling box around them (for the failure message). */
+const MEASURE = `(() => {
+  const width = document.documentElement.clientWidth;
+  const clipped = (element) => {
+    for (let parent = element.parentElement; parent; parent = parent.parentElement) {
+      if (["auto", "scroll", "hidden"].includes(getComputedStyle(parent).overflowX)) return true;
+    }
+    return false;
+  };
+  const wide = [...document.body.querySelectorAll("*")]
+    .filter((element) => element.getBoundingClientRect().right > width + 1 && !clipped(element))
+    .filter((element, _, all) => !all.some((other) => other !== element && other.contains(element)))
+    .map((element) => element.tagName.toLowerCase() + "." + [...element.classList].join(".") + " (right edge " + Math.round(element.getBoundingClientRect().right) + " px)");
+  return { scrollWidth: document.documentElement.scrollWidth, width, wide };
+})()`;
+
+function overflow(page: Page): Promise<{ scrollWidth: number; width: number; wide: string[] }> {
+  return page.evaluate(MEASURE);
 }
 
 describe.skipIf(!available)("the dashboard after a failover, on a desktop and on a phone, against `understudy demo`", () => {
