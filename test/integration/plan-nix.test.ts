@@ -40,6 +40,7 @@ describe.skipIf(!requireBinaries("nix-bin", "nix-instantiate"))("understudy plan
     // The tunnel on both O001 and H001, the seed's ingress line.
     expect(out).toMatch(/"1-cloudflare-tunnel" = \{\n {4}O001 = \{ config, lib, pkgs, \.\.\. \}:[\s\S]*?services\.cloudflared = \{[\s\S]*?H001 = /);
     expect(out).toContain('"git.joshuabell.xyz" = "http://100.64.0.13:80";');
+    expect(out).toContain('systemd.services."cloudflared-tunnel-joshuabell".environment.TUNNEL_METRICS = "100.64.0.13:20241";');
     // DNS-01 certificates, a stopped unit on the Headscale standby, keepalived, soft mounts, backups.
     expect(out).toContain('dnsProvider = "cloudflare";');
     expect(out).toMatch(/L002 = \{ config, lib, pkgs, \.\.\. \}:\n {4}\{\n[^}]*services\.headscale\.enable = true;\n\s*systemd\.services\.headscale\.wantedBy = lib\.mkForce \[ \];/);

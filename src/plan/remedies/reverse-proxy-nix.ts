@@ -24,12 +24,12 @@ export function cloudflaredNix(context: NixContext, names: readonly string[], me
   const ingress = names.length > 0
     ? names.map((name) => `${nixString(name)} = ${nixString(`http://${origin}:80`)};`)
     : [`# "app.example.org" = "http://${origin}:80";  # one line per public name`];
+  const name = tunnelName(names);
   const body = (host: string) => [
     `# Cloudflare Tunnel replica on ${host} (${hosts.join(" and ")}): Cloudflare balances across the live ones.`,
-    `# The cloudflared check reads ${context.after.hosts[host]?.address ?? host}:${metricsPort}/ready: give the connector --metrics on that address.`,
     "services.cloudflared = {",
     "  enable = true;",
-    `  tunnels.${nixAttr(tunnelName(names))} = {`,
+    `  tunnels.${nixAttr(name)} = {`,
     "    credentialsFile = config.age.secrets.cloudflared.path;",
     "    default = \"http_status:404\";",
     "    ingress = {",
@@ -37,6 +37,8 @@ export function cloudflaredNix(context: NixContext, names: readonly string[], me
     "    };",
     "  };",
     "};",
+    "# Where the plan's cloudflared check reads /ready: the connector's metrics server (cloudflared --metrics)",
+    `systemd.services.${nixString(`cloudflared-tunnel-${name}`)}.environment.TUNNEL_METRICS = ${nixString(`${context.after.hosts[host]?.address ?? host}:${metricsPort}`)};`,
   ].join("\n");
   return hosts.map((host) => ({ host, body: body(host) }));
 }
