@@ -280,6 +280,7 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
     const warmed = await failovers.refreshStates();
     for (const { service, host } of warmed) log.info({ event: "failover.instance", service, host, state: "warm" }, `${service}: ${host} caught up: warm standby`);
     readyPrimaries();
+    if (coordinator.isLeader() && failovers.orphaned()) await resume();
   })().catch((error: unknown) => log.error({ event: "failover.tick", err: error }, "the standby lifecycle tick failed")));
   const tick = () => {
     tickTimer = clock.setTimeout(() => void tickNow().finally(() => { if (!ticking.signal.aborted) tick(); }), TICK_MS);

@@ -3,7 +3,6 @@
 // through its provider, the marker probes as local commands, the failover library for the failover
 // and the failback, and the running agent's /api/status for incidents and other services' health.
 import { execFile } from "node:child_process";
-import { hostname } from "node:os";
 import type { ConfigDocument } from "../config/schema.js";
 import type { Clock } from "../engine/clock.js";
 import { MaintenanceSchedule } from "../engine/maintenance.js";
@@ -13,6 +12,7 @@ import { runAction, type ActionEnv } from "../failover/actions.js";
 import type { ActionConfig } from "../failover/config.js";
 import type { Failovers } from "../failover/failovers.js";
 import type { ReplicaCheck } from "../failover/replica-check.js";
+import { ownerAlive as aliveOwner, type Owner } from "../failover/owner.js";
 import type { Service, Topology } from "../model/topology.js";
 import { blastRadius } from "./blast-radius.js";
 import type { DrillDocument, Scenario } from "./config.js";
@@ -194,17 +194,6 @@ export function realWorld(input: RealWorldInput): DrillWorld {
   };
 }
 
-/** Who runs a drill: a later start settles a drill only when this process is gone. */
-export function currentOwner(): { host: string; pid: number } {
-  return { host: hostname(), pid: process.pid };
-}
-
-export function ownerAlive(owner: { host: string; pid: number }): boolean {
-  if (owner.host !== hostname()) return true;
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+/** Who runs a drill: a later start settles a drill only when this process is gone (another host's: never). */
+export { currentOwner } from "../failover/owner.js";
+export const ownerAlive = (owner: Owner): boolean => aliveOwner(owner) ?? true;

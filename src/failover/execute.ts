@@ -7,6 +7,7 @@
 // published through the coordinator (etcd: <prefix>/runs/<service>, the active host with the switch),
 // and a refused publish stops the run too. The coordinator's leaderSignal aborts a step in flight when
 // the term ends. resume.ts picks up a run a crash left behind; this file knows nothing about crashes.
+import { currentOwner } from "./owner.js";
 import type { Clock } from "../engine/clock.js";
 import type { CommitResult, Coordinator } from "./coordinator.js";
 import { lastAttempts, type FailoverJournal, type RunRecord, type RunStatus } from "./journal.js";
@@ -260,6 +261,8 @@ export async function executeFrom(given: ExecuteDeps, runId: number, plan: Plan,
 /** Starts a new run of the plan. */
 export async function startRun(deps: ExecuteDeps, plan: Plan): Promise<RunResult> {
   const token = await deps.coordinator.fencingToken(plan.service);
-  const runId = deps.journal.begin(plan, token, deps.clock.now());
-  return executeFrom(deps, runId, plan, token, 0);
+  // The owner goes into the journal, so a restarted agent leaves a run this process still runs alone.
+  const owned: Plan = { ...plan, owner: currentOwner() };
+  const runId = deps.journal.begin(owned, token, deps.clock.now());
+  return executeFrom(deps, runId, owned, token, 0);
 }

@@ -23,6 +23,7 @@ import { FailoverJournal, type RunRecord } from "./journal.js";
 import { InstanceState, instanceState, readInstanceState, writeInstanceState } from "./instance-states.js";
 import { buildPlan, type Plan } from "./plan.js";
 import type { ReplicaCheck } from "./replica-check.js";
+import { isSelf, ownerAlive } from "./owner.js";
 import { resumeRun } from "./resume.js";
 
 export interface FailoversDeps {
@@ -196,6 +197,15 @@ export class Failovers {
    * One resume at a time (leadership can come and go quickly); a resumed run counts as running, so
    * neither a new run nor a second resume of its service starts beside it.
    */
+  /**
+   * Whether a run another process began is left unfinished by it (that process is gone): the agent's
+   * tick calls `resume` then, so a person's `understudy failover` killed mid-run is settled without
+   * waiting for the agent's next restart.
+   */
+  orphaned(): boolean {
+    return this.journal.unfinished().some((run) => !this.running.has(run.service) && run.plan.owner !== undefined && !isSelf(run.plan.owner) && ownerAlive(run.plan.owner) !== true);
+  }
+
   resume(): Promise<RunResult[]> {
     const next = this.resuming.then(() => this.resumeOnce());
     this.resuming = next.catch(() => undefined);
@@ -209,6 +219,8 @@ export class Failovers {
     const results: RunResult[] = [];
     for (const run of this.journal.unfinished()) {
       if (busy(run.service)) continue;
+      // Another process on this host (a person's `understudy failover`) is still running it: its own.
+      if (run.plan.owner !== undefined && !isSelf(run.plan.owner) && ownerAlive(run.plan.owner) === true) continue;
       const stale = this.deps.coordinator.status().coordination === "etcd" ? staleCopy(run, shared) : undefined;
       if (stale) {
         // Not etcd's run: whatever it did was finished (or undone) by the leader that took over. Acting on

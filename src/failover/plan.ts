@@ -11,6 +11,7 @@
 // one is configured) and its sync; an unplanned failover has no sync step and loses at most the
 // replica's age, which check-replica judges against target.rpo.
 import type { Service, Topology } from "../model/topology.js";
+import type { Owner } from "./owner.js";
 import { dnsRecordsOf, kindsOf, ACTION_KINDS, type ActionConfig, type FailoverConfig } from "./config.js";
 
 export const STEP_NAMES = ["fence", "sync", "check-replica", "promote", "verify", "switch", "notify"] as const;
@@ -78,6 +79,8 @@ export interface Plan {
   /** The addresses the DNS record holds before and after. */
   readonly addresses: { readonly from: string; readonly to: string };
   readonly steps: readonly PlannedStep[];
+  /** The process running it, recorded when the run begins (absent in runs journaled before it existed). */
+  readonly owner?: Owner;
 }
 
 export interface PlanInput {
