@@ -68,6 +68,14 @@ function Counts({ topology }: { topology: Topology }) {
   );
 }
 
+/** A drawing wider than its frame (a phone) opens scrolled to its middle, where the mesh and the links are. */
+const alreadyCentered = new WeakSet<HTMLDivElement>();
+function centered(frame: HTMLDivElement | null): void {
+  if (!frame || alreadyCentered.has(frame) || frame.scrollWidth <= frame.clientWidth) return;
+  alreadyCentered.add(frame);
+  frame.scrollLeft = (frame.scrollWidth - frame.clientWidth) / 2;
+}
+
 export function OverviewPage() {
   const topology = useResource<Topology>("/api/topology", ["status", "failover"]);
   // Instance states color each box on its own (a killed primary stays red after its standby took over).
@@ -86,7 +94,7 @@ export function OverviewPage() {
           <Counts topology={data} />
           <OpenIncidents />
           <DemoPanel />
-          <div class="graph-scroll">
+          <div class="graph-scroll" ref={centered}>
             <TopologyGraph topology={data} states={states} />
           </div>
           <ul class="legend" aria-label="Legend">
@@ -101,7 +109,7 @@ export function OverviewPage() {
           </ul>
           <h2>Services</h2>
           <div class="table-scroll">
-            <table>
+            <table class="stack" aria-label="Services">
               <thead>
                 <tr>
                   <th scope="col">Service</th>
@@ -118,13 +126,13 @@ export function OverviewPage() {
                       <a href={`/services/${encodeURIComponent(service.name)}`}>{service.name}</a>
                       {data.spofs.includes(service.name) && <span class="spof-tag-inline">SPOF</span>}
                     </th>
-                    <td>
+                    <td data-label="Health">
                       <HealthBadge health={service.health} />
                       {reasons.get(service.name) && <div class="muted reason">{reasons.get(service.name)}</div>}
                     </td>
-                    <td>{service.criticality}</td>
-                    <td class="where">{where(service, states)}</td>
-                    <td>{service.needs.map((need) => need.any_of.join(" or ") + (need.mode === "degrades" ? " (soft)" : "")).join(", ") || "—"}</td>
+                    <td data-label="Criticality">{service.criticality}</td>
+                    <td data-label="Where" class="where">{where(service, states)}</td>
+                    <td data-label="Needs">{service.needs.map((need) => need.any_of.join(" or ") + (need.mode === "degrades" ? " (soft)" : "")).join(", ") || "—"}</td>
                   </tr>
                 ))}
               </tbody>
