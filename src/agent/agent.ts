@@ -27,6 +27,7 @@ import { systemClock, type Clock, type TimerHandle } from "../engine/clock.js";
 import { createAgentEvents } from "../engine/events.js";
 import { openEtcdCoordination, type EtcdCoordination } from "../coord/etcd-coordinator.js";
 import { startSharedVerdicts, type StartedSharedVerdicts } from "../coord/shared-verdicts.js";
+import { startSharedPushes, type SharedPushes } from "../coord/shared-pushes.js";
 import { LocalCoordinator, type Coordinator } from "../failover/coordinator.js";
 import { instanceState as instanceRole } from "../failover/instance-states.js";
 import { hostFinalSync } from "../failover/ship-final.js";
@@ -146,6 +147,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       notifiers: () => dispatcher.counters().notifiers,
       openIncidents: () => journal.open().length,
     });
+    let sharedPushes: SharedPushes | undefined;
     let coordinator: Coordinator = new LocalCoordinator(store, () => clock.now());
     let shared: StartedSharedVerdicts | undefined;
     const etcdWanted = topology.agents.coordination !== "local";
@@ -179,7 +181,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       uptime: () => (clock.now() - startedAt) / 1000,
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.render() }),
       status,
-      push: (token, signal) => push.signal(token, { kind: signal?.kind ?? "ok", at: clock.now(), body: signal?.body ?? "" }),
+      push: (token, signal) => {
+        const received = { kind: signal?.kind ?? "ok", at: clock.now(), body: signal?.body ?? "" };
+        return push.signal(token, received) && (sharedPushes?.publish(token, received), true);
+      },
     }, {
       failover: linkFailover(() => failover?.api),
       backups: backupsCatalogue(() => config, dataDir, options.env as NodeJS.ProcessEnv, () => clock.now()),
@@ -216,6 +221,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         event.leading ? `leading (token ${event.token}): ${event.reason}` : `${event.reason}; this agent keeps probing and alerting`));
       coordinator = opened.coordinator;
       notices?.attach(opened.coordinator, opened.session);
+      const pushes = (sharedPushes = startSharedPushes({ session: opened.session, receiver: push, onError: (error) => log.warn({ event: "push.shared", err: error }, error.message) }));
+      disposers.push({ name: "shared pushes", run: () => pushes.stop() });
       disposers.push({ name: "shared notices", run: () => notices?.stop() });
     }
 

@@ -107,6 +107,11 @@ export class PushReceiver implements HeartbeatSource {
     return this.pings.get(token)?.lastSeenAt;
   }
 
+  /** The tokens the current config's push checks use (resolved secrets: never log them). */
+  tokens(): string[] {
+    return [...this.checks.keys()];
+  }
+
   knownSince(token: string): number | undefined {
     return this.known.get(token);
   }

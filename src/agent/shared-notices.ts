@@ -93,9 +93,12 @@ export class SharedNotices {
   /** Coordination begins (the etcd session is open): from now on the leader speaks for all. */
   attach(leadership: SharedLeadership, session: Session): void {
     this.coordination = { session, leadership };
-    this.offLeadership = leadership.onLeadership((event) => event.leading && this.kick());
+    const offs = [leadership.onLeadership((event) => event.leading && this.kick()), session.onLease((event) => event.kind === "granted" && this.kick())];
+    this.offLeadership = () => offs.forEach((off) => off());
     this.timer = setInterval(() => this.kick(), this.options.periodMs ?? 2_000);
     this.timer.unref?.();
+    // At once: the membership is written on the first pass, so an agent cut off right after its start is missed.
+    this.kick();
   }
 
   /** Stops the loop; a deliberate stop also withdraws this agent's membership, so that no one is paged for it. */

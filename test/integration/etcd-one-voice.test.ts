@@ -79,7 +79,12 @@ function writeConfig(scenario: string, agent: string) {
   writeFileSync(config, `version: 1
 hosts:
   primary: { address: ${env.addresses.primary} }
+  jobs: { address: ${env.lab.address(99)} }
 services:
+  nightly:
+    runs_on: [jobs]
+    checks:
+      - { push: { token: nightly-token, period: 1h } }
   app:
     primary: primary
     standby: []
@@ -116,6 +121,7 @@ async function startScenario(scenario: string) {
     }
     return true;
   }, 60_000));
+  await explained(waitFor("every agent to join as a member", async () => (await env.client.range(`/understudy-${scenario}/members/`)).kvs.length === AGENTS.length, 30_000));
   return leader;
 }
 
@@ -199,6 +205,8 @@ describe.skipIf(!available)("alerts with several agents on etcd", () => {
     await eachHookGot("the leader's opening at both webhooks", { event: "opened", marked: false });
     await eachHookGot(`${cut.name}'s own opening at both webhooks`, { event: "opened", marked: true });
     expect(receiver.messages.find((message) => message.event === "opened" && /alone\)$/.test(message.title))!.title).toMatch(new RegExp(`\\(seen from ${cut.name} alone\\)$`));
+    // For the others it is gone (its lease ended): an incident of its own, once its absence outlasts a TTL.
+    await eachHookGot(`${cut.name}'s absence at both webhooks`, { agent: cut.name, event: "opened" });
     const rejoinFrom = cut.process.logs.length;
     await env.nodes.get(cut.name)!.heal();
     await explained(waitFor(`${cut.name} to rejoin`, () => cut.process.logs.slice(rejoinFrom).some((line) => line.event === "quorum.status" && line.current === true), 30_000));
@@ -218,6 +226,18 @@ describe.skipIf(!available)("alerts with several agents on etcd", () => {
       expect(count({ hook, agent: cut.name, event: "opened" })).toBe(1);
       expect(count({ hook, agent: cut.name, event: "resolved" })).toBe(1);
     }
+  }, 180_000);
+
+  it("a push received by any agent counts for all: a failure pushed to one agent is confirmed by the quorum and sent once", async () => {
+    await startScenario("pushes");
+    const one = agents[0]!;
+    const answer = await fetch(`${one.apiUrl}/push/nightly-token/3`, { method: "POST", body: "rsync: No space left on device (28)" });
+    expect(answer.status).toBe(200);
+    // Quorum 2: without sharing, only the agent that took the push would see the job failed, and nobody would be told.
+    await eachHookGot("the failed job's incident at both webhooks", { event: "opened" });
+    await sleep(4_000);
+    for (const hook of HOOKS) expect(serviceEvents(hook)).toEqual(["opened"]);
+    expect(receiver.messages.find((message) => message.event === "opened")!.title).toContain("nightly");
   }, 180_000);
 });
 
