@@ -33,7 +33,7 @@ export const postJson = z.object({
 export const postResponse = z.object({ post: postJson });
 export const postsResponse = z.object({ posts: z.array(postJson) });
 
-const day = z.object({ date: z.string(), state: z.enum(DAY_STATES), uptime: z.number().nullable(), outage_ms: z.number(), failovers: z.number(), p50_ms: z.number().nullable().optional() });
+const day = z.object({ date: z.string(), state: z.enum(DAY_STATES), uptime: z.number().nullable(), outage_ms: z.number(), failovers: z.number(), failover_at: z.array(iso), standby_ms: z.number().describe("Time served from a standby that day"), p50_ms: z.number().nullable().optional() });
 const state = z.enum(["up", "degraded", "down", "maintenance", "unknown"]);
 export const pageResponse = z.object({
   slug: z.string(), path: z.string(), title: z.string(), description: z.string().nullable(), logo: z.string().nullable(), footer: z.string().nullable(),

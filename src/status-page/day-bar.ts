@@ -6,7 +6,7 @@
 //   degraded:  any failed check, a shorter outage, or a failover
 //   up:        results, all good
 //   none:      no results that day (before the service was watched, or the agent was off)
-import { movesOf } from "../failover/served.js";
+import { movesOf, type Move } from "../failover/served.js";
 import type { Placement } from "../model/topology.js";
 import type { Store } from "../store/db.js";
 import { latencyPercentiles } from "../store/history.js";
@@ -28,6 +28,10 @@ export interface Day {
   readonly outage_ms: number;
   /** Completed failovers (switches to another host) that day. */
   readonly failovers: number;
+  /** When they switched (ISO 8601). */
+  readonly failover_at: readonly string[];
+  /** Time served from a standby that day (the failover window, a day that began on the standby included). */
+  readonly standby_ms: number;
   /** Median response time that day, when the page shows response times. */
   readonly p50_ms?: number | null;
 }
@@ -48,6 +52,22 @@ function overlap(spans: readonly Span[], from: number, to: number): number {
     reached = Math.max(reached, span.to);
   }
   return total;
+}
+
+/** Time in [from, to) when a host other than `primary` was active, from the moves (oldest first). */
+function standbyTime(moves: readonly Move[], primary: string, from: number, to: number): number {
+  let host = primary;
+  let start = from;
+  let total = 0;
+  for (const move of moves) {
+    if (move.at >= to) break;
+    if (move.at > start) {
+      if (host !== primary) total += move.at - start;
+      start = move.at;
+    }
+    host = move.to;
+  }
+  return host !== primary ? total + (to - start) : total;
 }
 
 export function stateOf(uptime: number | null, outageMs: number, failovers: number): DayState {
@@ -73,15 +93,20 @@ export function dayBar(input: DayBarInput): Day[] {
   const { store, service, placement, outages, now, days = 90 } = input;
   const today = Math.floor(now / DAY_MS) * DAY_MS;
   const first = today - (days - 1) * DAY_MS;
-  const switches = placement?.kind === "failover" ? movesOf(store, service, now).filter((move) => move.at >= first) : [];
+  const moves = placement?.kind === "failover" ? movesOf(store, service, now) : [];
+  const primary = placement?.kind === "failover" ? placement.primary : "";
   return Array.from({ length: days }, (_, index) => {
     const from = first + index * DAY_MS;
     const to = Math.min(from + DAY_MS, now);
     const ratio = availability(store, service, placement, from, to).ratio;
     const uptime = ratio === undefined ? null : Number(ratio.toFixed(6));
     const outageMs = overlap(outages, from, to);
-    const failovers = switches.filter((move) => move.at >= from && move.at < to).length;
-    const day: Day = { date: new Date(from).toISOString().slice(0, 10), state: stateOf(uptime, outageMs, failovers), uptime, outage_ms: outageMs, failovers };
+    // A move back to the primary (a failback, a rollback) is not a failover.
+    const switched = moves.filter((move) => move.at >= from && move.at < to && move.to !== primary);
+    const day: Day = {
+      date: new Date(from).toISOString().slice(0, 10), state: stateOf(uptime, outageMs, switched.length), uptime, outage_ms: outageMs,
+      failovers: switched.length, failover_at: switched.map((move) => new Date(move.at).toISOString()), standby_ms: moves.length === 0 ? 0 : standbyTime(moves, primary, from, to),
+    };
     if (!input.latency) return day;
     const [median] = latencyPercentiles(store, { service }, from, to, [0.5])?.values ?? [];
     return { ...day, p50_ms: median === undefined ? null : Number(median.toFixed(1)) };

@@ -26,13 +26,16 @@ const OVERALL: Record<ServiceState, string> = { up: "All systems operational", d
 function dayTitle(day: Day): string {
   const parts = [day.date, day.uptime === null ? "no data" : `${percent(day.uptime)} available`];
   if (day.outage_ms > 0) parts.push(`unavailable ${duration(day.outage_ms)}`);
-  if (day.failovers > 0) parts.push(`served by a standby after ${day.failovers === 1 ? "a failover" : `${day.failovers} failovers`}`);
+  if (day.standby_ms > 0) {
+    const at = day.failover_at.map((iso) => iso.slice(11, 16)).join(", ");
+    parts.push(`served by a standby ${duration(day.standby_ms)}${at === "" ? "" : ` (failover at ${at} UTC)`}`);
+  }
   if (day.p50_ms !== undefined && day.p50_ms !== null) parts.push(`median ${day.p50_ms} ms`);
   return parts.join(" · ");
 }
 
 function bar(days: readonly Day[]): string {
-  const cells = days.map((day) => `<li class="day ${day.state}${day.failovers > 0 ? " failover" : ""}" title="${escape(dayTitle(day))}" data-date="${day.date}" data-state="${day.state}"></li>`).join("");
+  const cells = days.map((day) => `<li class="day ${day.state}${day.standby_ms > 0 ? " failover" : ""}" title="${escape(dayTitle(day))}" data-date="${day.date}" data-state="${day.state}"></li>`).join("");
   return `<ol class="bar" aria-label="the last ${days.length} days">${cells}</ol><div class="bar-legend"><span>${days.length} days ago</span><span>today</span></div>`;
 }
 

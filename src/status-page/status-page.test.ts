@@ -65,7 +65,12 @@ describe("the 90-day bar", () => {
     expect(day.outage_ms).toBeLessThan(6_000);
     expect(day.uptime).toBeGreaterThan(0.99);
     const html = await (await fixture.app.request("/status")).text();
-    expect(html).toMatch(new RegExp(`<li class="day degraded failover" title="${day.date} · 99\\.[0-9]+ % available · unavailable 5 s · served by a standby after a failover"`));
+    // The standby served from the switch (5 s after t0) to now, an hour after t0.
+    const switchedAt = Date.parse(day.failover_at[0]!);
+    expect(switchedAt - t0).toBeGreaterThanOrEqual(5_000);
+    expect(day.standby_ms).toBe(t0 + HOUR - switchedAt);
+    const at = day.failover_at[0]!.slice(11, 16);
+    expect(html).toMatch(new RegExp(`<li class="day degraded failover" title="${day.date} · 99\\.[0-9]+ % available · unavailable 5 s · served by a standby 59 min 5[0-9] s \\(failover at ${at} UTC\\)"`));
     for (const secret of ["vps", "spare", "10.0.0", "ECONNREFUSED"]) expect(html).not.toContain(secret);
   });
 

@@ -85,9 +85,11 @@ describe.skipIf(!available)("the public status page in Chromium", () => {
           const box = await days.first().boundingBox();
           expect(box!.width, `${service} ${viewport.name}`).toBeGreaterThanOrEqual(1);
         }
-        const failoverDay = page.locator('[data-service="headscale"] .day.failover');
-        await expect(failoverDay.count()).resolves.toBe(1);
-        await expect(failoverDay.getAttribute("title")).resolves.toMatch(/served by a standby after a failover/);
+        // The failover window: from the switch 10 days ago to today (the standby still serves), each day marked.
+        const failoverDays = page.locator('[data-service="headscale"] .day.failover');
+        await expect(failoverDays.count()).resolves.toBe(11);
+        await expect(failoverDays.first().getAttribute("title")).resolves.toMatch(/served by a standby 12 h \(failover at 12:00 UTC\)/);
+        await expect(failoverDays.nth(1).getAttribute("title")).resolves.toMatch(/served by a standby 24 h$/);
         const downDay = page.locator('[data-service="nginx"] .day.down');
         await expect(downDay.count()).resolves.toBe(1);
         await expect(downDay.getAttribute("title")).resolves.toMatch(/unavailable 30 min/);
