@@ -86,7 +86,15 @@ export class Failovers {
     if (placement?.kind !== "failover" || ![placement.primary, ...placement.standby].includes(host)) return false;
     const current = readActiveHost(this.deps.store, service) ?? placement.primary;
     if (current === host) return false;
-    return moveActiveHost(this.deps.store, service, { from: current, to: host, primary: placement.primary }, this.deps.clock.now());
+    const now = this.deps.clock.now();
+    const moved = moveActiveHost(this.deps.store, service, { from: current, to: host, primary: placement.primary }, now);
+    // Another agent's run moved it: the instance it left is one a run stopped, so if it is seen serving
+    // again here (this agent leading by then) it is fenced, not taken for a standby that runs by design.
+    const left = readInstanceState(this.deps.store, service, current)?.state;
+    if (moved && (left === undefined || left === InstanceState.serving)) {
+      writeInstanceState(this.deps.store, service, current, InstanceState.catchingUp, now, `${service} moved from ${current} to ${host} by another agent's run; receiving ${host}'s data`);
+    }
+    return moved;
   }
 
   isRunning(service: string): boolean {
@@ -193,11 +201,6 @@ export class Failovers {
   }
 
   /**
-   * Brings every run a crash (or a lost leader) left unfinished to a consistent end (see resume.ts).
-   * One resume at a time (leadership can come and go quickly); a resumed run counts as running, so
-   * neither a new run nor a second resume of its service starts beside it.
-   */
-  /**
    * Whether a run another process began is left unfinished by it (that process is gone): the agent's
    * tick calls `resume` then, so a person's `understudy failover` killed mid-run is settled without
    * waiting for the agent's next restart.
@@ -206,6 +209,11 @@ export class Failovers {
     return this.journal.unfinished().some((run) => !this.running.has(run.service) && run.plan.owner !== undefined && !isSelf(run.plan.owner) && ownerAlive(run.plan.owner) !== true);
   }
 
+  /**
+   * Brings every run a crash (or a lost leader) left unfinished to a consistent end (see resume.ts).
+   * One resume at a time (leadership can come and go quickly); a resumed run counts as running, so
+   * neither a new run nor a second resume of its service starts beside it.
+   */
   resume(): Promise<RunResult[]> {
     const next = this.resuming.then(() => this.resumeOnce());
     this.resuming = next.catch(() => undefined);
