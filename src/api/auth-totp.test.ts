@@ -135,6 +135,19 @@ describe("two-factor sign-in", () => {
     expect((await app.request("/api/login", post({ name: "olga", password: "wrong password" }))).status).toBe(401);
   });
 
+  it("ends the sessions opened before a new enrolment (passwd --totp --force after a lost phone)", async () => {
+    const { app, clock, secret } = await setUp();
+    const opened = await code(app, (await password(app)).body.challenge, totpAt(secret, clock.now()));
+    const cookie = opened.cookie!.split(";")[0]!;
+    expect((await app.request("/api/session", { headers: { cookie } })).status).toBe(200);
+    const fresh = newTotpSecret();
+    writeFileSync(join(dir!, "ada.totp"), formatEnrolment("ada", { secret: fresh, recovery: newRecoveryCodes().map(hashRecoveryCode) }), { mode: 0o600 });
+    expect((await app.request("/api/session", { headers: { cookie } })).status).toBe(401);
+    await clock.advance(30_000);
+    expect((await code(app, (await password(app)).body.challenge, totpAt(secret, clock.now()))).body.error).toBe("wrong code");
+    expect((await code(app, (await password(app)).body.challenge, totpAt(fresh, clock.now()))).status).toBe(200);
+  });
+
   it("keeps out an enrolled user whose totp_file is gone, and reports the file", async () => {
     const { app } = await setUp();
     rmSync(join(dir!, "ada.totp"));

@@ -8,6 +8,7 @@ import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { DashboardConfig, Role } from "../config.js";
 import { parseEnrolment, type Enrolment } from "./second-factor.js";
+import { credentialOf } from "./sessions.js";
 import { findToken } from "./tokens.js";
 
 export interface Account {
@@ -21,6 +22,11 @@ export type SecondFactor = { state: "none" } | { state: "enrolled"; enrolment: E
 export interface User extends Account {
   readonly passwordHash: string | undefined;
   readonly secondFactor: SecondFactor;
+}
+
+/** What a session is bound to: the password hash and, when enrolled, the TOTP secret. A new password or a new enrolment (`passwd --totp --force`) ends the sessions opened before it. */
+export function credentialOfUser(user: User): string {
+  return credentialOf(user.secondFactor.state === "enrolled" ? `${user.passwordHash ?? ""}\n${user.secondFactor.enrolment.secret}` : user.passwordHash);
 }
 
 export interface Accounts {

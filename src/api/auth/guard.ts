@@ -12,8 +12,8 @@ import { getCookie } from "hono/cookie";
 import { SESSION_COOKIE, setSessionCookie } from "./cookie.js";
 import type { ApiEnv, Identity } from "../env.js";
 import type { Access, Guard } from "../router.js";
-import type { Accounts } from "./accounts.js";
-import { credentialOf, type SessionStore } from "./sessions.js";
+import { credentialOfUser, type Accounts } from "./accounts.js";
+import type { SessionStore } from "./sessions.js";
 
 export { SESSION_COOKIE } from "./cookie.js";
 const READS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -39,7 +39,7 @@ export function identify(c: Context<ApiEnv>, auth: AuthContext): Found {
   if (id === undefined) return { identity: undefined, badToken: false };
   const session = auth.sessions.get(id);
   const account = session ? accounts.user(session.user) : undefined;
-  if (!session || !account || credentialOf(account.passwordHash) !== session.credential) {
+  if (!session || !account || credentialOfUser(account) !== session.credential) {
     if (session) auth.sessions.delete(session.id);
     return { identity: undefined, badToken: false };
   }

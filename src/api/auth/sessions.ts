@@ -1,5 +1,5 @@
 // Dashboard sessions, kept in memory: a random id (the cookie) maps to the user, a CSRF token, a
-// fingerprint of the password hash it was opened with (a changed password ends it: see guard.ts) and an
+// fingerprint of the password hash (and TOTP secret) it was opened with (a change ends it: see guard.ts) and an
 // expiry that slides with use. A restart logs everyone out, which is the safe direction. The ids are
 // never logged or returned except in the Set-Cookie of the login that created them.
 import { createHash, randomBytes } from "node:crypto";

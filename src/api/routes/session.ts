@@ -11,7 +11,7 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import type { IncomingMessage } from "node:http";
-import type { Accounts, User } from "../auth/accounts.js";
+import { credentialOfUser, type Accounts, type User } from "../auth/accounts.js";
 import type { ChallengeStore } from "../auth/challenges.js";
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from "../auth/cookie.js";
 import type { HashGate } from "../auth/hash-gate.js";
@@ -19,7 +19,7 @@ import { verifyPassword } from "../auth/password.js";
 import { checkCode } from "../auth/login-code.js";
 import type { LoginLimiter } from "../auth/rate-limit.js";
 import type { SecondFactorLedger } from "../auth/second-factor-ledger.js";
-import { credentialOf, type SessionStore } from "../auth/sessions.js";
+import type { SessionStore } from "../auth/sessions.js";
 import type { ApiEnv } from "../env.js";
 import type { Router } from "../router.js";
 import { sendError, sendJson } from "../respond.js";
@@ -96,11 +96,11 @@ export function sessionRoutes(router: Router, deps: SessionDeps): void {
     }
     if (factor.state === "enrolled") {
       started.attempt.withdraw();
-      const challenge = deps.challenges.create(user.name, credentialOf(user.passwordHash));
+      const challenge = deps.challenges.create(user.name, credentialOfUser(user));
       return sendJson(c, { second_factor: "totp", challenge: challenge.id });
     }
     started.attempt.succeed();
-    return open(c, deps, accounts, user, credentialOf(user.passwordHash));
+    return open(c, deps, accounts, user, credentialOfUser(user));
   });
 
   router.add({ method: "post", path: "/api/login/code", access: "public", summary: "Two-factor sign-in's second step: a code from the authenticator app (or a recovery code) for the challenge POST /api/login returned; sets the session cookie", body: loginCodeBody, response: sessionResponse, bodyLimit: LOGIN_BODY_LIMIT, errors: { 401: "wrong, used or expired code (password_again: the challenge is over, log in again)", 429: "too many attempts; see Retry-After" } }, (c, { body }) => {
@@ -115,7 +115,7 @@ export function sessionRoutes(router: Router, deps: SessionDeps): void {
     }
     const user = accounts.user(challenge.user);
     // The password or the enrolment changed meanwhile: start again.
-    if (!user || user.secondFactor.state !== "enrolled" || credentialOf(user.passwordHash) !== challenge.credential) {
+    if (!user || user.secondFactor.state !== "enrolled" || credentialOfUser(user) !== challenge.credential) {
       started.attempt.withdraw();
       deps.challenges.delete(challenge.id);
       return sendJson(c, { error: "this sign-in has expired; enter your password again", password_again: true }, 401);
