@@ -114,10 +114,8 @@ describe.skipIf(!available)("the dashboard after a failover, on a desktop and on
     const chart = page.getByRole("img", { name: "Median latency of headscale over 1h" });
     await expect(chart.getAttribute("data-resolution")).resolves.toBe("raw");
     await waitFor("the 1h chart to have several points", async () => Number(await chart.getAttribute("data-points")) >= 3, 20_000);
-    await shot("service-desktop");
     await page.goto(`${url}/`);
     await graph.waitFor();
-    await shot("overview-desktop");
 
     // Kill Headscale's primary: the graph and the table call L001 down, while O001 serves.
     const panel = page.getByRole("region", { name: "Demo" });
@@ -127,6 +125,7 @@ describe.skipIf(!available)("the dashboard after a failover, on a desktop and on
     await expect(headscale("L001").locator("text.tag").textContent()).resolves.toBe("down");
     await expect(page.locator('tr[data-service="headscale"] td.where').textContent()).resolves.toBe("active on O001; L001 down");
     await page.locator(".open-incidents [data-incident]", { hasText: "headscale" }).first().waitFor({ timeout: 30_000 });
+    await shot("overview-desktop");
 
     // The Failover page: a Fail back button; failing over again is disabled with the guards' reason.
     await page.getByRole("link", { name: "Failover", exact: true }).click();
@@ -177,9 +176,15 @@ describe.skipIf(!available)("the dashboard after a failover, on a desktop and on
     }
     await phone.close();
 
+    // The service page once it has a few minutes of history, as the README shows it.
+    await page.goto(`${url}/services/headscale`);
+    await page.getByRole("radio", { name: "1h" }).click();
+    await page.getByRole("img", { name: "Median latency of headscale over 1h" }).waitFor();
+    await shot("service-desktop");
+
     // Restored, L001 is no longer down: catching up (the demo has no fence and no data to ship, so it
     // stays so), or a standby once warm.
-    await page.getByRole("link", { name: "Overview" }).click();
+    await page.goto(`${url}/`);
     await panel.locator("li", { hasText: "headscale" }).getByRole("button", { name: "Restore" }).click();
     await headscale("L001").and(page.locator('[data-health="up"]')).waitFor({ timeout: 30_000 });
     await expect(headscale("L001").getAttribute("data-role")).resolves.toMatch(/^(catching-up|standby)$/);
