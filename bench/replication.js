@@ -143,7 +143,7 @@ services:
       try {
         const [result] = await replicateService("app", { doc, dataDir: join(scratch, `agent-${megabytes}`), hosts: (host) => pool.get(host), activeHost: () => "A", hostTempDir: scratch });
         if (!result?.ok) throw new Error(`the cycle failed: ${result?.message}`);
-        const row = { db_mb: megabytes, change: label, changed_mb: changed / 1e6, sent_mb: result.wireBytes / 1e6, pull_mb: result.hops.pulled / 1e6, push_mb: result.hops.pushed / 1e6, seconds: (performance.now() - started) / 1000, db_size_mb: statSync(path).size / 1e6 };
+        const row = { db_mb: megabytes, change: label, changed_mb: changed / 1e6, sent_mb: result.wireBytes / 1e6, pull_mb: result.hops.pulled / 1e6, push_mb: result.hops.pushed / 1e6, ms: Object.fromEntries(Object.entries(result.hops.ms).map(([k, v]) => [k, Math.round(v)])), seconds: (performance.now() - started) / 1000, db_size_mb: statSync(path).size / 1e6 };
         rows.push(row);
         process.stderr.write(`${JSON.stringify(row)}\n`);
       } finally {

@@ -11,6 +11,7 @@
 // removed whatever happens. Paths are read at `root` + path on the host ("/" on the primary).
 import { lstat, mkdir, readdir, readlink, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { isHostFailure } from "../hosts/host-access.js";
 import type { HostAccess, HostFailure } from "../hosts/host-access.js";
 import { rsync } from "../hosts/rsync.js";
@@ -45,6 +46,8 @@ export interface HostSnapshotRequest {
 export interface HostSnapshot extends Snapshot {
   /** Bytes rsync moved pulling it (both directions). */
   wireBytes: number;
+  /** Milliseconds spent copying and checking on the host (`copy`), and pulling to the agent (`pull`). */
+  timings: { copy: number; pull: number };
 }
 
 /**
@@ -113,6 +116,7 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
   const databases = request.data.flatMap((item, index) => ("sqlite" in item ? [{ index, item }] : []));
   const copying = stepReporter(request.onProgress, { step: "copy", item: databases.map(({ item }) => item.sqlite).join(", "), host: access.host });
   if (databases.length > 0) copying.start();
+  const copyStarted = performance.now();
   const made = await access.run(["sh", "-c", PREPARE, "sh", request.tempDir ?? "", ...databases.map(({ item }) => join(request.root, item.sqlite))], { timeoutMs, signal });
   if (isHostFailure(made)) return fail(made, `cannot snapshot ${request.service} on ${access.host}`);
   const [temp = "", ...copied] = made.stdout.toString().split("\n");
@@ -123,6 +127,8 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
       : `cannot copy the SQLite database of ${request.service} on ${access.host}: ${made.stderr.trim() || `exit ${made.code}`}`);
   }
   if (databases.length > 0) copying.end(0);
+  const copyMs = performance.now() - copyStarted;
+  const pullStarted = performance.now();
   let wireBytes = 0;
   const items: ManifestItem[] = [];
   const files: ManifestEntry[] = [];
@@ -193,5 +199,5 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
   }
   const manifest: Manifest = { format: 1, id, service: request.service, host: access.host, created_at: at.toISOString(), items, files, sqlite };
   await writeManifest(request.into, manifest);
-  return { dir: request.into, manifest, wireBytes };
+  return { dir: request.into, manifest, wireBytes, timings: { copy: copyMs, pull: performance.now() - pullStarted } };
 }

@@ -16,6 +16,7 @@
 // place (a folder swapped through a `.understudy-old` name; a database's old inode kept as the next
 // spare when nothing else links to it), a stale -wal/-shm of the old database removed first, so it
 // cannot be replayed into the new one. A shipment that breaks off leaves the previous replica whole.
+import { performance } from "node:perf_hooks";
 import { dirname, join } from "node:path";
 import { isHostFailure } from "../hosts/host-access.js";
 import type { HostAccess, HostFailure } from "../hosts/host-access.js";
@@ -41,6 +42,8 @@ export interface PushResult {
   files: number;
   /** Bytes rsync moved to the host (both directions, all items). */
   wireBytes: number;
+  /** Milliseconds: preparing the spare and staging, rsync, the check and swap. */
+  timings: { prepare: number; ship: number; swap: number };
 }
 
 /**
@@ -82,8 +85,8 @@ const CHECK_AND_SWAP = [
  * Before a shipment, given (spare, destination) pairs, then "--" and the staging folders: each spare's
  * folder made; a spare left as `.old` by a swap that broke off taken back; a spare some process has
  * open removed (it is only a basis: that process keeps its file); a missing spare made as a local copy
- * of the replica, so the first cycle too sends only what differs. Then the staging folders emptied and
- * made.
+ * of the replica, an existing one brought up to it in place, so the link carries only what differs from
+ * the replica. Then the staging folders emptied and made.
  */
 const PREPARE_TARGET = [
   'while [ "$#" -gt 0 ] && [ "$1" != -- ]; do',
@@ -94,7 +97,10 @@ const PREPARE_TARGET = [
   '  roots=$(realpath -m -- "$spare")',
   HOLDERS_FRAGMENT,
   '  if [ -n "$held" ]; then rm -f -- "$spare"; fi',
-  '  if [ ! -e "$spare" ] && [ -f "$dest" ]; then cp -- "$dest" "$spare" || rm -f -- "$spare"; fi',
+  '  if [ ! -e "$spare" ] && [ -f "$dest" ]; then cp -- "$dest" "$spare" || rm -f -- "$spare"',
+  // The spare is the replica before last: brought up to the replica here (reads both, writes only the
+  // blocks that differ), so the link carries only this cycle's changes, not two cycles'.
+  '  elif [ -f "$dest" ]; then rsync -a --inplace --no-whole-file --ignore-times ' + SQLITE_BLOCK + ' -- "$dest" "$spare" || rm -f -- "$spare"; fi',
   "done",
   '[ "$#" -gt 0 ] && shift',
   "set -e",
@@ -130,10 +136,14 @@ export async function pushSnapshot(options: PushOptions): Promise<PushResult> {
   const cleanup = () => stagingRoots.length === 0 ? Promise.resolve() : to.run(["rm", "-rf", "--", ...stagingRoots], { timeoutMs: 60_000 }).catch(() => undefined);
   let wireBytes = 0;
   let cleaned = false;
+  const started = performance.now();
+  let shipStarted = started;
+  let swapStarted = started;
   try {
     const prepared = await to.run(["sh", "-c", PREPARE_TARGET, "sh", ...spares.flatMap(({ into, dest }) => [into, dest]), "--", ...staged.map(({ into }) => into)], { timeoutMs: 10 * 60_000, signal });
     if (isHostFailure(prepared)) throw new BackupError(kindOf(prepared), `preparing the replica's folders on ${to.host}: ${prepared.message}`);
     if (prepared.code !== 0) throw new BackupError("refused", `preparing the replica's folders on ${to.host} failed: ${prepared.stderr.trim() || `exit ${prepared.code}`}`);
+    shipStarted = performance.now();
     for (const { item, dest, kind, into } of planned) {
       // A database: in place into its spare (no reader; the whole-file checksum still checks the result),
       // every time (-I: a copy made in the same second with the same size is not "unchanged").
@@ -142,6 +152,7 @@ export async function pushSnapshot(options: PushOptions): Promise<PushResult> {
       if (isHostFailure(pushed)) throw new BackupError(kindOf(pushed), `shipping ${item.source} to ${to.host}: ${pushed.message}`);
       wireBytes += pushed.sent + pushed.received;
     }
+    swapStarted = performance.now();
     const args = planned.flatMap(({ item, dest, kind, into }) => [kind, kind === "s" ? into : join(into, item.stored.split("/").pop() ?? ""), dest]);
     const swapped = await to.run(["sh", "-c", CHECK_AND_SWAP, "sh", ...args], { timeoutMs: 60_000, signal });
     if (isHostFailure(swapped)) throw new BackupError(kindOf(swapped), `putting the replica of ${manifest.service} in place on ${to.host}: ${swapped.message}`);
@@ -155,5 +166,6 @@ export async function pushSnapshot(options: PushOptions): Promise<PushResult> {
   } finally {
     if (!cleaned) await cleanup();
   }
-  return { files: manifest.files.filter((file) => file.type !== "dir").length, wireBytes };
+  const timings = { prepare: shipStarted - started, ship: swapStarted - shipStarted, swap: performance.now() - swapStarted };
+  return { files: manifest.files.filter((file) => file.type !== "dir").length, wireBytes, timings };
 }

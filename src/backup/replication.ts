@@ -47,7 +47,7 @@ export interface ReplicationContext {
 export const hostTempDirOf = (env: NodeJS.ProcessEnv): string | undefined => env.UNDERSTUDY_HOST_TMPDIR || undefined;
 
 export type ShipmentResult =
-  | { ok: true; host: string; source: string; snapshotId: string; files: number; wireBytes: number; hops: { pulled: number; pushed: number }; replica: ReplicaRecord }
+  | { ok: true; host: string; source: string; snapshotId: string; files: number; wireBytes: number; hops: { pulled: number; pushed: number; ms: { copy: number; pull: number; prepare: number; ship: number; swap: number } }; replica: ReplicaRecord }
   | { ok: false; host: string; source: string | undefined; snapshotId?: string | undefined; kind: BackupErrorKind; message: string };
 
 /** Where the service's data paths live on `host`. */
@@ -119,7 +119,7 @@ async function shipTo(context: ReplicationContext, snapshot: HostSnapshot, servi
       shipped_at: (context.now ?? (() => new Date()))().toISOString(), source, wire_bytes: wireBytes,
     };
     await recordReplica(context.dataDir, replica);
-    return { ok: true, host, source, snapshotId: snapshot.manifest.id, files: pushed.files, wireBytes, hops: { pulled: snapshot.wireBytes, pushed: pushed.wireBytes }, replica };
+    return { ok: true, host, source, snapshotId: snapshot.manifest.id, files: pushed.files, wireBytes, hops: { pulled: snapshot.wireBytes, pushed: pushed.wireBytes, ms: { ...snapshot.timings, ...pushed.timings } }, replica };
   } catch (error) {
     return { ok: false, host, source, snapshotId: snapshot.manifest.id, ...errorOf(error) };
   }

@@ -169,7 +169,7 @@ describe.skipIf(!available)("dashboard in Chromium against `understudy demo`", (
     // The public status page, signed out: Headscale's incident by service name only.
     const visitor = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await visitor.goto(`${url}/status`);
-    await visitor.locator('li[data-service="headscale"]').waitFor();
+    await visitor.locator('[data-service="headscale"]').first().waitFor();
     await visitor.getByText(/headscale/i).first().waitFor();
     const text = (await visitor.locator("body").textContent()) ?? "";
     expect(text).toMatch(/headscale/);
