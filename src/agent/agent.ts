@@ -25,6 +25,8 @@ import { loadConfig } from "../config/load.js";
 import { readSecret } from "../config/secret.js";
 import { systemClock, type Clock, type TimerHandle } from "../engine/clock.js";
 import { createAgentEvents } from "../engine/events.js";
+import { listAgents } from "../coord/agent-list.js";
+import { agentsView } from "../api/agents-view.js";
 import { openEtcdCoordination, type EtcdCoordination } from "../coord/etcd-coordinator.js";
 import { startSharedVerdicts, type StartedSharedVerdicts } from "../coord/shared-verdicts.js";
 import { startSharedPushes, type SharedPushes } from "../coord/shared-pushes.js";
@@ -176,6 +178,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     });
 
     // Listening comes first after the store: a taken port should stop the start before any probe runs.
+    const etcdRef: { current?: EtcdCoordination } = {};
+    const coordinated = topology.agents.coordination;
     const handler = createHandler({
       version: AGENT_VERSION,
       uptime: () => (clock.now() - startedAt) / 1000,
@@ -188,6 +192,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     }, {
       failover: linkFailover(() => failover?.api),
       backups: backupsCatalogue(() => config, dataDir, options.env as NodeJS.ProcessEnv, () => clock.now()),
+      ...(coordinated === "local" ? {} : { agents: async () => etcdRef.current && agentsView(await listAgents(etcdRef.current.session.etcd, coordinated.etcd.prefix), clock.now(), topology.agents.quorum) }),
       ...options.api,
       clock, store, events, configDir: dirname(configFile),
       topology: () => topology,
@@ -212,7 +217,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         onError: (error) => log.warn({ event: "etcd.error", err: error }, `etcd: ${error.message}`),
         waitForEtcd: true,
       });
-      const opened = etcd;
+      const opened = (etcdRef.current = etcd);
       if (opened.session.lease() === undefined) {
         log.warn({ event: "etcd.waiting" }, "etcd does not answer yet: this agent probes and alerts on its own checks, and joins the others (verdicts, leadership) once etcd answers");
       }

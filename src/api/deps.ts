@@ -38,6 +38,14 @@ export interface BackupsView {
   note?: string;
 }
 
+export interface AgentsView {
+  leader: string | undefined;
+  quorum: number;
+  agents: Array<{ name: string; version: string; leader: boolean; started_at: string; lease_age_s: number; last_observation_at: string | null; down: string[] }>;
+  /** Agents that joined and are now without a lease: died or cut off from etcd. */
+  gone: string[];
+}
+
 /** `understudy demo`'s controls: present only in the demo, and then the demo routes exist. */
 export interface DemoControl {
   services(): string[];
@@ -60,6 +68,8 @@ export interface ApiDeps extends CoreDeps {
   health(service: string): string;
   failover?: FailoverApi;
   backups?(): Promise<BackupsView>;
+  /** The agents coordinated through etcd (`understudy agents`'s list); undefined with coordination local. */
+  agents?(): Promise<AgentsView | undefined>;
   demo?: DemoControl;
   /** The built dashboard (default: web/dist beside the package). */
   webRoot?: string;

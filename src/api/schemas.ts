@@ -112,6 +112,18 @@ export const heartbeatsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(30).describe("Beats per check and per service, 1..100"),
 });
 const checkBeat = z.object({ at: iso, ok: z.boolean(), latency_ms: z.number(), reason: z.string().nullable() });
+export const agentsResponse = z.object({
+  coordination: z.enum(["local", "etcd"]),
+  leader: z.string().nullable(),
+  quorum: z.number().nullable(),
+  agents: z.array(z.object({
+    name: z.string(), version: z.string(), leader: z.boolean(), started_at: iso.nullable(), lease_age_s: z.number().nullable(),
+    last_observation_at: iso.nullable(), down: z.array(z.string()).describe("Instances (service@host) this agent sees down"),
+  })),
+  gone: z.array(z.string()).describe("Agents that joined and have no lease now: died or cut off from etcd"),
+  error: z.string().optional().describe("etcd did not answer: the list is this agent only"),
+});
+
 export const heartbeatsResponse = z.object({
   services: z.array(z.object({
     name: z.string(),

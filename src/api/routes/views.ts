@@ -10,7 +10,7 @@ import type { ApiDeps } from "../deps.js";
 import { viewIncident } from "../incident-view.js";
 import type { Router } from "../router.js";
 import { sendError, sendJson } from "../respond.js";
-import { analysisResponse, heartbeatsQuery, heartbeatsResponse, incidentsQuery, incidentsResponse, planResponse, topologyResponse, uptimeQuery, uptimeResponse } from "../schemas.js";
+import { agentsResponse, analysisResponse, heartbeatsQuery, heartbeatsResponse, incidentsQuery, incidentsResponse, planResponse, topologyResponse, uptimeQuery, uptimeResponse } from "../schemas.js";
 import { instanceStates } from "../../failover/instance-states.js";
 import { heartbeatsView } from "../heartbeat-view.js";
 import { analysisOf, topologyView } from "../topology-view.js";
@@ -57,6 +57,18 @@ export function viewRoutes(router: Router, deps: ApiDeps): void {
     const service = deps.topology().services.get(name);
     if (!service) return sendError(c, 404, `no service named "${name}"`);
     return sendJson(c, uptimeView(deps.store, name, query.window, deps.clock.now(), service.placement));
+  });
+
+  router.add({ method: "get", path: "/api/agents", access: "viewer", summary: "The agents watching (etcd: each one's lease, leadership and what it sees down; the gone ones)", response: agentsResponse }, async (c) => {
+    const self = deps.status().agent;
+    const local = { leader: self.name, quorum: null, agents: [{ name: self.name, version: self.version, leader: true, started_at: self.started_at, lease_age_s: null, last_observation_at: null, down: [] }], gone: [] };
+    if (!deps.agents) return sendJson(c, { coordination: "local", ...local });
+    try {
+      const list = await deps.agents();
+      return sendJson(c, list === undefined ? { coordination: "etcd", ...local, leader: null, error: "the etcd session is not open yet" } : { coordination: "etcd", ...list, leader: list.leader ?? null });
+    } catch (error) {
+      return sendJson(c, { coordination: "etcd", ...local, leader: null, error: `etcd did not answer: ${(error as Error).message}` });
+    }
   });
 
   router.add({ method: "get", path: "/api/heartbeats", access: "viewer", summary: "The last results of each check and evenly sampled beats of each service, for the heartbeat bars", query: heartbeatsQuery, response: heartbeatsResponse, errors: { 404: "no such service" } }, (c, { query }) => {

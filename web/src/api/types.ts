@@ -136,3 +136,13 @@ export interface PublicStatus {
   services: Array<{ name: string; health: Health }>;
   incidents: Array<{ title: string; opened_at: string; resolved_at: string | null }>;
 }
+
+/** GET /api/agents (absent from older agents: the overview then shows no watchers card). */
+export interface AgentsList {
+  coordination: "local" | "etcd";
+  leader: string | null;
+  quorum: number | null;
+  agents: Array<{ name: string; version: string; leader: boolean; started_at: string | null; lease_age_s: number | null; last_observation_at: string | null; down: string[] }>;
+  gone: string[];
+  error?: string;
+}

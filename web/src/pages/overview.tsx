@@ -2,7 +2,7 @@
 // health (reloaded on every status or failover event), with the SPOFs outlined (violet and dotted: a
 // structural risk, not an outage) and a table of the same facts for reading and for assistive technology.
 // A failover service's instances are called what they are (instance-role.ts): a killed primary is down.
-import type { AgentStatus, Incident, Topology, TopologyService } from "../api/types.js";
+import type { AgentsList, AgentStatus, Incident, Topology, TopologyService } from "../api/types.js";
 import { useResource } from "../api/use-resource.js";
 import { since } from "../components/format.js";
 import { HealthBadge, SeverityBadge } from "../components/health.js";
@@ -44,6 +44,45 @@ function OpenIncidents() {
           ))}
         </ul>
       )}
+    </section>
+  );
+}
+
+/** Who watches: each agent's lease and what it sees down; the gone ones first, in red. */
+function Watchers() {
+  const list = useResource<AgentsList>("/api/agents", ["status"]);
+  const data = list.data;
+  if (!data) return null;
+  const live = data.agents.length;
+  const total = live + data.gone.length;
+  return (
+    <section class="watchers" aria-labelledby="watchers-title">
+      <h2 id="watchers-title">Agents</h2>
+      <p class="muted">
+        {data.coordination === "local"
+          ? "One agent watches (coordination local)."
+          : `${live} of ${total} agents reach etcd${data.quorum === null ? "" : `; quorum ${data.quorum}${live >= data.quorum ? " holds" : " is lost: no failure can be confirmed"}`}${data.leader ? `; ${data.leader} leads` : "; nobody leads"}.`}
+        {data.error && ` ${data.error}.`}
+      </p>
+      <ul class="incident-list">
+        {data.gone.map((name) => (
+          <li key={`gone-${name}`} data-agent={name} class="open">
+            <strong>{name}</strong> <span class="health health-down">gone</span>
+            <div class="muted">joined, and has no lease now: it died or is cut off from etcd</div>
+          </li>
+        ))}
+        {data.agents.map((agent) => (
+          <li key={agent.name} data-agent={agent.name}>
+            <strong>{agent.name}</strong> <span class="health health-up">{agent.leader ? "leader" : "watching"}</span>
+            <div class="muted">
+              {agent.version}
+              {agent.lease_age_s !== null && ` · lease renewed ${agent.lease_age_s} s ago`}
+              {agent.last_observation_at && ` · last observation ${since(agent.last_observation_at)} ago`}
+              {agent.down.length > 0 && ` · sees down: ${agent.down.join(", ")}`}
+            </div>
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }
@@ -93,6 +132,7 @@ export function OverviewPage() {
         <>
           <Counts topology={data} />
           <OpenIncidents />
+          <Watchers />
           <DemoPanel />
           <div class="graph-scroll" ref={centered}>
             <TopologyGraph topology={data} states={states} />
