@@ -206,7 +206,14 @@ export class Failovers {
    * waiting for the agent's next restart.
    */
   orphaned(): boolean {
+    if (this.deps.coordinator.status().coordination !== "local") return false;
     return this.journal.unfinished().some((run) => !this.running.has(run.service) && run.plan.owner !== undefined && !isSelf(run.plan.owner) && ownerAlive(run.plan.owner) !== true);
+  }
+
+  /** With coordination local, a run another live process on this host began (and still runs). */
+  private ownedElsewhere(run: RunRecord): boolean {
+    const owner = run.plan.owner;
+    return this.deps.coordinator.status().coordination === "local" && owner !== undefined && !isSelf(owner) && ownerAlive(owner) === true;
   }
 
   /**
@@ -227,8 +234,9 @@ export class Failovers {
     const results: RunResult[] = [];
     for (const run of this.journal.unfinished()) {
       if (busy(run.service)) continue;
-      // Another process on this host (a person's `understudy failover`) is still running it: its own.
-      if (run.plan.owner !== undefined && !isSelf(run.plan.owner) && ownerAlive(run.plan.owner) === true) continue;
+      // Another process on this data folder (a person's `understudy failover`) is still running it: its
+      // own. With etcd, leadership decides instead (a deposed leader's run is the new leader's to finish).
+      if (this.ownedElsewhere(run)) continue;
       const stale = this.deps.coordinator.status().coordination === "etcd" ? staleCopy(run, shared) : undefined;
       if (stale) {
         // Not etcd's run: whatever it did was finished (or undone) by the leader that took over. Acting on
