@@ -164,7 +164,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       // fail because its service is meant to be stopped until promoted.
       ...(generation ? { instanceState: (service: string, host: string) => {
         const seen = generation!.watcher.verdicts.instanceState(service, host);
-        return seen !== "up" && failover?.stoppedByDesign(service, host) ? instanceRole(store, topology, service, host)?.state ?? seen : seen;
+        if (seen === "up" || !failover?.stoppedByDesign(service, host)) return seen;
+        // Catching up with no fence configured: nothing stopped it, so failing checks mean it is down.
+        const role = instanceRole(store, topology, service, host)?.state;
+        return role === "catching-up" && failover.failovers.settings(service).fence === undefined ? seen : role ?? seen;
       }, health: (service: string) => generation!.watcher.health.health(service) } : {}),
       role: (service: string, host: string) => instanceRole(store, topology, service, host)?.state,
       // Until the etcd session is open (the API listens first) the placeholder local coordinator must not

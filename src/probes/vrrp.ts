@@ -140,7 +140,9 @@ export const vrrp = defineProbe({
     if (local.has(spec.address)) holders.push(spec.hosts.find((host) => local.has(host.address))?.name ?? "this machine (the watching host)");
     // Replies per request: 2 with a single MAC is a virtual MAC (keepalived's use_vmac) held by 2 hosts.
     const perRequest = vip.sent === 0 ? 0 : Math.round(vip.replies.length / vip.sent);
-    const all = [...holders, ...unknown];
+    // In the order the config lists the hosts (ARP replies come in any order).
+    const listed = (name: string) => { const at = spec.hosts.findIndex((host) => host.name === name); return at < 0 ? spec.hosts.length : at; };
+    const all = [...holders.sort((a, b) => listed(a) - listed(b)), ...unknown];
     const details = {
       holders: all,
       macs,
