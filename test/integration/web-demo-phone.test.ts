@@ -130,7 +130,8 @@ describe.skipIf(!available)("the dashboard after a failover, on a desktop and on
     // The Failover page: a Fail back button; failing over again is disabled with the guards' reason.
     await page.getByRole("link", { name: "Failover", exact: true }).click();
     const row = page.locator('tr[data-service="headscale"]');
-    await expect(row.locator(".others").textContent()).resolves.toBe("L001 (down)");
+    // The page reads /api/status on its own; its first answer may predate the run's end by a moment.
+    await waitFor("the Failover page to call L001 down", async () => (await row.locator(".others").textContent()) === "L001 (down)", 15_000);
     const failBack = row.getByRole("button", { name: "Fail back headscale" });
     await failBack.waitFor();
     const failOver = row.getByRole("button", { name: "Fail over headscale" });

@@ -17,6 +17,11 @@ describe("instance roles", () => {
     expect(roleOf(service, "L001", states("down"))).toBe("down");
     expect(roleOf(service, "O001", states("down"))).toBe("active");
     expect(failoverWhere(service, states("down"))).toBe("active on O001; L001 down");
+    // Not seen answering since (its verdict unknown or suspect): still down, not catching up.
+    expect(roleOf(service, "L001", states("unknown"))).toBe("down");
+    expect(roleOf(service, "L001", states("suspect"))).toBe("down");
+    // Fenced by design, the agent reports the role in its place: catching up.
+    expect(roleOf(service, "L001", states("catching-up"))).toBe("catching-up");
   });
 
   it("call it catching up once back, fence pending while its fence failed, and a standby once warm", () => {

@@ -28,9 +28,12 @@ export function roleOf(service: TopologyService, host: string, states: InstanceS
   if (service.placement.kind !== "failover") return "replica";
   if (host === activeHostOf(service)) return "active";
   const engine = service.roles?.find((role) => role.host === host)?.state;
-  if (states.get(`${service.name}@${host}`) === "down" || engine === "down") return "down";
+  const seen = states.get(`${service.name}@${host}`);
+  if (seen === "down" || engine === "down") return "down";
   if (engine === "pending-fence") return "fence-pending";
-  if (engine === "catching-up") return "catching-up";
+  // Catching up means back and receiving data (or stopped by its fence: the agent then reports the role
+  // itself). An instance the checks have not seen answer since it died is still down.
+  if (engine === "catching-up") return seen === "unknown" || seen === "suspect" ? "down" : "catching-up";
   return "standby";
 }
 
