@@ -174,7 +174,7 @@ async function settle(since: number, executed: ExecutedEvent[]): Promise<Violati
   for (const name of AGENTS) {
     const agent = agents.get(name)!;
     if (!agent.process.running()) {
-      exits.push(`${name} exited (${await agent.process.exited}): ${agent.process.output().trim().split("\n").slice(-2).join(" | ").slice(0, 300)}`);
+      exits.push(`${name} exited (${await agent.process.exited}): ${agent.process.output().trim().split("\n").slice(-4).join(" | ").slice(-1500)}`);
       await target.apply({ kind: "restart-agent", agent: name });
     }
   }
