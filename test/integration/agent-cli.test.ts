@@ -78,7 +78,8 @@ describe("understudy status", () => {
       return status.services.every((service) => service.checks.every((check) => check.last !== null)) && status.incidents.length > 0;
     }, 60_000);
 
-    const live = await runCli(["status", "--config", config]);
+    // Wide enough that a row is one line whatever the latencies' digits (80 columns wraps "(status)" when one is 13ms).
+    const live = await runCli(["status", "--config", config], { env: { COLUMNS: "200" } });
     expect(live.code).toBe(0);
     expect(live.stdout).toContain(`From the agent at http://127.0.0.1:${port}`);
     expect(live.stdout).toMatch(/jellyfin +up +H1 up +jellyfin-web ok/);
