@@ -68,6 +68,8 @@ export interface Etcd {
   /** Renews the lease; answers the TTL left (0: the lease is gone). */
   leaseKeepAlive(id: string): Promise<number>;
   leaseRevoke(id: string): Promise<void>;
+  /** The seconds a lease has left without renewing it (-1: the lease is gone). */
+  leaseTimeToLive(id: string): Promise<number>;
   /**
    * Watches a prefix from `fromRevision` (inclusive); reconnects to another endpoint on failure and
    * resumes after the last revision seen. `onError` hears each lost connection. Returns a cancel.

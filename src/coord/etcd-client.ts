@@ -119,6 +119,11 @@ export class EtcdClient implements Etcd {
     return int(answer.result?.TTL);
   }
 
+  async leaseTimeToLive(id: string): Promise<number> {
+    const answer = await this.call<{ TTL?: string }>("/v3/lease/timetolive", { ID: id });
+    return answer.TTL === undefined ? -1 : int(answer.TTL);
+  }
+
   async leaseRevoke(id: string): Promise<void> {
     await this.call("/v3/lease/revoke", { ID: id }, { notFoundIsFine: true });
   }

@@ -107,29 +107,55 @@ class EtcdSession implements Session {
 
   /** The first lease and card; throws (with what to do) when etcd is unreachable or the name is taken. */
   async start(): Promise<void> {
-    const sentAt = monotonic();
-    const { id, ttl } = await this.etcd.leaseGrant(this.ttlSeconds);
+    let lease = await this.grant();
+    // Our own lease is kept alive through the wait below (it can last longer than one TTL), and
+    // granted again if it ended anyway (this process was stopped).
+    const claim = async (): Promise<{ lease: string; url?: string } | undefined> => {
+      if (monotonic() - lease.sentAt >= this.intervalMs) {
+        const sentAt = monotonic();
+        const ttl = await this.etcd.leaseKeepAlive(lease.id);
+        lease = ttl > 0 ? { id: lease.id, ttl, sentAt } : await this.grant();
+      }
+      return this.claimName(lease.id);
+    };
     try {
+      // A card left by this agent's killed predecessor goes when its lease ends: within one TTL, but a
+      // change of etcd leader restarts every lease's TTL, so a dying lease can outlive the first wait.
+      // Past it, the wait goes on while the holder's lease only runs down (nobody renews it), up to
+      // three TTLs more; a live agent renews every TTL/3, so its lease's time left goes back up.
       const deadline = monotonic() + this.ttlSeconds * 1000 + 1_000;
-      let holder = await this.claimName(id);
-      while (holder !== undefined && monotonic() < deadline) {
+      const cap = deadline + 3 * this.ttlSeconds * 1000;
+      let holder = await claim();
+      let left: { lease: string; ttl: number } | undefined;
+      while (holder !== undefined && monotonic() < cap) {
+        if (monotonic() >= deadline) {
+          const ttl = await this.etcd.leaseTimeToLive(holder.lease).catch(() => undefined);
+          if (ttl !== undefined && left?.lease === holder.lease && ttl > left.ttl) break;
+          if (ttl !== undefined) left = { lease: holder.lease, ttl };
+        }
         await new Promise((resolve) => setTimeout(resolve, Math.min(500, this.intervalMs)));
-        holder = await this.claimName(id);
+        holder = await claim();
       }
       // One last look: a process stopped (SIGSTOP, a suspended VM) through the wait comes back past the
       // deadline holding an answer from before the stop, when the predecessor's lease had not ended yet.
-      if (holder !== undefined) holder = await this.claimName(id);
+      if (holder !== undefined) holder = await claim();
       if (holder !== undefined) {
         throw new EtcdError(
-          `another agent is already connected to etcd as "${this.name}" (its card ${agentKey(this.prefix, this.name)} stayed on lease ${holder.lease} for longer than the ${this.ttlSeconds} s TTL${holder.url ? `; it serves ${holder.url}` : ""}). What to do: give each agent its own agents.name, or stop the other agent`,
+          `another agent is already connected to etcd as "${this.name}" (its card ${agentKey(this.prefix, this.name)} stayed on lease ${holder.lease}, renewed, for longer than the ${this.ttlSeconds} s TTL${holder.url ? `; it serves ${holder.url}` : ""}). What to do: give each agent its own agents.name, or stop the other agent`,
           "request",
         );
       }
     } catch (error) {
-      await this.etcd.leaseRevoke(id).catch(() => undefined);
+      await this.etcd.leaseRevoke(lease.id).catch(() => undefined);
       throw error;
     }
-    this.hold(id, sentAt, ttl);
+    this.hold(lease.id, lease.sentAt, lease.ttl);
+  }
+
+  private async grant(): Promise<{ id: string; ttl: number; sentAt: number }> {
+    const sentAt = monotonic();
+    const { id, ttl } = await this.etcd.leaseGrant(this.ttlSeconds);
+    return { id, ttl, sentAt };
   }
 
   /** Starts without a lease (etcd did not answer): asks for one every ttl/3 until granted. */

@@ -83,6 +83,16 @@ describe.skipIf(!available)("etcd session (3-member cluster)", () => {
     expect(now?.lease).not.toBe(stale.id);
   });
 
+  it("waits out a predecessor's lease that outlives one TTL (a change of etcd leader restarts leases), while nobody renews it", async () => {
+    // A change of leader gives every lease a full TTL again: here, a lease twice the session's TTL
+    // stands for a dead agent's lease restarted just before this agent started.
+    const stale = await reader.leaseGrant(7);
+    await reader.put(`${PREFIX}/agents/lazarus`, JSON.stringify({ ...card, name: "lazarus", seenAt: 1 }), { lease: stale.id });
+    const { session } = await open("lazarus");
+    expect((await cardOf("lazarus"))?.lease).toBe(session.lease());
+    expect(await reader.leaseTimeToLive(stale.id)).toBe(-1);
+  });
+
   it("keeps its lease through a hung member (SIGSTOP) by renewing through the others", async () => {
     const { session, events } = await open("steady");
     const lease = session.lease();

@@ -103,6 +103,15 @@ describe("the invariant checker", () => {
     expect(violations[0]!.message).toMatch(/promote of run a1#1 \(a1, token 7.*overlaps switch of run a2#1 \(a2, token 9/);
   });
 
+  it("lets a deposed leader's read (verify) in flight through its pause overlap its successor's acts, but not an act", () => {
+    const history = healthy();
+    const reading = run({ agent: "a1", key: "a1#1", token: 7, status: "fenced", steps: [{ step: "verify", attempt: 1, status: "failed", startedAt: T0 + 3_000, finishedAt: T0 + 6_000 }] });
+    history.runs = [reading, run({ agent: "a2", key: "a2#1", token: 9, steps: steps(T0 + 4_000, ["promote", "verify", "switch"]) })];
+    expect(checkInvariants(history).violations).toEqual([]);
+    reading.steps[0]!.step = "fence";
+    expect(checkInvariants(history).violations.map((v) => v.invariant)).toContain("fencing-overlap");
+  });
+
   it("catches a deposed leader acting after its successor began", () => {
     const history = healthy();
     history.runs = [
