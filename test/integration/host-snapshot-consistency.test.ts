@@ -1,0 +1,80 @@
+// The consistent copy of a live SQLite database (src/backup/host-snapshot.ts): files copied inside a
+// read transaction, the WAL replayed on the copy. A writer in its own process commits transactions
+// that each touch two tables (a row in `entries`, the count in `totals`), and checkpoints after every
+// few pages so the WAL is restarted over and over; every copy taken meanwhile must be a state some
+// commit left: integrity_check ok and the count equal to the rows. The real sqlite3 CLI, no SSH.
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { snapshotOnHost } from "../../src/backup/host-snapshot.js";
+import { localHost } from "../../src/hosts/local-host.js";
+import { requireBinaries } from "./helpers/binaries.js";
+import { makeTempDir } from "./helpers/temp-dir.js";
+import type { TempDir } from "./helpers/temp-dir.js";
+
+const available = requireBinaries("sqlite3", "sqlite3");
+
+const WRITER = `const Database = require("better-sqlite3");
+const db = new Database(process.argv[1]);
+db.pragma("journal_mode = WAL");
+db.pragma("wal_autocheckpoint = 8");
+db.exec("CREATE TABLE IF NOT EXISTS entries (id INTEGER PRIMARY KEY, v BLOB); CREATE TABLE IF NOT EXISTS totals (n INTEGER); INSERT INTO totals SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM totals)");
+const insert = db.prepare("INSERT INTO entries (v) VALUES (randomblob(?))");
+const count = db.prepare("UPDATE totals SET n = n + 1");
+const prune = db.prepare("DELETE FROM entries WHERE id IN (SELECT id FROM entries ORDER BY random() LIMIT 1)");
+const uncount = db.prepare("UPDATE totals SET n = n - 1");
+const commit = db.transaction((i) => { insert.run(500 + (i % 7) * 900); count.run(); if (i % 3 === 0) { prune.run(); uncount.run(); } });
+let i = 0;
+setInterval(() => { for (let k = 0; k < 20; k++) commit(i++); }, 2);
+process.stdout.write("ready\\n");`;
+
+describe.skipIf(!available)("a consistent copy of a SQLite database under a writer that checkpoints all the time", () => {
+  let dir: TempDir;
+  let writer: ChildProcess;
+
+  beforeAll(async () => {
+    dir = await makeTempDir("understudy-copy-");
+    writer = spawn(process.execPath, ["-e", WRITER, join(dir.path, "app.db")], { cwd: process.cwd(), stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise((resolve, reject) => {
+      writer.stdout!.once("data", resolve);
+      writer.once("exit", (code) => reject(new Error(`the writer exited with ${code}`)));
+    });
+  });
+  afterAll(async () => {
+    if (writer && writer.exitCode === null) {
+      const exited = new Promise((resolve) => writer.once("exit", resolve));
+      writer.kill("SIGKILL");
+      await exited;
+    }
+    await dir?.stop();
+  });
+
+  it("gives, copy after copy, a database some commit left (integrity ok, the count equal to the rows), with its pages where they were", async () => {
+    const access = localHost("app-host");
+    const seen: Array<{ rows: number; total: number; freePages: number }> = [];
+    for (let round = 0; round < 25; round++) {
+      const into = join(dir.path, `snap-${round}`);
+      await snapshotOnHost({ service: "app", data: [{ sqlite: join(dir.path, "app.db") }], access, root: "/", into, hash: false, tempDir: dir.path });
+      const copy = new Database(join(into, "data", "0-sqlite", "app.db"), { readonly: true, fileMustExist: true });
+      try {
+        expect(copy.pragma("integrity_check", { simple: true })).toBe("ok");
+        expect(copy.pragma("journal_mode", { simple: true })).toBe("delete");
+        seen.push({
+          rows: copy.prepare("SELECT count(*) FROM entries").pluck().get() as number,
+          total: copy.prepare("SELECT n FROM totals").pluck().get() as number,
+          freePages: copy.pragma("freelist_count", { simple: true }) as number,
+        });
+      } finally {
+        copy.close();
+      }
+    }
+    for (const state of seen) expect(state.total).toBe(state.rows);
+    // The writer went on between copies: they are not all the same state.
+    expect(new Set(seen.map((state) => state.rows)).size).toBeGreaterThan(5);
+    // Pages stay where the source has them (VACUUM INTO would have dropped the free list the deletes
+    // leave), so rsync's delta is the pages changed.
+    expect(seen.some((state) => state.freePages > 0)).toBe(true);
+  }, 120_000);
+});
