@@ -1,6 +1,6 @@
 // Benchmark of replication's cost per cycle: bytes on the wire and time against bytes changed, for a
 // 10 MB and a 1 GB SQLite database. The real path from the compiled code (src/backup/replication.ts):
-// a snapshot on host A (sqlite3 VACUUM INTO there, integrity_check there), rsync A → the agent's cache,
+// a snapshot on host A (its files copied inside a sqlite3 read transaction, integrity_check there), rsync A → the agent's cache,
 // rsync cache → host B (delta against B's replica), the open-file check on B, the rename. A and B are
 // two real sshd on loopback (this machine's OpenSSH, fresh host keys, the current user), so both hops
 // go over SSH as they would from an agent on H001 to L001 and L002.
@@ -10,10 +10,7 @@
 //
 // Changes per cycle: "append" inserts new rows (a log, a table growing), "scatter" rewrites rows at
 // random places. Target (issue 14): 1 GB with 1 MB changed replicates in under 3 s, under 5 MB sent.
-// Measured 2026-12-04 on 2 × AMD EPYC (nproc 2) with a load average of 14–18 from other work, so the
-// times are mostly waiting for a CPU (an SSH session took 2–3 s there): 1 GB, 1 MB appended: 3.1 MB
-// sent, 50 s; 1 MB rewritten at random places: 18.5 MB sent (one 32 KB rsync block per changed page);
-// no change: 0.7 MB (the block checksums). 10 MB, 1 MB appended: 2.2 MB sent.
+// Measured figures: the README's "Replication cost per cycle" table (machine, load and date there).
 // The scratch folder (databases, sshd, keys) is removed at the end, on an error and on Ctrl-C/SIGTERM.
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
