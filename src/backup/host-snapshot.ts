@@ -88,11 +88,13 @@ const PREPARE = [
   'for src; do',
   '  [ -f "$src" ] || { echo "the SQLite database $src does not exist on this host" >&2; exit 3; }',
   '  command -v sqlite3 >/dev/null || { echo "the sqlite3 command is not installed on this host (apt-get install sqlite3)" >&2; exit 4; }',
-  // The copy's name is ours (mktemp, a digit): safe inside the SQL string.
+  // The copy's name is ours (mktemp, a digit): safe inside the SQL string. Another try only for a WAL
+  // restarted under the copy; sqlite3 failing (busy past its timeout, .shell not allowed) goes
+  // straight to VACUUM INTO, which says why if it fails too.
   '  out="$t/$i.sqlite"',
   '  tries=0',
   '  while [ -n "$copier" ] && [ "$tries" -lt 3 ] && [ ! -f "$out.copied" ]; do',
-  '    US_SRC="$src" US_OUT="$out" sqlite3 -bail -cmd ".timeout 10000" "$src" "BEGIN" "SELECT count(*) FROM sqlite_master" ".shell sh $copier" "COMMIT" >/dev/null 2>&1',
+  '    US_SRC="$src" US_OUT="$out" sqlite3 -bail -cmd ".timeout 10000" "$src" "BEGIN" "SELECT count(*) FROM sqlite_master" ".shell sh $copier" "COMMIT" >/dev/null 2>&1 || break',
   '    tries=$((tries + 1))',
   '  done',
   '  if [ -f "$out.copied" ]; then',
