@@ -61,8 +61,8 @@ export interface HostSnapshot extends Snapshot {
  * restarted and checkpoints from writing past what it reads, so the copied WAL holds every frame that
  * can differ in the copied database file, and opening the copy replays it up to its last whole
  * commit; in rollback mode it keeps writers out. The one race left (a reader that needs no WAL frame
- * does not stop a restart) shows as a WAL header changed under the copy: then it is taken again, and
- * after three tries by `VACUUM INTO`. `cp` is 15 times faster than SQLite's own copy and keeps the
+ * does not stop a restart) shows as a WAL header changed under the copy: then it is taken again, up to
+ * three times; after that, or when sqlite3 cannot take it at all, `VACUUM INTO` copies. `cp` is 15 times faster than SQLite's own copy and keeps the
  * pages where they are, so rsync's delta is the pages changed. The copy is then checkpointed, set back
  * to rollback mode (as VACUUM INTO writes it) and checked.
  */
@@ -109,7 +109,7 @@ const PREPARE = [
   '  stat -c "%a %u %g %Y" "$src"',
   "  i=$((i + 1))",
   "done",
-  ].join("\n");
+].join("\n");
 
 /**
  * rsync's block for a SQLite copy. Its default (√size: 32 KB for 1 GB) sends a whole block for every

@@ -24,6 +24,7 @@ import { InstanceState, instanceState, readInstanceState, writeInstanceState } f
 import { buildPlan, type Plan } from "./plan.js";
 import type { ReplicaCheck } from "./replica-check.js";
 import { isSelf, ownerAlive } from "./owner.js";
+import type { Owner } from "./owner.js";
 import { resumeRun } from "./resume.js";
 
 export interface FailoversDeps {
@@ -206,14 +207,22 @@ export class Failovers {
    * waiting for the agent's next restart.
    */
   orphaned(): boolean {
-    if (this.deps.coordinator.status().coordination !== "local") return false;
-    return this.journal.unfinished().some((run) => !this.running.has(run.service) && run.plan.owner !== undefined && !isSelf(run.plan.owner) && ownerAlive(run.plan.owner) !== true);
+    return this.journal.unfinished().some((run) => {
+      const owner = this.otherOwner(run);
+      return !this.running.has(run.service) && owner !== undefined && ownerAlive(owner) !== true;
+    });
   }
 
   /** With coordination local, a run another live process on this host began (and still runs). */
   private ownedElsewhere(run: RunRecord): boolean {
+    const owner = this.otherOwner(run);
+    return owner !== undefined && ownerAlive(owner) === true;
+  }
+
+  /** The process that began a run, when that is not this one and ownership decides (coordination local). */
+  private otherOwner(run: RunRecord): Owner | undefined {
     const owner = run.plan.owner;
-    return this.deps.coordinator.status().coordination === "local" && owner !== undefined && !isSelf(owner) && ownerAlive(owner) === true;
+    return this.deps.coordinator.status().coordination === "local" && owner !== undefined && !isSelf(owner) ? owner : undefined;
   }
 
   /**
