@@ -26,7 +26,9 @@ export function formatPath(path: readonly PathSegment[]): string {
 export function formatDiagnostic(d: Diagnostic): string {
   const place = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
   const where = d.path.length > 0 ? `${formatPath(d.path)}: ` : "";
-  return `${place}: ${d.severity}: ${where}${d.message}`;
+  // One diagnostic, one line: a key or value from the file can hold line ends (a YAML key that is a
+  // mapping, U+2028 in a string), which are written escaped.
+  return `${place}: ${d.severity}: ${where}${d.message}`.replace(/[\n\r\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** Thrown only at the edge (the CLI) to carry diagnostics to the exit code; library code returns them. */
