@@ -31,6 +31,22 @@ describe("loading a config", () => {
     expect(message).toMatch(/^understudy\.yaml:\d+:\d+: error: .*\(YAML syntax\)$/);
   });
 
+  it("refuses a key that is a mapping or a list, where it is, without the yaml library's own warning", () => {
+    const warned: string[] = [];
+    const warn = process.emitWarning;
+    process.emitWarning = ((warning: string | Error) => void warned.push(String(warning))) as typeof process.emitWarning;
+    try {
+      const found = errors(`${base}  ? { web: 1 }\n  : { host: H001, checks: [] }\n  ? [a, b]\n  : 1\n`);
+      expect(found).toEqual([
+        expect.stringMatching(/^understudy\.yaml:6:5: error: a key here is a mapping .*keys must be plain names/),
+        expect.stringMatching(/^understudy\.yaml:8:5: error: a key here is a list /),
+      ]);
+    } finally {
+      process.emitWarning = warn;
+    }
+    expect(warned).toEqual([]);
+  });
+
   it("reports a duplicate key as a syntax error", () => {
     expect(errors(`${base}  a: { runs_on: [O001] }\n  a: { runs_on: [H001] }\n`).join("\n")).toMatch(/understudy\.yaml:7:3: .*unique/i);
   });

@@ -40,6 +40,19 @@ function place(doc: Document, lines: LineCounter, path: readonly PathSegment[], 
   return { line, column: col };
 }
 
+/** Every mapping key that is itself a mapping or a list, anywhere under `node`. */
+function collectionKeys(node: unknown, found: Node[] = []): Node[] {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (isMap(pair.key) || isSeq(pair.key)) found.push(pair.key);
+      collectionKeys(pair.value, found);
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) collectionKeys(item, found);
+  }
+  return found;
+}
+
 /** Parses and validates config text. Pure: `file` only labels the diagnostics. */
 export function parseConfig(text: string, file: string): LoadResult {
   const lines = new LineCounter();
@@ -49,6 +62,12 @@ export function parseConfig(text: string, file: string): LoadResult {
     return { severity: "error", file, line, column: col, path: [], message: `${e.message.split("\n")[0]} (YAML syntax)` };
   });
   if (syntax.length > 0) return { ok: false, diagnostics: syntax, file };
+  // The yaml library would turn such a key into a string and print a warning of its own on stderr.
+  const complexKeys = collectionKeys(doc.contents).map((key): Diagnostic => {
+    const { line, col } = lines.linePos(key.range?.[0] ?? 0);
+    return { severity: "error", file, line, column: col, path: [], message: `a key here is a ${isSeq(key) ? "list" : "mapping"} (YAML "? " or "[…]:" / "{…}:" syntax); keys must be plain names: write the name, then ":"` };
+  });
+  if (complexKeys.length > 0) return { ok: false, diagnostics: complexKeys, file };
 
   let input: unknown;
   try {

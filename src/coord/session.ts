@@ -123,14 +123,17 @@ class EtcdSession implements Session {
       // change of etcd leader restarts every lease's TTL, so a dying lease can outlive the first wait.
       // Past it, the wait goes on while the holder's lease only runs down (nobody renews it), up to
       // three TTLs more; a live agent renews every TTL/3, so its lease's time left goes back up.
-      const deadline = monotonic() + this.ttlSeconds * 1000 + 1_000;
+      const started = monotonic();
+      const deadline = started + this.ttlSeconds * 1000 + 1_000;
       const cap = deadline + 3 * this.ttlSeconds * 1000;
       let holder = await claim();
       let left: { lease: string; ttl: number } | undefined;
+      let renewed = false;
       while (holder !== undefined && monotonic() < cap) {
         if (monotonic() >= deadline) {
           const ttl = await this.etcd.leaseTimeToLive(holder.lease).catch(() => undefined);
-          if (ttl !== undefined && left?.lease === holder.lease && ttl > left.ttl) break;
+          renewed = ttl !== undefined && left?.lease === holder.lease && ttl > left.ttl;
+          if (renewed) break;
           if (ttl !== undefined) left = { lease: holder.lease, ttl };
         }
         await new Promise((resolve) => setTimeout(resolve, Math.min(500, this.intervalMs)));
@@ -141,7 +144,7 @@ class EtcdSession implements Session {
       if (holder !== undefined) holder = await claim();
       if (holder !== undefined) {
         throw new EtcdError(
-          `another agent is already connected to etcd as "${this.name}" (its card ${agentKey(this.prefix, this.name)} stayed on lease ${holder.lease}, renewed, for longer than the ${this.ttlSeconds} s TTL${holder.url ? `; it serves ${holder.url}` : ""}). What to do: give each agent its own agents.name, or stop the other agent`,
+          `another agent is already connected to etcd as "${this.name}" (its card ${agentKey(this.prefix, this.name)} stayed on lease ${holder.lease}, ${renewed ? "renewed while this agent waited" : `for ${Math.round((monotonic() - started) / 1000)} s, longer than a lease of ${this.ttlSeconds} s can last unrenewed`}${holder.url ? `; it serves ${holder.url}` : ""}). What to do: give each agent its own agents.name, or stop the other agent`,
           "request",
         );
       }

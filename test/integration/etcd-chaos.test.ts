@@ -10,6 +10,7 @@
 //
 //   CHAOS_SEED=123 npx vitest run test/integration/etcd-chaos.test.ts   # replays a run
 //   CHAOS_SCHEDULES=5 …                                                 # fewer schedules
+//   CHAOS_SCHEDULE_SEED=3471664577 CHAOS_SCHEDULES=10 …  # one failed schedule (its seed as printed), 10 times
 //   CHAOS_AGENT_QUORUM=1 …   # a broken setup (agents configured without a quorum while the schedules
 //                            # still cut one agent from the service): the checker must report failovers
 //                            # without a failure — how to see that this test can fail
@@ -30,6 +31,7 @@ const SCENARIO = "chaos";
 const PREFIX = `/understudy-${SCENARIO}`;
 const SCHEDULES = Number(process.env.CHAOS_SCHEDULES ?? 50);
 const RUN_SEED = process.env.CHAOS_SEED === undefined ? (Date.now() ^ (process.pid << 8)) >>> 0 : Number(process.env.CHAOS_SEED);
+const SCHEDULE_SEED = process.env.CHAOS_SCHEDULE_SEED === undefined ? undefined : Number(process.env.CHAOS_SCHEDULE_SEED);
 const available = requireBinaries("etcd-server", "etcd") && requireBinaries("bind9", "named") && requireBinaries("iproute2", "ip") && requireRoot("agents in network namespaces, partitions cut with ip");
 
 let env: AgentLab;
@@ -137,6 +139,16 @@ async function observationsNow(): Promise<string> {
   return views.join("; ");
 }
 
+/** Each agent's process and everything it logged since `since` (the last lines), for a liveness report. */
+function lastWords(since: number): string {
+  return AGENTS.map((name) => {
+    const proc = agents.get(name)!.process;
+    const lines = proc.logs.filter((line) => Date.parse(String(line.time)) >= since - 2_000).slice(-12)
+      .map((line) => `      ${Date.parse(String(line.time)) - since} ${String(line.level ?? "")} ${String(line.event ?? "")}: ${String(line.msg).slice(0, 300)}`);
+    return [`    ${name} (${proc.running() ? "running" : "exited"}, process ${processes.get(name)!.length}) logged:`, ...lines].join("\n");
+  }).join("\n");
+}
+
 /** Every copy of the runs begun since `since`: each agent's journal and etcd's. */
 async function allCopies(since: number): Promise<JournalRun[]> {
   return [...AGENTS.flatMap((name) => readJournal(name, configs.get(name)!.dataDir, since)), ...(await readEtcdRuns(env, SCENARIO)).filter((run) => run.startedAt >= since)];
@@ -193,7 +205,7 @@ async function settle(since: number, executed: ExecutedEvent[]): Promise<Violati
   }
   stale.push(...staleCopies.map((run) => `${run.agent}'s copy of ${run.key}`));
   if (!(await waitFor("every agent to see both instances up", allSeeUp, 30_000).catch(() => false))) {
-    violations.push({ invariant: "liveness", message: `30 s after the schedule, not every agent publishes both instances up: ${await observationsNow()}` });
+    violations.push({ invariant: "liveness", message: `30 s after the schedule, not every agent publishes both instances up: ${await observationsNow()}\n${lastWords(since)}` });
   }
   return violations;
 }
@@ -208,7 +220,7 @@ describe.skipIf(!available)(`${SCHEDULES} randomized schedules of partitions, pa
     const started = Date.now();
     try {
       for (let index = 0; index < SCHEDULES; index++) {
-        const seed = scheduleSeed(RUN_SEED, index);
+        const seed = SCHEDULE_SEED ?? scheduleSeed(RUN_SEED, index);
         const schedule = generateSchedule(seed, { agents: AGENTS, etcdMembers: 3, quorum: 2, minEvents: 3, maxEvents: 6, minGapMs: 300, maxGapMs: 1_200, minHoldMs: 1_000, maxHoldMs: 3_000 });
         const since = Date.now();
         const executed = await runSchedule(schedule, target);
