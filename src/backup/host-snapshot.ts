@@ -3,7 +3,8 @@
 //   - each SQLite database is copied on that host with the sqlite3 CLI's `VACUUM INTO` (one read
 //     transaction: the database as of one commit, WAL frames included, while the service writes; the
 //     CLI's `.backup` restarts on every write by another process and may never finish under load),
-//     into a temporary folder there, and integrity-checked there before it is pulled;
+//     into a temporary folder there, and integrity-checked there before it is pulled (backups), or on
+//     the agent after the pull, beside the push that follows (replication: `checkOn: "agent"`);
 //   - each `path:` is pulled from where it lives (a folder mirrored with --delete);
 //   - each `command:` dump runs on that host, its stdout to a file in the temporary folder.
 // `into` may hold the previous snapshot (the replication cache): rsync then sends only the blocks
@@ -20,6 +21,7 @@ import { DATA_DIR, MANIFEST_FILE, sha256File, writeManifest } from "./manifest.j
 import type { Manifest, ManifestEntry, ManifestItem } from "./manifest.js";
 import type { DataItem, Snapshot } from "./snapshot.js";
 import { newSnapshotId } from "./snapshot-id.js";
+import { integrityCheckOffThread } from "./sqlite-copy.js";
 import { stepReporter } from "./progress.js";
 import type { SnapshotProgressListener } from "./progress.js";
 
@@ -34,6 +36,13 @@ export interface HostSnapshotRequest {
   into: string;
   /** sha256 of every file in the manifest (backups, for verify); replication skips it. */
   hash: boolean;
+  /**
+   * Where each database copy is integrity-checked: on the host before it is pulled (backups: the
+   * manifest records the result), or on the agent after the pull, off its main thread, while the
+   * caller goes on (replication: the check runs beside the push to the standby, `checked` resolves
+   * before anything is swapped in, and the serving host does not read the copy a second time).
+   */
+  checkOn?: "host" | "agent";
   /** The folder on the host for the temporary copies (default $TMPDIR of the login, else /var/tmp). */
   tempDir?: string | undefined;
   now?: () => Date;
@@ -46,8 +55,14 @@ export interface HostSnapshotRequest {
 export interface HostSnapshot extends Snapshot {
   /** Bytes rsync moved pulling it (both directions). */
   wireBytes: number;
-  /** Milliseconds spent copying and checking on the host (`copy`), and pulling to the agent (`pull`). */
+  /** Milliseconds spent copying (and checking, on the host) there (`copy`), and pulling to the agent (`pull`). */
   timings: { copy: number; pull: number };
+  /**
+   * With checkOn "agent": resolves once every database copy passed integrity_check on the agent (then
+   * the manifest is written), rejects with a BackupError when one did not. Resolved at once otherwise.
+   * Never an unhandled rejection: await it before using the copy.
+   */
+  checked: Promise<{ ms: number }>;
 }
 
 /**
@@ -76,7 +91,7 @@ const COPY_FILES = [
 ].join("\n");
 
 const PREPARE = [
-  'd="${1:-${TMPDIR:-/var/tmp}}"; shift',
+  'd="${1:-${TMPDIR:-/var/tmp}}"; check=$2; shift 2',
   'find "$d" -maxdepth 1 -name "understudy-snapshot.*" -mmin +1440 -exec rm -rf {} + 2>/dev/null',
   't=$(mktemp -d "$d/understudy-snapshot.XXXXXX") || exit 5',
   'echo "$t"',
@@ -105,7 +120,7 @@ const PREPARE = [
   '    rm -f "$out" "$out-wal"',
   '    sqlite3 -bail -cmd ".timeout 10000" "$src" "VACUUM INTO \'$out\'" >/dev/null || { echo "VACUUM INTO of $src failed" >&2; exit 6; }',
   '  fi',
-  '  sqlite3 -bail "$out" "PRAGMA integrity_check" | tr "\\n" " "; echo',
+  '  if [ "$check" = host ]; then sqlite3 -bail "$out" "PRAGMA integrity_check" | tr "\\n" " "; echo; else echo deferred; fi',
   '  stat -c "%a %u %g %Y" "$src"',
   "  i=$((i + 1))",
   "done",
@@ -154,7 +169,8 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
   const copying = stepReporter(request.onProgress, { step: "copy", item: databases.map(({ item }) => item.sqlite).join(", "), host: access.host });
   if (databases.length > 0) copying.start();
   const copyStarted = performance.now();
-  const made = await access.run(["sh", "-c", PREPARE, "sh", request.tempDir ?? "", ...databases.map(({ item }) => join(request.root, item.sqlite))], { timeoutMs, signal });
+  const checkOn = request.checkOn ?? "host";
+  const made = await access.run(["sh", "-c", PREPARE, "sh", request.tempDir ?? "", checkOn, ...databases.map(({ item }) => join(request.root, item.sqlite))], { timeoutMs, signal });
   if (isHostFailure(made)) return fail(made, `cannot snapshot ${request.service} on ${access.host}`);
   const [temp = "", ...copied] = made.stdout.toString().split("\n");
   if (made.code !== 0) {
@@ -170,6 +186,8 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
   const items: ManifestItem[] = [];
   const files: ManifestEntry[] = [];
   const sqlite: Manifest["sqlite"] = [];
+  /** The agent's checks of the pulled copies (checkOn "agent"), each started once its copy is in. */
+  const checks: Array<Promise<void>> = [];
   const pull = async (from: string, to: string, args: readonly string[] = [], item = from) => {
     const pulling = stepReporter(request.onProgress, { step: "pull", item, host: access.host });
     pulling.start();
@@ -192,7 +210,7 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
         const line = 2 * databases.findIndex((database) => database.index === index);
         const [check = "", statLine = ""] = [copied[line], copied[line + 1]];
         const integrity = check.trim();
-        if (integrity !== "ok") throw new BackupError("source", `the copy of ${item.sqlite} on ${access.host} fails integrity_check (${integrity}); the source database may be damaged`);
+        if (integrity !== "ok" && !(checkOn === "agent" && integrity === "deferred")) throw new BackupError("source", `the copy of ${item.sqlite} on ${access.host} fails integrity_check (${integrity}); the source database may be damaged`);
         // In place: the cache is the agent's own (nothing reads it while a cycle writes it, and with the
         // manifest removed above it counts as incomplete until the end), so only changed blocks are
         // written; -I: a copy of the same size made in the same second is not "unchanged".
@@ -204,7 +222,17 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
           mode: parseInt(mode, 8), uid: Number(uid), gid: Number(gid), mtime_ms: Number(mtime) * 1000,
         });
         items.push({ kind: "sqlite", source: item.sqlite, stored });
-        sqlite.push({ path: stored, integrity_check: integrity });
+        const entry = { path: stored, integrity_check: integrity };
+        sqlite.push(entry);
+        if (checkOn === "agent") {
+          const checking = integrityCheckOffThread(join(dataDir, stored)).then((result) => {
+            if (result !== "ok") throw new BackupError("source", `the copy of ${item.sqlite} from ${access.host} fails integrity_check on the agent (${result}); the source database may be damaged. Nothing was replaced with it`);
+            entry.integrity_check = result;
+          });
+          // Awaited through `checked`; a pull that fails later must not leave it unhandled.
+          checking.catch(() => undefined);
+          checks.push(checking);
+        }
       } else if ("path" in item) {
         const folder = `${index}-path`;
         const stored = `${folder}/${basename(item.path) || "root"}`;
@@ -235,6 +263,17 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
     await access.run(["rm", "-rf", "--", temp], { timeoutMs: 30_000 });
   }
   const manifest: Manifest = { format: 1, id, service: request.service, host: access.host, created_at: at.toISOString(), items, files, sqlite };
-  await writeManifest(request.into, manifest);
-  return { dir: request.into, manifest, wireBytes, timings: { copy: copyMs, pull: performance.now() - pullStarted } };
+  const pullMs = performance.now() - pullStarted;
+  if (checks.length === 0) {
+    await writeManifest(request.into, manifest);
+    return { dir: request.into, manifest, wireBytes, timings: { copy: copyMs, pull: pullMs }, checked: Promise.resolve({ ms: 0 }) };
+  }
+  // The folder counts as a complete snapshot (its manifest) only once every copy passed.
+  const checkStarted = performance.now();
+  const checked = Promise.all(checks).then(async () => {
+    await writeManifest(request.into, manifest);
+    return { ms: performance.now() - checkStarted };
+  });
+  checked.catch(() => undefined);
+  return { dir: request.into, manifest, wireBytes, timings: { copy: copyMs, pull: pullMs }, checked };
 }

@@ -17,7 +17,7 @@
 // spare when nothing else links to it), a stale -wal/-shm of the old database removed first, so it
 // cannot be replayed into the new one. A shipment that breaks off leaves the previous replica whole.
 import { performance } from "node:perf_hooks";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { isHostFailure } from "../hosts/host-access.js";
 import type { HostAccess, HostFailure } from "../hosts/host-access.js";
 import { describeHolders, HOLDERS_FRAGMENT, parseHolders } from "../hosts/open-files.js";
@@ -34,6 +34,10 @@ export interface PushOptions {
   to: HostAccess;
   /** Where the data paths live on the receiving host ("/" on the primary, `replicate.root` on a standby). */
   root: string;
+  /** Spares already brought up to their replica (prepareSpares, while the snapshot was taken): not again. */
+  prepared?: ReadonlySet<string> | undefined;
+  /** Awaited after the files arrived and before anything is swapped in; a rejection swaps nothing. */
+  beforeSwap?: (() => Promise<unknown>) | undefined;
   timeoutMs?: number;
   signal?: AbortSignal | undefined;
 }
@@ -108,6 +112,27 @@ const PREPARE_TARGET = [
 ].join("\n");
 
 export const spareFolder = (service: string, dest: string) => join(dirname(dest), `.understudy-spare-${service}`);
+/** The spare of the database that is item `index` of the snapshot (its data entry), restored at `dest`. */
+export const spareOf = (service: string, dest: string, index: number) => join(spareFolder(service, dest), `${index}-${basename(dest)}`);
+
+/** Where each database of `data` goes on a host whose data paths live under `root`, and its spare there. */
+export function sparesFor(service: string, data: ReadonlyArray<{ sqlite: string } | object>, root: string): Array<{ spare: string; dest: string }> {
+  return data.flatMap((item, index) => ("sqlite" in item && typeof item.sqlite === "string" ? [{ dest: join(root, item.sqlite), spare: spareOf(service, join(root, item.sqlite), index) }] : []));
+}
+
+/**
+ * Brings the spares on `to` up to their replicas (PREPARE_TARGET's first half): the part of a shipment
+ * that needs nothing from the snapshot, so a cycle runs it on the target while the source copies. A
+ * spare's folder, a spare some process has open removed, a missing one made. Resolves the spares made
+ * ready; rejects with a BackupError.
+ */
+export async function prepareSpares(to: HostAccess, spares: ReadonlyArray<{ spare: string; dest: string }>, options: { timeoutMs?: number; signal?: AbortSignal | undefined } = {}): Promise<Set<string>> {
+  if (spares.length === 0) return new Set();
+  const prepared = await to.run(["sh", "-c", PREPARE_TARGET, "sh", ...spares.flatMap(({ spare, dest }) => [spare, dest]), "--"], { timeoutMs: options.timeoutMs ?? 10 * 60_000, signal: options.signal });
+  if (isHostFailure(prepared)) throw new BackupError(kindOf(prepared), `preparing the replica's folders on ${to.host}: ${prepared.message}`);
+  if (prepared.code !== 0) throw new BackupError("refused", `preparing the replica's folders on ${to.host} failed: ${prepared.stderr.trim() || `exit ${prepared.code}`}`);
+  return new Set(spares.map(({ spare }) => spare));
+}
 export const stagingFolder = (service: string, dest: string) => join(dirname(dest), `.understudy-incoming-${service}`);
 
 export function kindOf(failure: HostFailure): BackupErrorKind {
@@ -125,12 +150,11 @@ export async function pushSnapshot(options: PushOptions): Promise<PushResult> {
   const databases = new Set(manifest.sqlite.map((database) => database.path));
   const planned = manifest.items.map((item, index) => {
     const dest = join(options.root, placeOf(manifest, item.stored));
-    const name = item.stored.split("/").pop() ?? "";
     return databases.has(item.stored)
-      ? { item, dest, kind: "s" as const, into: join(spareFolder(manifest.service, dest), `${index}-${name}`) }
+      ? { item, dest, kind: "s" as const, into: spareOf(manifest.service, dest, index) }
       : { item, dest, kind: "f" as const, into: join(stagingFolder(manifest.service, dest), String(index)) };
   });
-  const spares = planned.filter(({ kind }) => kind === "s");
+  const spares = planned.filter(({ kind, into }) => kind === "s" && !options.prepared?.has(into));
   const staged = planned.filter(({ kind }) => kind === "f");
   const stagingRoots = [...new Set(staged.map(({ dest }) => stagingFolder(manifest.service, dest)))];
   const cleanup = () => stagingRoots.length === 0 ? Promise.resolve() : to.run(["rm", "-rf", "--", ...stagingRoots], { timeoutMs: 60_000 }).catch(() => undefined);
@@ -140,9 +164,11 @@ export async function pushSnapshot(options: PushOptions): Promise<PushResult> {
   let shipStarted = started;
   let swapStarted = started;
   try {
-    const prepared = await to.run(["sh", "-c", PREPARE_TARGET, "sh", ...spares.flatMap(({ into, dest }) => [into, dest]), "--", ...staged.map(({ into }) => into)], { timeoutMs: 10 * 60_000, signal });
-    if (isHostFailure(prepared)) throw new BackupError(kindOf(prepared), `preparing the replica's folders on ${to.host}: ${prepared.message}`);
-    if (prepared.code !== 0) throw new BackupError("refused", `preparing the replica's folders on ${to.host} failed: ${prepared.stderr.trim() || `exit ${prepared.code}`}`);
+    if (spares.length > 0 || staged.length > 0) {
+      const prepared = await to.run(["sh", "-c", PREPARE_TARGET, "sh", ...spares.flatMap(({ into, dest }) => [into, dest]), "--", ...staged.map(({ into }) => into)], { timeoutMs: 10 * 60_000, signal });
+      if (isHostFailure(prepared)) throw new BackupError(kindOf(prepared), `preparing the replica's folders on ${to.host}: ${prepared.message}`);
+      if (prepared.code !== 0) throw new BackupError("refused", `preparing the replica's folders on ${to.host} failed: ${prepared.stderr.trim() || `exit ${prepared.code}`}`);
+    }
     shipStarted = performance.now();
     for (const { item, dest, kind, into } of planned) {
       // A database: in place into its spare (no reader; the whole-file checksum still checks the result),
@@ -153,6 +179,7 @@ export async function pushSnapshot(options: PushOptions): Promise<PushResult> {
       wireBytes += pushed.sent + pushed.received;
     }
     swapStarted = performance.now();
+    await options.beforeSwap?.();
     const args = planned.flatMap(({ item, dest, kind, into }) => [kind, kind === "s" ? into : join(into, item.stored.split("/").pop() ?? ""), dest]);
     const swapped = await to.run(["sh", "-c", CHECK_AND_SWAP, "sh", ...args], { timeoutMs: 60_000, signal });
     if (isHostFailure(swapped)) throw new BackupError(kindOf(swapped), `putting the replica of ${manifest.service} in place on ${to.host}: ${swapped.message}`);

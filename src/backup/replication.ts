@@ -1,7 +1,10 @@
 // Replication that follows the active host: one cycle snapshots the service on the host that serves
 // it now (through its HostAccess), pulls the snapshot into the agent's per-service, per-source cache
 // with rsync (only what changed since the last cycle crosses that link), then pushes it to every other
-// host that may receive it (again only what differs from the replica there). Never onto the active
+// host that may receive it (again only what differs from the replica there). Work that does not wait
+// on the previous step runs beside it: each target's spare is brought up to its replica while the source
+// copies, and the pulled copy is integrity-checked on the agent while it is pushed (nothing is swapped
+// in before that check passed). Never onto the active
 // host: the plan leaves it out, each target is checked again just before its shipment (a failover
 // during the cycle), and the receiving side refuses while any process has the data open
 // (replicate.ts). `shipFinalSnapshot` is the planned move's sync step: after the source is fenced,
@@ -11,6 +14,7 @@
 // The cache lives in <dataDir>/replica-cache/<service>/<source host>/; a service's cycles and final
 // syncs are serialised, so two of them never write one cache at once.
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import type { ConfigDocument } from "../config/schema.js";
 import { isHostFailure } from "../hosts/host-access.js";
 import { HostAccessPool } from "../hosts/host-for.js";
@@ -19,7 +23,7 @@ import { BackupError } from "./errors.js";
 import type { BackupErrorKind } from "./errors.js";
 import { snapshotOnHost } from "./host-snapshot.js";
 import type { HostSnapshot } from "./host-snapshot.js";
-import { kindOf, pushSnapshot } from "./replicate.js";
+import { kindOf, prepareSpares, pushSnapshot, sparesFor } from "./replicate.js";
 import { recordReplica } from "./replica-state.js";
 import type { ReplicaRecord } from "./replica-state.js";
 
@@ -47,7 +51,7 @@ export interface ReplicationContext {
 export const hostTempDirOf = (env: NodeJS.ProcessEnv): string | undefined => env.UNDERSTUDY_HOST_TMPDIR || undefined;
 
 export type ShipmentResult =
-  | { ok: true; host: string; source: string; snapshotId: string; files: number; wireBytes: number; hops: { pulled: number; pushed: number; ms: { copy: number; pull: number; prepare: number; ship: number; swap: number } }; replica: ReplicaRecord }
+  | { ok: true; host: string; source: string; snapshotId: string; files: number; wireBytes: number; hops: { pulled: number; pushed: number; ms: { copy: number; pull: number; check: number; spares: number; prepare: number; ship: number; swap: number } }; replica: ReplicaRecord }
   | { ok: false; host: string; source: string | undefined; snapshotId?: string | undefined; kind: BackupErrorKind; message: string };
 
 /** Where the service's data paths live on `host`. */
@@ -105,21 +109,41 @@ async function snapshotFrom(context: ReplicationContext, service: string, source
   if (config === undefined) throw new BackupError("not_found", `there is no service ${service} in the config`);
   return snapshotOnHost({
     service, data: config.data, access: accessOrThrow(context, source), root: rootOf(context.doc, service, source),
-    into: join(context.dataDir, "replica-cache", service, source), hash: false, tempDir: context.hostTempDir,
+    into: join(context.dataDir, "replica-cache", service, source), hash: false, checkOn: "agent", tempDir: context.hostTempDir,
     ...(context.now ? { now: context.now } : {}), ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}), signal: context.signal,
   });
 }
 
-async function shipTo(context: ReplicationContext, snapshot: HostSnapshot, service: string, source: string, host: string): Promise<ShipmentResult> {
+/**
+ * Each target's spares brought up to its replica, started now: the cycle takes the snapshot on the
+ * source meanwhile (on two machines the two run side by side, not one after the other). A target whose
+ * preparation failed is shipped without (pushSnapshot prepares what is not ready, and says why it fails).
+ */
+type Prepared = Promise<{ ready: ReadonlySet<string>; ms: number }>;
+
+function prepareTargets(context: ReplicationContext, service: string, targets: readonly string[]): Map<string, Prepared> {
+  const data = context.doc.services[service]?.data ?? [];
+  return new Map(targets.map((host): [string, Prepared] => {
+    const access = context.hosts(host);
+    const started = performance.now();
+    const ready = isHostFailure(access)
+      ? Promise.resolve(new Set<string>())
+      : prepareSpares(access, sparesFor(service, data, rootOf(context.doc, service, host)), { ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}), signal: context.signal }).catch(() => new Set<string>());
+    return [host, ready.then((set) => ({ ready: set, ms: performance.now() - started }))];
+  }));
+}
+
+async function shipTo(context: ReplicationContext, snapshot: HostSnapshot, service: string, source: string, host: string, prepared?: Prepared): Promise<ShipmentResult> {
   try {
-    const pushed = await pushSnapshot({ snapshot, to: accessOrThrow(context, host), root: rootOf(context.doc, service, host), ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}), signal: context.signal });
+    const early = await prepared;
+    const pushed = await pushSnapshot({ snapshot, to: accessOrThrow(context, host), root: rootOf(context.doc, service, host), prepared: early?.ready, beforeSwap: () => snapshot.checked, ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}), signal: context.signal });
     const wireBytes = snapshot.wireBytes + pushed.wireBytes;
     const replica: ReplicaRecord = {
       service, host, snapshot_id: snapshot.manifest.id, data_time: snapshot.manifest.created_at,
       shipped_at: (context.now ?? (() => new Date()))().toISOString(), source, wire_bytes: wireBytes,
     };
     await recordReplica(context.dataDir, replica);
-    return { ok: true, host, source, snapshotId: snapshot.manifest.id, files: pushed.files, wireBytes, hops: { pulled: snapshot.wireBytes, pushed: pushed.wireBytes, ms: { ...snapshot.timings, ...pushed.timings } }, replica };
+    return { ok: true, host, source, snapshotId: snapshot.manifest.id, files: pushed.files, wireBytes, hops: { pulled: snapshot.wireBytes, pushed: pushed.wireBytes, ms: { ...snapshot.timings, check: (await snapshot.checked).ms, spares: early?.ms ?? 0, ...pushed.timings } }, replica };
   } catch (error) {
     return { ok: false, host, source, snapshotId: snapshot.manifest.id, ...errorOf(error) };
   }
@@ -131,10 +155,12 @@ export function replicateService(service: string, context: ReplicationContext): 
     const mayReceive = (svc: string, host: string) => host !== context.activeHost(svc) && (context.mayReceive?.(svc, host) ?? true);
     const { source, targets } = replicationPlan(context.doc, service, context.activeHost(service), mayReceive);
     if (source === undefined || targets.length === 0) return [];
+    const prepared = prepareTargets(context, service, targets);
     let snapshot: HostSnapshot;
     try {
       snapshot = await snapshotFrom(context, service, source);
     } catch (error) {
+      await Promise.all(prepared.values());
       const failed = errorOf(error);
       return targets.map((host): ShipmentResult => ({ ok: false, host, source, ...failed, message: `snapshot on ${source}: ${failed.message}` }));
     }
@@ -146,7 +172,7 @@ export function replicateService(service: string, context: ReplicationContext): 
         results.push({ ok: false, host, source, snapshotId: snapshot.manifest.id, kind: "refused", message: `not shipped to ${host}: ${active === host ? `${host} serves ${service} now` : active !== source ? `${service} moved from ${source} to ${active} during the cycle; the next cycle ships from ${active}` : `${host} may not receive ${service} now`}` });
         continue;
       }
-      results.push(await shipTo(context, snapshot, service, source, host));
+      results.push(await shipTo(context, snapshot, service, source, host, prepared.get(host)));
     }
     return results;
   });
@@ -161,14 +187,16 @@ export function replicateService(service: string, context: ReplicationContext): 
 export function shipFinalSnapshot(service: string, from: string, to: string, context: Omit<ReplicationContext, "activeHost" | "mayReceive">): Promise<ShipmentResult> {
   return serialised(service, async () => {
     if (from === to) return { ok: false, host: to, source: from, kind: "refused", message: `a final sync of ${service} from ${from} to itself makes no sense` };
+    const prepared = prepareTargets({ ...context, activeHost: () => from }, service, [to]).get(to);
     let snapshot: HostSnapshot;
     try {
       snapshot = await snapshotFrom({ ...context, activeHost: () => from }, service, from);
     } catch (error) {
+      await prepared;
       const failed = errorOf(error);
       return { ok: false, host: to, source: from, ...failed, message: `final snapshot of ${service} on ${from}: ${failed.message}` };
     }
-    return shipTo({ ...context, activeHost: () => from }, snapshot, service, from, to);
+    return shipTo({ ...context, activeHost: () => from }, snapshot, service, from, to, prepared);
   });
 }
 

@@ -202,6 +202,42 @@ ${extra}`, "understudy.yaml");
     }
   }, 300_000);
 
+  it("a copy that fails integrity_check (the source is damaged) is never swapped in: B keeps its replica, the cycle says why", async () => {
+    await mkdir(lib(), { recursive: true });
+    await writeFile(join(lib(), "secret.key"), "key");
+    const db = new Database(onA());
+    db.pragma("journal_mode = WAL");
+    db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, tag TEXT, v BLOB)");
+    db.prepare("INSERT INTO t (tag, v) VALUES ('before', randomblob(3000))").run();
+    db.close();
+    expect((await cycle("A"))[0]?.ok).toBe(true);
+    const replica = { ino: (await stat(onB())).ino, rows: query<number>(onB(), "SELECT count(*) FROM t") };
+    // Damage A: an index whose entries no longer match their rows. SQLite still opens and reads the
+    // file (and cp copies it); only integrity_check sees it.
+    const damaged = new Database(onA());
+    damaged.exec("CREATE TABLE u (k TEXT); CREATE INDEX u_k ON u (k)");
+    const add = damaged.prepare("INSERT INTO u (k) VALUES (?)");
+    for (let i = 0; i < 50; i++) add.run(`key-${String(i).padStart(4, "0")}`);
+    damaged.pragma("wal_checkpoint(TRUNCATE)");
+    const root = damaged.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'u_k'").pluck().get() as number;
+    const pageSize = damaged.pragma("page_size", { simple: true }) as number;
+    damaged.close();
+    const bytes = await readFile(onA());
+    const page = bytes.subarray((root - 1) * pageSize, root * pageSize);
+    const at = page.indexOf("key-0007");
+    expect(at).toBeGreaterThan(0);
+    page.write("kez-0007", at);
+    await writeFile(onA(), bytes);
+    expect(query<string>(onA(), "PRAGMA integrity_check")).not.toBe("ok");
+    const [result] = await cycle("A");
+    expect(result).toMatchObject({ ok: false, host: "B", kind: "source" });
+    expect(result!.ok ? "" : result!.message).toMatch(/the copy of .*db\.sqlite from A fails integrity_check on the agent \(.*u_k.*\); the source database may be damaged/);
+    expect((await stat(onB())).ino).toBe(replica.ino);
+    expect(query<string>(onB(), "PRAGMA integrity_check")).toBe("ok");
+    expect(query<number>(onB(), "SELECT count(*) FROM t")).toBe(replica.rows);
+    expect(query<number>(onB(), "SELECT count(*) FROM sqlite_master WHERE name = 'u'")).toBe(0);
+  }, 240_000);
+
   it("refuses a target whose database a running process has open, and leaves its file (inode) alone", async () => {
     await primaryWriting();
     expect((await cycle("A"))[0]?.ok).toBe(true);
