@@ -11,7 +11,7 @@
 // that changed. The manifest is written last, as takeSnapshot does; the host's temporary folder is
 // removed whatever happens. Paths are read at `root` + path on the host ("/" on the primary).
 import { lstat, mkdir, readdir, readlink, rm } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { isHostFailure } from "../hosts/host-access.js";
 import type { HostAccess, HostFailure } from "../hosts/host-access.js";
@@ -21,7 +21,7 @@ import { DATA_DIR, MANIFEST_FILE, sha256File, writeManifest } from "./manifest.j
 import type { Manifest, ManifestEntry, ManifestItem } from "./manifest.js";
 import type { DataItem, Snapshot } from "./snapshot.js";
 import { newSnapshotId } from "./snapshot-id.js";
-import { integrityCheckOffThread } from "./sqlite-copy.js";
+import { foldWal, integrityCheckOffThread } from "./sqlite-copy.js";
 import { stepReporter } from "./progress.js";
 import type { SnapshotProgressListener } from "./progress.js";
 
@@ -66,19 +66,14 @@ export interface HostSnapshot extends Snapshot {
 }
 
 /**
- * One round trip on the host: the temporary folder (copies left by an agent killed mid-snapshot more
- * than a day ago go first; a running one is younger), then each database copied into it and checked.
- * Prints the folder, then two lines per database (integrity_check, the source's mode/uid/gid/mtime).
- * Over SSH every round trip costs a session; on a loaded host that was seconds each.
- *
  * The copy is the database's files, taken by `cp` inside a read transaction (COPY_FILES, run by the
  * sqlite3 shell between BEGIN and COMMIT): in WAL mode that transaction keeps the WAL from being
  * restarted and checkpoints from writing past what it reads, so the copied WAL holds every frame that
  * can differ in the copied database file, and opening the copy replays it up to its last whole
  * commit; in rollback mode it keeps writers out. The one race left (a reader that needs no WAL frame
  * does not stop a restart) shows as a WAL header changed under the copy: then it is taken again, up to
- * three times; after that, or when sqlite3 cannot take it at all, `VACUUM INTO` copies. `cp` is 15 times faster than SQLite's own copy and keeps the
- * pages where they are, so rsync's delta is the pages changed. The copy is then checkpointed, set back
+ * three times; after that, or when sqlite3 cannot take it at all, `VACUUM INTO` copies. `cp` is 15
+ * times faster than SQLite's own copy and keeps the pages where they are, so rsync's delta is the pages changed. The copy is then checkpointed, set back
  * to rollback mode (as VACUUM INTO writes it) and checked.
  */
 const COPY_FILES = [
@@ -90,37 +85,112 @@ const COPY_FILES = [
   ': > "$US_OUT.copied"',
 ].join("\n");
 
-const PREPARE = [
-  'd="${1:-${TMPDIR:-/var/tmp}}"; check=$2; shift 2',
-  'find "$d" -maxdepth 1 -name "understudy-snapshot.*" -mmin +1440 -exec rm -rf {} + 2>/dev/null',
-  't=$(mktemp -d "$d/understudy-snapshot.XXXXXX") || exit 5',
-  'echo "$t"',
+/**
+ * One database copied into the temporary folder (`sh copy-db.sh SRC OUT CHECK`, the folder being the
+ * script's own): COPY_FILES inside a read transaction, else VACUUM INTO; then checkpointed into one file
+ * in rollback mode, and integrity-checked when CHECK is "host" (else "deferred" is printed).
+ */
+const COPY_DB = [
+  't=$(dirname -- "$0"); src=$1; out=$2; check=$3',
   // The sqlite3 shell's .shell joins its words with spaces: the script's path must have none.
   'copier="$t/copy.sh"',
   'case "$copier" in *[!A-Za-z0-9._/-]*) copier="";; esac',
-  `[ -n "$copier" ] && { printf '%s\\n' '${COPY_FILES}' > "$copier" || copier=""; }`,
+  // The copy's name is ours (mktemp, a digit): safe inside the SQL string. Another try only for a WAL
+  // restarted under the copy; sqlite3 failing (busy past its timeout, .shell not allowed) goes
+  // straight to VACUUM INTO, which says why if it fails too.
+  'tries=0',
+  'while [ -n "$copier" ] && [ "$tries" -lt 3 ] && [ ! -f "$out.copied" ]; do',
+  '  US_SRC="$src" US_OUT="$out" sqlite3 -bail -cmd ".timeout 10000" "$src" "BEGIN" "SELECT count(*) FROM sqlite_master" ".shell sh $copier" "COMMIT" >/dev/null 2>&1 || break',
+  '  tries=$((tries + 1))',
+  'done',
+  'if [ -f "$out.copied" ]; then',
+  '  rm -f "$out.copied"',
+  // No fsync: the copy lives for one cycle, and unwritten pages of a file removed are never written.
+  '  sqlite3 -bail -cmd "PRAGMA synchronous=OFF" "$out" "PRAGMA journal_mode=DELETE" >/dev/null || { echo "the copy of $src could not be opened" >&2; exit 6; }',
+  'else',
+  '  rm -f "$out" "$out-wal"',
+  '  sqlite3 -bail -cmd ".timeout 10000" "$src" "VACUUM INTO \'$out\'" >/dev/null || { echo "VACUUM INTO of $src failed" >&2; exit 6; }',
+  'fi',
+  'if [ "$check" = host ]; then sqlite3 -bail "$out" "PRAGMA integrity_check" | tr "\\n" " "; echo; else echo deferred; fi',
+].join("\n");
+
+/**
+ * A database pulled as it is, under a read transaction held on the host while the agent's rsync reads
+ * its files (WAL mode only: there the transaction holds back checkpoints and WAL restarts, not
+ * writers). HOLD runs inside the transaction (`.shell`): it says "held", waits until the pull says
+ * "pulled" (or its rsync died, or none began within 30 s), and marks the pull "consistent" when the
+ * WAL's header did not change meanwhile (the race COPY_FILES checks too). PULL is rsync's remote
+ * command (--rsync-path): it starts rsync only once the transaction is held. Both talk through files
+ * in a folder of their own for each try.
+ */
+const HOLD = [
+  'wal="$US_SRC-wal"',
+  'head_of() { head -c 32 "$1" 2>/dev/null | od -An -tx1 | tr -d " \\n"; }',
+  'before=$(head_of "$wal")',
+  ': > "$US_TRY/held"',
+  'n=0',
+  'while [ ! -f "$US_TRY/pulled" ]; do',
+  '  n=$((n + 1))',
+  '  if [ -f "$US_TRY/pulling" ]; then',
+  '    pid=$(cat "$US_TRY/pulling" 2>/dev/null)',
+  '    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && [ ! -f "$US_TRY/pulled" ]; then exit 0; fi',
+  '  elif [ "$n" -gt 600 ]; then exit 0; fi',
+  '  sleep 0.05',
+  'done',
+  '[ "$(head_of "$wal")" = "$before" ] && : > "$US_TRY/consistent"',
+  'exit 0',
+].join("\n");
+
+const PULL = [
+  'try=$1; shift',
+  'n=0',
+  'while [ ! -f "$try/held" ]; do',
+  '  [ -f "$try/failed" ] && { echo "understudy: the read transaction could not be taken" >&2; exit 1; }',
+  '  n=$((n + 1)); [ "$n" -gt 600 ] && { echo "understudy: no read transaction within 30 s" >&2; exit 1; }',
+  '  sleep 0.05',
+  'done',
+  'echo $$ > "$try/pulling"',
+  'rsync "$@"; rc=$?',
+  ': > "$try/pulled"',
+  'exit $rc',
+].join("\n");
+
+/** Holds a read transaction on SRC for a pull (`sh -c HOLD_CMD sh TEMP TRY SRC`): prints consistent or not. */
+const HOLD_CMD = [
+  't=$1; try=$2; src=$3',
+  'mkdir -p -- "$try" || exit 1',
+  'US_SRC="$src" US_TRY="$try" sqlite3 -bail -cmd ".timeout 10000" "$src" "BEGIN" "SELECT count(*) FROM sqlite_master" ".shell sh $t/hold.sh" "COMMIT" >/dev/null 2>&1 || : > "$try/failed"',
+  'if [ -f "$try/consistent" ]; then echo consistent; else echo inconsistent; fi',
+].join("\n");
+
+/** Writes a script into the temporary folder: a quoted here-document keeps it as it is. */
+const writeScript = (name: string, body: string) => `cat > "$t/${name}" <<'UNDERSTUDY_SCRIPT_END'\n${body}\nUNDERSTUDY_SCRIPT_END`;
+
+/**
+ * One round trip on the host: the temporary folder (copies left by an agent killed mid-snapshot more
+ * than a day ago go first; a running one is younger) with the scripts above in it, then each database
+ * copied into it (COPY_DB) — or, with MODE "live" and a database in WAL mode, left to be pulled live
+ * ("live" printed instead of the check line). Prints the folder, then two lines per database (the
+ * integrity_check, "deferred" or "live"; the source's mode/uid/gid/mtime).
+ * Over SSH every round trip costs a session; on a loaded host that was seconds each.
+ */
+const PREPARE = [
+  'd="${1:-${TMPDIR:-/var/tmp}}"; mode=$2; shift 2',
+  'find "$d" -maxdepth 1 -name "understudy-snapshot.*" -mmin +1440 -exec rm -rf {} + 2>/dev/null',
+  't=$(mktemp -d "$d/understudy-snapshot.XXXXXX") || exit 5',
+  'echo "$t"',
+  writeScript("copy.sh", COPY_FILES),
+  writeScript("copy-db.sh", COPY_DB),
+  writeScript("hold.sh", HOLD),
+  writeScript("pull.sh", PULL),
+  // A live pull passes the folder's path in rsync's remote command and to .shell: no spaces, no quotes.
+  'case "$t" in *[!A-Za-z0-9._/-]*) [ "$mode" = live ] && mode=agent;; esac',
   "i=0",
   'for src; do',
   '  [ -f "$src" ] || { echo "the SQLite database $src does not exist on this host" >&2; exit 3; }',
   '  command -v sqlite3 >/dev/null || { echo "the sqlite3 command is not installed on this host (apt-get install sqlite3)" >&2; exit 4; }',
-  // The copy's name is ours (mktemp, a digit): safe inside the SQL string. Another try only for a WAL
-  // restarted under the copy; sqlite3 failing (busy past its timeout, .shell not allowed) goes
-  // straight to VACUUM INTO, which says why if it fails too.
-  '  out="$t/$i.sqlite"',
-  '  tries=0',
-  '  while [ -n "$copier" ] && [ "$tries" -lt 3 ] && [ ! -f "$out.copied" ]; do',
-  '    US_SRC="$src" US_OUT="$out" sqlite3 -bail -cmd ".timeout 10000" "$src" "BEGIN" "SELECT count(*) FROM sqlite_master" ".shell sh $copier" "COMMIT" >/dev/null 2>&1 || break',
-  '    tries=$((tries + 1))',
-  '  done',
-  '  if [ -f "$out.copied" ]; then',
-  '    rm -f "$out.copied"',
-  // No fsync: the copy lives for one cycle, and unwritten pages of a file removed are never written.
-  '    sqlite3 -bail -cmd "PRAGMA synchronous=OFF" "$out" "PRAGMA journal_mode=DELETE" >/dev/null || { echo "the copy of $src could not be opened" >&2; exit 6; }',
-  '  else',
-  '    rm -f "$out" "$out-wal"',
-  '    sqlite3 -bail -cmd ".timeout 10000" "$src" "VACUUM INTO \'$out\'" >/dev/null || { echo "VACUUM INTO of $src failed" >&2; exit 6; }',
-  '  fi',
-  '  if [ "$check" = host ]; then sqlite3 -bail "$out" "PRAGMA integrity_check" | tr "\\n" " "; echo; else echo deferred; fi',
+  '  if [ "$mode" = live ] && [ "$(sqlite3 -cmd ".timeout 3000" "$src" "PRAGMA journal_mode" 2>/dev/null)" = wal ]; then echo live',
+  '  else sh "$t/copy-db.sh" "$src" "$t/$i.sqlite" "$([ "$mode" = host ] && echo host || echo agent)" || exit $?; fi',
   '  stat -c "%a %u %g %Y" "$src"',
   "  i=$((i + 1))",
   "done",
@@ -170,7 +240,9 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
   if (databases.length > 0) copying.start();
   const copyStarted = performance.now();
   const checkOn = request.checkOn ?? "host";
-  const made = await access.run(["sh", "-c", PREPARE, "sh", request.tempDir ?? "", checkOn, ...databases.map(({ item }) => join(request.root, item.sqlite))], { timeoutMs, signal });
+  // rsync's remote command (--rsync-path) is what lets a pull wait for the transaction: over SSH only.
+  const mode = checkOn === "agent" && access.kind === "ssh" ? "live" : checkOn;
+  const made = await access.run(["sh", "-c", PREPARE, "sh", request.tempDir ?? "", mode, ...databases.map(({ item }) => join(request.root, item.sqlite))], { timeoutMs, signal });
   if (isHostFailure(made)) return fail(made, `cannot snapshot ${request.service} on ${access.host}`);
   const [temp = "", ...copied] = made.stdout.toString().split("\n");
   if (made.code !== 0) {
@@ -198,6 +270,45 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
       pulling.end(pulled.received);
     }
   };
+  /**
+   * A WAL-mode database pulled as it is while HOLD keeps a read transaction open on the host (PULL
+   * waits for it), its -wal beside it, then folded into one rollback-mode file on the agent. Up to
+   * three tries while the WAL restarted under the pull; false when none was consistent or the
+   * transaction could not be taken (the caller copies on the host instead).
+   */
+  const pullLive = async (source: string, folder: string, tryBase: string): Promise<boolean> => {
+    const name = basename(source);
+    // rsync's filter patterns would read these as wildcards.
+    if (/[*?[\\]/.test(name)) return false;
+    const local = join(folder, name);
+    const pulling = stepReporter(request.onProgress, { step: "pull", item: source, host: access.host });
+    pulling.start();
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      // A -wal, -shm or -journal beside the cached copy is last cycle's, or a broken fold's: never replayed.
+      await Promise.all(["-wal", "-shm", "-journal"].map((suffix) => rm(`${local}${suffix}`, { force: true })));
+      const tryDir = `${tryBase}.try-${attempt}`;
+      const holding = access.run(["sh", "-c", HOLD_CMD, "sh", temp, tryDir, source], { timeoutMs, signal });
+      const pulled = await rsync({
+        from: { access, path: `${dirname(source)}/` }, to: `${folder}/`, timeoutMs, signal,
+        args: [SQLITE_BLOCK, "--inplace", "--no-whole-file", "--ignore-times", "--no-perms", "--no-owner", "--no-group",
+          `--rsync-path=sh ${temp}/pull.sh ${tryDir}`, `--include=/${name}`, `--include=/${name}-wal`, "--exclude=*"],
+      });
+      // A pull that never started must not keep the transaction waiting for it.
+      if (isHostFailure(pulled)) await access.run(["sh", "-c", 'mkdir -p -- "$1" && : > "$1/pulled"', "sh", tryDir], { timeoutMs: 30_000 });
+      const held = await holding;
+      if (isHostFailure(pulled) || isHostFailure(held)) {
+        if (isHostFailure(held)) fail(held, `cannot hold a read transaction on ${source} of ${request.service} on ${access.host}`);
+        return false;
+      }
+      wireBytes += pulled.sent + pulled.received;
+      if (held.stdout.toString().trim() !== "consistent") continue;
+      const folded = await foldWal(local);
+      if (folded !== "ok") throw new BackupError("source", `the copy of ${source} pulled from ${access.host} could not be opened on the agent: ${folded}`);
+      pulling.end(pulled.received);
+      return true;
+    }
+    return false;
+  };
   try {
     const kept = new Set<string>();
     for (const [index, item] of request.data.entries()) {
@@ -209,12 +320,22 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
         const copy = `${temp}/${databases.findIndex((database) => database.index === index)}.sqlite`;
         const line = 2 * databases.findIndex((database) => database.index === index);
         const [check = "", statLine = ""] = [copied[line], copied[line + 1]];
-        const integrity = check.trim();
-        if (integrity !== "ok" && !(checkOn === "agent" && integrity === "deferred")) throw new BackupError("source", `the copy of ${item.sqlite} on ${access.host} fails integrity_check (${integrity}); the source database may be damaged`);
+        let integrity = check.trim();
+        const source = join(request.root, item.sqlite);
+        if (integrity === "live" && !(await pullLive(source, join(dataDir, folder), copy.replace(/\.sqlite$/, "")))) {
+          // No consistent live pull (sqlite3 could not hold the transaction, the WAL restarted under
+          // every try): copied on the host as for a backup.
+          const copiedNow = await access.run(["sh", `${temp}/copy-db.sh`, source, copy, "agent"], { timeoutMs, signal });
+          if (isHostFailure(copiedNow)) fail(copiedNow, `cannot copy ${item.sqlite} of ${request.service} on ${access.host}`);
+          else if (copiedNow.code !== 0) throw new BackupError("source", `cannot copy the SQLite database ${item.sqlite} of ${request.service} on ${access.host}: ${copiedNow.stderr.trim() || `exit ${copiedNow.code}`}`);
+          integrity = "deferred";
+        }
+        if (integrity !== "ok" && integrity !== "live" && !(checkOn === "agent" && integrity === "deferred")) throw new BackupError("source", `the copy of ${item.sqlite} on ${access.host} fails integrity_check (${integrity}); the source database may be damaged`);
         // In place: the cache is the agent's own (nothing reads it while a cycle writes it, and with the
         // manifest removed above it counts as incomplete until the end), so only changed blocks are
         // written; -I: a copy of the same size made in the same second is not "unchanged".
-        await pull(copy, join(dataDir, stored), [SQLITE_BLOCK, "--inplace", "--no-whole-file", "--ignore-times"], item.sqlite);
+        if (integrity !== "live") await pull(copy, join(dataDir, stored), [SQLITE_BLOCK, "--inplace", "--no-whole-file", "--ignore-times"], item.sqlite);
+        else integrity = "deferred";
         const [mode = "600", uid = "0", gid = "0", mtime = "0"] = statLine.trim().split(" ");
         const local = await lstat(join(dataDir, stored));
         files.push({

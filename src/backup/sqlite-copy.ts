@@ -20,7 +20,7 @@ const Database = require(workerData.module);
 const { op, source, dest, busyMs } = workerData;
 let db;
 try {
-  db = op === "copy" ? new Database(source, { fileMustExist: true, timeout: busyMs }) : new Database(source, { readonly: true, fileMustExist: true });
+  db = op === "check" ? new Database(source, { readonly: true, fileMustExist: true }) : new Database(source, { fileMustExist: true, timeout: busyMs ?? 5000 });
 } catch (error) {
   parentPort.postMessage({ ok: false, stage: "open", message: error.message });
   return;
@@ -32,6 +32,9 @@ try {
     parentPort.postMessage({ expected: pageSize * used });
     db.prepare("VACUUM INTO ?").run(dest);
     parentPort.postMessage({ ok: true });
+  } else if (op === "fold") {
+    db.pragma("synchronous = OFF");
+    parentPort.postMessage({ ok: true, result: db.pragma("journal_mode = DELETE", { simple: true }) === "delete" ? "ok" : "the journal mode stayed WAL" });
   } else {
     parentPort.postMessage({ ok: true, result: db.prepare("PRAGMA integrity_check").pluck().all().join("; ") });
   }
@@ -46,7 +49,7 @@ type WorkerMessage = { expected: number } | { ok: true; result?: string } | { ok
 
 const betterSqlite3 = createRequire(import.meta.url).resolve("better-sqlite3");
 
-function inWorker(data: { op: "copy" | "check"; source: string; dest?: string; busyMs?: number }, onExpected?: (bytes: number) => void): Promise<{ ok: true; result?: string } | { ok: false; stage: string; message: string }> {
+function inWorker(data: { op: "copy" | "check" | "fold"; source: string; dest?: string; busyMs?: number }, onExpected?: (bytes: number) => void): Promise<{ ok: true; result?: string } | { ok: false; stage: string; message: string }> {
   // Wrapped in a function so that the worker's early `return` is legal.
   const worker = new Worker(`(() => {${WORKER}})()`, { eval: true, workerData: { ...data, module: betterSqlite3 } });
   return new Promise((resolve, reject) => {
@@ -127,5 +130,19 @@ export async function integrityCheckOffThread(path: string): Promise<string> {
     return answer.ok ? answer.result ?? "" : `unreadable: ${answer.message}`;
   } catch (error) {
     return `unreadable: ${(error as Error).message}`;
+  }
+}
+
+/**
+ * A database copied with its -wal beside it (a live pull, host-snapshot.ts) made one file: the WAL
+ * replayed up to its last whole commit and checkpointed in, the journal mode set back to rollback (as
+ * VACUUM INTO writes it), off the main thread. "ok", or what went wrong.
+ */
+export async function foldWal(path: string): Promise<string> {
+  try {
+    const answer = await inWorker({ op: "fold", source: path });
+    return answer.ok ? answer.result ?? "" : `${answer.stage}: ${answer.message}`;
+  } catch (error) {
+    return (error as Error).message;
   }
 }

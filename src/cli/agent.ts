@@ -37,6 +37,10 @@ export async function agent(argv: string[], io: Io, signals: SignalSource = proc
     throw error;
   }
   const agentRef = running;
+  // A promise some background task forgot to catch is a bug, but not one the monitor should die of
+  // (Node's default ends the process): it is logged with its stack, and the agent keeps watching.
+  const forgotten = (reason: unknown) => logger.error({ event: "agent.bug", err: reason instanceof Error ? reason : new Error(String(reason)) }, `a background task failed and nothing caught it (please report this with the log): ${reason instanceof Error ? reason.message : String(reason)}`);
+  if (signals === process) process.on("unhandledRejection", forgotten);
   return new Promise<number>((resolve) => {
     let signalled = 0;
     const onStop = () => {
@@ -44,6 +48,7 @@ export async function agent(argv: string[], io: Io, signals: SignalSource = proc
       if (signalled === 2) logger.warn({ event: "agent.stopping", forced: true }, "second signal: stopping without waiting for notifications");
       void agentRef.stop({ force: signalled > 1 }).then(() => {
         for (const [signal, listener] of handlers) signals.off(signal, listener);
+        process.off("unhandledRejection", forgotten);
         resolve(0);
       });
     };

@@ -122,17 +122,22 @@ class EtcdSession implements Session {
       // A card left by this agent's killed predecessor goes when its lease ends: within one TTL, but a
       // change of etcd leader restarts every lease's TTL, so a dying lease can outlive the first wait.
       // Past it, the wait goes on while the holder's lease only runs down (nobody renews it), up to
-      // three TTLs more; a live agent renews every TTL/3, so its lease's time left goes back up.
+      // three TTLs more; a live agent renews every TTL/3, so its lease's time left goes back up, again
+      // and again (once could be a change of leader).
       const started = monotonic();
       const deadline = started + this.ttlSeconds * 1000 + 1_000;
       const cap = deadline + 3 * this.ttlSeconds * 1000;
       let holder = await claim();
       let left: { lease: string; ttl: number } | undefined;
       let renewed = false;
+      let rises = 0;
       while (holder !== undefined && monotonic() < cap) {
         if (monotonic() >= deadline) {
           const ttl = await this.etcd.leaseTimeToLive(holder.lease).catch(() => undefined);
-          renewed = ttl !== undefined && left?.lease === holder.lease && ttl > left.ttl;
+          // One rise is a change of etcd leader (every lease gets its TTL again); a live agent's lease
+          // rises at each of its renewals.
+          if (ttl !== undefined && left?.lease === holder.lease && ttl > left.ttl) rises++;
+          renewed = rises >= 2;
           if (renewed) break;
           if (ttl !== undefined) left = { lease: holder.lease, ttl };
         }

@@ -3,19 +3,24 @@
 // that each touch two tables (a row in `entries`, the count in `totals`), and checkpoints after every
 // few pages so the WAL is restarted over and over; every copy taken meanwhile must be a state some
 // commit left: integrity_check ok and the count equal to the rows. The same in rollback mode (the
-// copy's read transaction keeps the writer out meanwhile). The real sqlite3 CLI, no SSH.
+// copy's read transaction keeps the writer out meanwhile). The real sqlite3 CLI; then the same over a
+// real sshd as replication takes it (in WAL mode pulled live by rsync under a held read transaction).
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { snapshotOnHost } from "../../src/backup/host-snapshot.js";
 import { localHost } from "../../src/hosts/local-host.js";
+import { sshHost } from "../../src/hosts/ssh-host.js";
+import { startSshd } from "./helpers/sshd.js";
 import { requireBinaries } from "./helpers/binaries.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 import type { TempDir } from "./helpers/temp-dir.js";
 
 const available = requireBinaries("sqlite3", "sqlite3");
+const withSsh = requireBinaries("openssh-server openssh-client rsync", "sshd", "ssh", "rsync");
 
 const WRITER = `const Database = require("better-sqlite3");
 const db = new Database(process.argv[1]);
@@ -87,5 +92,80 @@ describe.skipIf(!available).each(["WAL", "DELETE"])("a consistent copy of a SQLi
     // Pages stay where the source has them (a copy by VACUUM INTO, the fallback, would renumber them),
     // so rsync's delta is the pages changed.
     for (const state of seen) expect(state.rootPage).toBe(rootPage);
+  }, 120_000);
+
+  it.skipIf(!withSsh)("over SSH, for replication (pulled live under a read transaction, folded and checked on the agent), into the same cache copy after copy", async () => {
+    const sshd = await startSshd();
+    const access = sshHost({ host: "app-host", address: "127.0.0.1", port: sshd.port, user: sshd.user, privateKey: `file:${sshd.clientKeyFile}`, hostKey: sshd.hostKeyFingerprint, env: process.env, scratchDir: dir.path });
+    const seen: Array<{ rows: number; total: number; rootPage: number }> = [];
+    const into = join(dir.path, "cache");
+    try {
+      for (let round = 0; round < 15; round++) {
+        const snapshot = await snapshotOnHost({ service: "app", data: [{ sqlite: join(dir.path, "app.db") }], access, root: "/", into, hash: false, checkOn: "agent", tempDir: dir.path });
+        await snapshot.checked;
+        expect(snapshot.manifest.sqlite).toEqual([{ path: "0-sqlite/app.db", integrity_check: "ok" }]);
+        // Nothing beside the copy: its WAL was folded in, no -shm, no journal.
+        expect(await readdir(join(into, "data", "0-sqlite"))).toEqual(["app.db"]);
+        const copy = new Database(join(into, "data", "0-sqlite", "app.db"), { readonly: true, fileMustExist: true });
+        try {
+          expect(copy.pragma("journal_mode", { simple: true })).toBe("delete");
+          seen.push({
+            rows: copy.prepare("SELECT count(*) FROM entries").pluck().get() as number,
+            total: copy.prepare("SELECT n FROM totals").pluck().get() as number,
+            rootPage: copy.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'entries'").pluck().get() as number,
+          });
+        } finally {
+          copy.close();
+        }
+      }
+      // The host's temporary folder went with each snapshot.
+      expect((await readdir(dir.path)).filter((name) => name.startsWith("understudy-snapshot."))).toEqual([]);
+    } finally {
+      await access.close();
+      await sshd.stop();
+    }
+    for (const state of seen) expect(state.total).toBe(state.rows);
+    expect(new Set(seen.map((state) => state.rows)).size).toBeGreaterThan(5);
+    for (const state of seen) expect(state.rootPage).toBe(rootPage);
+  }, 180_000);
+});
+
+describe.skipIf(!available || !withSsh)("a live pull broken off (the agent gone mid-pull)", () => {
+  it("lets go of the source's read transaction: the WAL can be checkpointed again, nothing is left on the host", async () => {
+    const dir = await makeTempDir("understudy-live-");
+    const sshd = await startSshd();
+    const access = sshHost({ host: "app-host", address: "127.0.0.1", port: sshd.port, user: sshd.user, privateKey: `file:${sshd.clientKeyFile}`, hostKey: sshd.hostKeyFingerprint, env: process.env, scratchDir: dir.path });
+    const path = join(dir.path, "big.db");
+    try {
+      const db = new Database(path);
+      db.pragma("journal_mode = WAL");
+      db.exec("CREATE TABLE t (v BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60000) INSERT INTO t SELECT randomblob(4000) FROM n");
+      db.pragma("wal_checkpoint(TRUNCATE)");
+      db.exec("INSERT INTO t VALUES (randomblob(4000))");
+      const stop = new AbortController();
+      const aborted = new Promise((resolve) => stop.signal.addEventListener("abort", resolve));
+      const taking = snapshotOnHost({
+        service: "app", data: [{ sqlite: path }], access, root: "/", into: join(dir.path, "cache"), hash: false, checkOn: "agent", tempDir: dir.path, signal: stop.signal,
+        // Broken off as soon as the pull of 240 MB begins.
+        onProgress: (event) => event.step === "pull" && event.phase === "start" && setTimeout(() => stop.abort(), 200),
+      });
+      taking.catch(() => undefined);
+      await aborted;
+      // The host lets go within seconds of the pull's end: a checkpoint that must wait for every reader
+      // goes through (a transaction left open would hold it back for as long as it stays).
+      let result: { busy: number; log: number; checkpointed: number } | undefined;
+      for (let i = 0; i < 50 && result?.busy !== 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        result = db.pragma("wal_checkpoint(TRUNCATE)")[0] as { busy: number; log: number; checkpointed: number };
+      }
+      expect(result).toMatchObject({ busy: 0, log: 0 });
+      await expect(taking).rejects.toThrow();
+      db.close();
+      expect((await readdir(dir.path)).filter((name) => name.startsWith("understudy-snapshot."))).toEqual([]);
+    } finally {
+      await access.close();
+      await sshd.stop();
+      await dir.stop();
+    }
   }, 120_000);
 });
