@@ -10,7 +10,7 @@
 // `into` may hold the previous snapshot (the replication cache): rsync then sends only the blocks
 // that changed. The manifest is written last, as takeSnapshot does; the host's temporary folder is
 // removed whatever happens. Paths are read at `root` + path on the host ("/" on the primary).
-import { lstat, mkdir, readdir, readlink, rm } from "node:fs/promises";
+import { copyFile, lstat, mkdir, readdir, readlink, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { isHostFailure } from "../hosts/host-access.js";
@@ -159,7 +159,10 @@ const PULL = [
 const HOLD_CMD = [
   't=$1; try=$2; src=$3',
   'mkdir -p -- "$try" || exit 1',
-  'US_SRC="$src" US_TRY="$try" sqlite3 -bail -cmd ".timeout 10000" "$src" "BEGIN" "SELECT count(*) FROM sqlite_master" ".shell sh $t/hold.sh" "COMMIT" >/dev/null 2>&1 || : > "$try/failed"',
+  // A passive checkpoint first (what SQLite's autocheckpoint does after a commit; it waits for nobody):
+  // the database file then holds what the WAL held, as the agent's folded copy does, so the file's
+  // delta is the pages changed, not every page still waiting in the WAL.
+  'US_SRC="$src" US_TRY="$try" sqlite3 -bail -cmd ".timeout 10000" "$src" "PRAGMA wal_checkpoint(PASSIVE)" "BEGIN" "SELECT count(*) FROM sqlite_master" ".shell sh $t/hold.sh" "COMMIT" >/dev/null 2>&1 || : > "$try/failed"',
   'if [ -f "$try/consistent" ]; then echo consistent; else echo inconsistent; fi',
 ].join("\n");
 
@@ -283,15 +286,19 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
     const local = join(folder, name);
     const pulling = stepReporter(request.onProgress, { step: "pull", item: source, host: access.host });
     pulling.start();
+    // The last pull's WAL, kept as the basis of this one's: the frames written since are what crosses.
+    const basis = join(folder, `.${name}-wal.basis`);
     for (let attempt = 1; attempt <= 3; attempt++) {
-      // A -wal, -shm or -journal beside the cached copy is last cycle's, or a broken fold's: never replayed.
+      // A -shm or -journal beside the cached copy is a broken fold's; the -wal is the basis again (and
+      // --delete removes it when the source has none now): nothing stale is replayed.
       await Promise.all(["-wal", "-shm", "-journal"].map((suffix) => rm(`${local}${suffix}`, { force: true })));
+      await copyFile(basis, `${local}-wal`).catch(() => undefined);
       const tryDir = `${tryBase}.try-${attempt}`;
       const holding = access.run(["sh", "-c", HOLD_CMD, "sh", temp, tryDir, source], { timeoutMs, signal });
       const pulled = await rsync({
         from: { access, path: `${dirname(source)}/` }, to: `${folder}/`, timeoutMs, signal,
         args: [SQLITE_BLOCK, "--inplace", "--no-whole-file", "--ignore-times", "--no-perms", "--no-owner", "--no-group",
-          `--rsync-path=sh ${temp}/pull.sh ${tryDir}`, `--include=/${name}`, `--include=/${name}-wal`, "--exclude=*"],
+          `--rsync-path=sh ${temp}/pull.sh ${tryDir}`, "--delete", `--include=/${name}`, `--include=/${name}-wal`, "--exclude=*"],
       });
       // A pull that never started must not keep the transaction waiting for it.
       if (isHostFailure(pulled)) await access.run(["sh", "-c", 'mkdir -p -- "$1" && : > "$1/pulled"', "sh", tryDir], { timeoutMs: 30_000 });
@@ -302,6 +309,7 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
       }
       wireBytes += pulled.sent + pulled.received;
       if (held.stdout.toString().trim() !== "consistent") continue;
+      await copyFile(`${local}-wal`, basis).catch(() => rm(basis, { force: true }));
       const folded = await foldWal(local);
       if (folded !== "ok") throw new BackupError("source", `the copy of ${source} pulled from ${access.host} could not be opened on the agent: ${folded}`);
       pulling.end(pulled.received);
@@ -325,6 +333,7 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
         if (integrity === "live" && !(await pullLive(source, join(dataDir, folder), copy.replace(/\.sqlite$/, "")))) {
           // No consistent live pull (sqlite3 could not hold the transaction, the WAL restarted under
           // every try): copied on the host as for a backup.
+          await Promise.all(["-wal", "-shm", "-journal"].map((suffix) => rm(`${join(dataDir, stored)}${suffix}`, { force: true })));
           const copiedNow = await access.run(["sh", `${temp}/copy-db.sh`, source, copy, "agent"], { timeoutMs, signal });
           if (isHostFailure(copiedNow)) fail(copiedNow, `cannot copy ${item.sqlite} of ${request.service} on ${access.host}`);
           else if (copiedNow.code !== 0) throw new BackupError("source", `cannot copy the SQLite database ${item.sqlite} of ${request.service} on ${access.host}: ${copiedNow.stderr.trim() || `exit ${copiedNow.code}`}`);
