@@ -149,12 +149,18 @@ ${extra}`, "understudy.yaml");
     expect((await readdir(work.path)).filter((name) => name.startsWith("understudy-"))).toEqual([]);
   }, 240_000);
 
-  it("a second cycle with a small change sends a small fraction of the database", async () => {
+  /** A's data with no writer: the key, and a database in WAL mode with an empty table t, left open. */
+  async function quietPrimary(): Promise<Database.Database> {
     await mkdir(lib(), { recursive: true });
     await writeFile(join(lib(), "secret.key"), "key");
     const db = new Database(onA());
     db.pragma("journal_mode = WAL");
     db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, tag TEXT, v BLOB)");
+    return db;
+  }
+
+  it("a second cycle with a small change sends a small fraction of the database", async () => {
+    const db = await quietPrimary();
     const insert = db.prepare("INSERT INTO t (tag, v) VALUES ('bulk', randomblob(4000))");
     db.transaction(() => { for (let i = 0; i < 5_000; i++) insert.run(); })();
     const first = (await cycle("A"))[0]!;
@@ -171,11 +177,7 @@ ${extra}`, "understudy.yaml");
   }, 300_000);
 
   it("cycle after cycle, each replica holds exactly the source's rows and passes integrity_check, also after a swap broke off", async () => {
-    await mkdir(lib(), { recursive: true });
-    await writeFile(join(lib(), "secret.key"), "key");
-    const db = new Database(onA());
-    db.pragma("journal_mode = WAL");
-    db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, tag TEXT, v BLOB)");
+    const db = await quietPrimary();
     const insert = db.prepare("INSERT INTO t (tag, v) VALUES (?, randomblob(3000))");
     const update = db.prepare("UPDATE t SET v = randomblob(3000) WHERE id % 7 = ?");
     db.transaction(() => { for (let i = 0; i < 3_000; i++) insert.run("bulk"); })();
@@ -203,11 +205,7 @@ ${extra}`, "understudy.yaml");
   }, 300_000);
 
   it("a copy that fails integrity_check (the source is damaged) is never swapped in: B keeps its replica, the cycle says why", async () => {
-    await mkdir(lib(), { recursive: true });
-    await writeFile(join(lib(), "secret.key"), "key");
-    const db = new Database(onA());
-    db.pragma("journal_mode = WAL");
-    db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, tag TEXT, v BLOB)");
+    const db = await quietPrimary();
     db.prepare("INSERT INTO t (tag, v) VALUES ('before', randomblob(3000))").run();
     db.close();
     expect((await cycle("A"))[0]?.ok).toBe(true);

@@ -37,6 +37,22 @@ let i = 0;
 setInterval(() => { for (let k = 0; k < 20; k++) commit(i++); }, 2);
 process.stdout.write("ready\\n");`;
 
+/** A copy as a user would check it: integrity ok, rollback mode; its row count, running total and the table's root page. */
+function inspect(path: string): { rows: number; total: number; rootPage: number } {
+  const copy = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    expect(copy.pragma("integrity_check", { simple: true })).toBe("ok");
+    expect(copy.pragma("journal_mode", { simple: true })).toBe("delete");
+    return {
+      rows: copy.prepare("SELECT count(*) FROM entries").pluck().get() as number,
+      total: copy.prepare("SELECT n FROM totals").pluck().get() as number,
+      rootPage: copy.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'entries'").pluck().get() as number,
+    };
+  } finally {
+    copy.close();
+  }
+}
+
 describe.skipIf(!available).each(["WAL", "DELETE"])("a consistent copy of a SQLite database (journal_mode %s) under a writer that checkpoints all the time", (mode) => {
   let dir: TempDir;
   let writer: ChildProcess;
@@ -73,18 +89,7 @@ describe.skipIf(!available).each(["WAL", "DELETE"])("a consistent copy of a SQLi
     for (let round = 0; round < 25; round++) {
       const into = join(dir.path, `snap-${round}`);
       await snapshotOnHost({ service: "app", data: [{ sqlite: join(dir.path, "app.db") }], access, root: "/", into, hash: false, tempDir: dir.path });
-      const copy = new Database(join(into, "data", "0-sqlite", "app.db"), { readonly: true, fileMustExist: true });
-      try {
-        expect(copy.pragma("integrity_check", { simple: true })).toBe("ok");
-        expect(copy.pragma("journal_mode", { simple: true })).toBe("delete");
-        seen.push({
-          rows: copy.prepare("SELECT count(*) FROM entries").pluck().get() as number,
-          total: copy.prepare("SELECT n FROM totals").pluck().get() as number,
-          rootPage: copy.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'entries'").pluck().get() as number,
-        });
-      } finally {
-        copy.close();
-      }
+      seen.push(inspect(join(into, "data", "0-sqlite", "app.db")));
     }
     for (const state of seen) expect(state.total).toBe(state.rows);
     // The writer went on between copies: they are not all the same state.
@@ -106,17 +111,7 @@ describe.skipIf(!available).each(["WAL", "DELETE"])("a consistent copy of a SQLi
         expect(snapshot.manifest.sqlite).toEqual([{ path: "0-sqlite/app.db", integrity_check: "ok" }]);
         // Nothing beside the copy but the WAL's basis for the next pull: its WAL was folded in, no -shm, no journal.
         expect((await readdir(join(into, "data", "0-sqlite"))).filter((name) => name !== ".app.db-wal.basis")).toEqual(["app.db"]);
-        const copy = new Database(join(into, "data", "0-sqlite", "app.db"), { readonly: true, fileMustExist: true });
-        try {
-          expect(copy.pragma("journal_mode", { simple: true })).toBe("delete");
-          seen.push({
-            rows: copy.prepare("SELECT count(*) FROM entries").pluck().get() as number,
-            total: copy.prepare("SELECT n FROM totals").pluck().get() as number,
-            rootPage: copy.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'entries'").pluck().get() as number,
-          });
-        } finally {
-          copy.close();
-        }
+        seen.push(inspect(join(into, "data", "0-sqlite", "app.db")));
       }
       // The host's temporary folder went with each snapshot.
       expect((await readdir(dir.path)).filter((name) => name.startsWith("understudy-snapshot."))).toEqual([]);
