@@ -73,8 +73,9 @@ export interface HostSnapshot extends Snapshot {
  * commit; in rollback mode it keeps writers out. The one race left (a reader that needs no WAL frame
  * does not stop a restart) shows as a WAL header changed under the copy: then it is taken again, up to
  * three times; after that, or when sqlite3 cannot take it at all, `VACUUM INTO` copies. `cp` is 15
- * times faster than SQLite's own copy and keeps the pages where they are, so rsync's delta is the pages changed. The copy is then checkpointed, set back
- * to rollback mode (as VACUUM INTO writes it) and checked.
+ * times faster than SQLite's own copy and keeps the pages where they are, so rsync's delta is the
+ * pages changed. The copy is then checkpointed, set back to rollback mode (as VACUUM INTO writes it)
+ * and checked (COPY_DB).
  */
 const COPY_FILES = [
   'wal="$US_SRC-wal"',
@@ -279,13 +280,17 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
    * three tries while the WAL restarted under the pull; false when none was consistent or the
    * transaction could not be taken (the caller copies on the host instead).
    */
-  const pullLive = async (source: string, folder: string, tryBase: string): Promise<boolean> => {
+  const pullLive = async (source: string, folder: string, tryBase: string, item: string): Promise<boolean> => {
     const name = basename(source);
     // rsync's filter patterns would read these as wildcards.
     if (/[*?[\\]/.test(name)) return false;
     const local = join(folder, name);
-    const pulling = stepReporter(request.onProgress, { step: "pull", item: source, host: access.host });
+    const pulling = stepReporter(request.onProgress, { step: "pull", item, host: access.host });
     pulling.start();
+    const given = (): false => {
+      pulling.end(0);
+      return false;
+    };
     // The last pull's WAL, kept as the basis of this one's: the frames written since are what crosses.
     const basis = join(folder, `.${name}-wal.basis`);
     for (let attempt = 1; attempt <= 3; attempt++) {
@@ -305,7 +310,7 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
       const held = await holding;
       if (isHostFailure(pulled) || isHostFailure(held)) {
         if (isHostFailure(held)) fail(held, `cannot hold a read transaction on ${source} of ${request.service} on ${access.host}`);
-        return false;
+        return given();
       }
       wireBytes += pulled.sent + pulled.received;
       if (held.stdout.toString().trim() !== "consistent") continue;
@@ -315,7 +320,7 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
       pulling.end(pulled.received);
       return true;
     }
-    return false;
+    return given();
   };
   try {
     const kept = new Set<string>();
@@ -330,7 +335,7 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
         const [check = "", statLine = ""] = [copied[line], copied[line + 1]];
         let integrity = check.trim();
         const source = join(request.root, item.sqlite);
-        if (integrity === "live" && !(await pullLive(source, join(dataDir, folder), copy.replace(/\.sqlite$/, "")))) {
+        if (integrity === "live" && !(await pullLive(source, join(dataDir, folder), copy.replace(/\.sqlite$/, ""), item.sqlite))) {
           // No consistent live pull (sqlite3 could not hold the transaction, the WAL restarted under
           // every try): copied on the host as for a backup.
           await Promise.all(["-wal", "-shm", "-journal"].map((suffix) => rm(`${join(dataDir, stored)}${suffix}`, { force: true })));
