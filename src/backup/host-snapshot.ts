@@ -43,6 +43,11 @@ export interface HostSnapshotRequest {
    * before anything is swapped in, and the serving host does not read the copy a second time).
    */
   checkOn?: "host" | "agent";
+  /**
+   * Return before the host's temporary folder is removed (`settled` says when it is): the removal's
+   * round trip runs beside the caller's next step. The caller awaits `settled` before closing `access`.
+   */
+  cleanUpBeside?: boolean;
   /** The folder on the host for the temporary copies (default $TMPDIR of the login, else /var/tmp). */
   tempDir?: string | undefined;
   now?: () => Date;
@@ -63,6 +68,8 @@ export interface HostSnapshot extends Snapshot {
    * Never an unhandled rejection: await it before using the copy.
    */
   checked: Promise<{ ms: number }>;
+  /** Resolves once the host's temporary folder is removed (at once unless `cleanUpBeside`); never rejects. */
+  settled: Promise<void>;
 }
 
 /**
@@ -394,14 +401,18 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
     }
     // What an earlier config put in the cache and this one no longer has.
     for (const name of await readdir(dataDir)) if (!kept.has(name)) await rm(join(dataDir, name), { recursive: true, force: true });
-  } finally {
+  } catch (error) {
     await access.run(["rm", "-rf", "--", temp], { timeoutMs: 30_000 });
+    throw error;
   }
+  // An SSH round trip of its own: with `cleanUpBeside` it runs while the caller goes on.
+  const settled = access.run(["rm", "-rf", "--", temp], { timeoutMs: 30_000 }).then(() => undefined, () => undefined);
+  if (!request.cleanUpBeside) await settled;
   const manifest: Manifest = { format: 1, id, service: request.service, host: access.host, created_at: at.toISOString(), items, files, sqlite };
   const pullMs = performance.now() - pullStarted;
   if (checks.length === 0) {
     await writeManifest(request.into, manifest);
-    return { dir: request.into, manifest, wireBytes, timings: { copy: copyMs, pull: pullMs }, checked: Promise.resolve({ ms: 0 }) };
+    return { dir: request.into, manifest, wireBytes, timings: { copy: copyMs, pull: pullMs }, checked: Promise.resolve({ ms: 0 }), settled };
   }
   // The folder counts as a complete snapshot (its manifest) only once every copy passed.
   const checkStarted = performance.now();
@@ -410,5 +421,5 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
     return { ms: performance.now() - checkStarted };
   });
   checked.catch(() => undefined);
-  return { dir: request.into, manifest, wireBytes, timings: { copy: copyMs, pull: pullMs }, checked };
+  return { dir: request.into, manifest, wireBytes, timings: { copy: copyMs, pull: pullMs }, checked, settled };
 }

@@ -109,7 +109,7 @@ async function snapshotFrom(context: ReplicationContext, service: string, source
   if (config === undefined) throw new BackupError("not_found", `there is no service ${service} in the config`);
   return snapshotOnHost({
     service, data: config.data, access: accessOrThrow(context, source), root: rootOf(context.doc, service, source),
-    into: join(context.dataDir, "replica-cache", service, source), hash: false, checkOn: "agent", tempDir: context.hostTempDir,
+    into: join(context.dataDir, "replica-cache", service, source), hash: false, checkOn: "agent", cleanUpBeside: true, tempDir: context.hostTempDir,
     ...(context.now ? { now: context.now } : {}), ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}), signal: context.signal,
   });
 }
@@ -174,6 +174,9 @@ export function replicateService(service: string, context: ReplicationContext): 
       }
       results.push(await shipTo(context, snapshot, service, source, host, prepared.get(host)));
     }
+    // The source's temporary folder was being removed meanwhile (and a target left out may still be
+    // preparing its spare); the caller closes the connections next.
+    await Promise.all([snapshot.settled, ...prepared.values()]);
     return results;
   });
 }
@@ -196,7 +199,11 @@ export function shipFinalSnapshot(service: string, from: string, to: string, con
       const failed = errorOf(error);
       return { ok: false, host: to, source: from, ...failed, message: `final snapshot of ${service} on ${from}: ${failed.message}` };
     }
-    return shipTo({ ...context, activeHost: () => from }, snapshot, service, from, to, prepared);
+    try {
+      return await shipTo({ ...context, activeHost: () => from }, snapshot, service, from, to, prepared);
+    } finally {
+      await snapshot.settled;
+    }
   });
 }
 
