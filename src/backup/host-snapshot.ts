@@ -10,7 +10,7 @@
 // `into` may hold the previous snapshot (the replication cache): rsync then sends only the blocks
 // that changed. The manifest is written last, as takeSnapshot does; the host's temporary folder is
 // removed whatever happens. Paths are read at `root` + path on the host ("/" on the primary).
-import { copyFile, lstat, mkdir, readdir, readlink, rm } from "node:fs/promises";
+import { copyFile, lstat, mkdir, open, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { isHostFailure } from "../hosts/host-access.js";
@@ -21,7 +21,10 @@ import { DATA_DIR, MANIFEST_FILE, sha256File, writeManifest } from "./manifest.j
 import type { Manifest, ManifestEntry, ManifestItem } from "./manifest.js";
 import type { DataItem, Snapshot } from "./snapshot.js";
 import { newSnapshotId } from "./snapshot-id.js";
+import { basisFile, deltaSince, genId, nextState, readCacheState, usableFrom, writeCacheState } from "./page-log.js";
+import type { CacheState, DeltaSource } from "./page-log.js";
 import { foldWal, integrityCheckOffThread } from "./sqlite-copy.js";
+import { pagesWrittenSince, parseWal } from "./wal.js";
 import { stepReporter } from "./progress.js";
 import type { SnapshotProgressListener } from "./progress.js";
 
@@ -48,6 +51,11 @@ export interface HostSnapshotRequest {
    * round trip runs beside the caller's next step. The caller awaits `settled` before closing `access`.
    */
   cleanUpBeside?: boolean;
+  /**
+   * Keep each database's generations and changed pages in `into` (page-log.ts): replication, whose
+   * cache a cycle updates. A WAL-mode source pulled live before then gives only its new frames.
+   */
+  track?: boolean | undefined;
   /** The folder on the host for the temporary copies (default $TMPDIR of the login, else /var/tmp). */
   tempDir?: string | undefined;
   now?: () => Date;
@@ -70,6 +78,13 @@ export interface HostSnapshot extends Snapshot {
   checked: Promise<{ ms: number }>;
   /** Resolves once the host's temporary folder is removed (at once unless `cleanUpBeside`); never rejects. */
   settled: Promise<void>;
+  /**
+   * With `track`: for each database (its stored path), the generation the cache holds now, and the
+   * pages that changed since an earlier one as a WAL to replay on a copy at that generation.
+   */
+  deltas: Map<string, DeltaSource>;
+  /** With `track`: which databases came as the frames written since the last cycle ("tail") or whole ("full"). */
+  pulls: Record<string, "tail" | "full">;
 }
 
 /**
@@ -167,12 +182,31 @@ const PULL = [
 const HOLD_CMD = [
   't=$1; try=$2; src=$3',
   'mkdir -p -- "$try" || exit 1',
-  // A passive checkpoint first (what SQLite's autocheckpoint does after a commit; it waits for nobody):
-  // the database file then holds what the WAL held, as the agent's folded copy does, so the file's
-  // delta is the pages changed, not every page still waiting in the WAL.
-  'US_SRC="$src" US_TRY="$try" sqlite3 -bail -cmd ".timeout 10000" "$src" "PRAGMA wal_checkpoint(PASSIVE)" "BEGIN" "SELECT count(*) FROM sqlite_master" ".shell sh $t/hold.sh" "COMMIT" >/dev/null 2>&1 || : > "$try/failed"',
+  // No checkpoint of ours: it would let the next writer restart the WAL, and the next cycle could not
+  // take only the frames written since this one (TAIL).
+  'US_SRC="$src" US_TRY="$try" sqlite3 -bail -cmd ".timeout 10000" "$src" "BEGIN" "SELECT count(*) FROM sqlite_master" ".shell sh $t/hold.sh" "COMMIT" >/dev/null 2>&1 || : > "$try/failed"',
   'if [ -f "$try/consistent" ]; then echo consistent; else echo inconsistent; fi',
 ].join("\n");
+
+/**
+ * The frames written since the last cycle, taken inside a read transaction (`.shell`, as HOLD): when the
+ * WAL's header is still the one the agent's cache was folded from (US_HDR: the same generation of the
+ * log, never restarted since), every frame the cache lacks is in it past US_FROM (the end of the last
+ * commit the agent has), and nothing before that offset changed. The bytes from there to the end go to
+ * US_OUT, marked whole (US_OUT.ok) when the header did not change meanwhile. The agent checks each frame
+ * (salts and checksums chained from the ones it has) and keeps only whole transactions.
+ */
+const TAIL = [
+  'wal="$US_SRC-wal"',
+  'head_of() { head -c 32 "$1" 2>/dev/null | od -An -tx1 | tr -d " \\n"; }',
+  '[ "$(head_of "$wal")" = "$US_HDR" ] || exit 0',
+  'tail -c "+$((US_FROM + 1))" "$wal" > "$US_OUT" || exit 0',
+  '[ "$(head_of "$wal")" = "$US_HDR" ] && : > "$US_OUT.ok"',
+  'exit 0',
+].join("\n");
+
+/** Between PREPARE's text and the frames it took for the agent (TAIL), raw, one database after another. */
+const TAILS_MARK = "UNDERSTUDY-TAILS";
 
 /** Writes a script into the temporary folder: a quoted here-document keeps it as it is. */
 const writeScript = (name: string, body: string) => `cat > "$t/${name}" <<'UNDERSTUDY_SCRIPT_END'\n${body}\nUNDERSTUDY_SCRIPT_END`;
@@ -181,12 +215,15 @@ const writeScript = (name: string, body: string) => `cat > "$t/${name}" <<'UNDER
  * One round trip on the host: the temporary folder (copies left by an agent killed mid-snapshot more
  * than a day ago go first; a running one is younger) with the scripts above in it, then each database
  * copied into it (COPY_DB) — or, with MODE "live" and a database in WAL mode, left to be pulled live
- * ("live" printed instead of the check line). Prints the folder, then two lines per database (the
- * integrity_check, "deferred" or "live"; the source's mode/uid/gid/mtime).
+ * ("live" printed instead of the check line), or, when the agent gives what its cache holds of that
+ * database's WAL ("HEADER END" in EXPECT, one line per database, "-" for none), only the frames written
+ * since (TAIL: "tail BYTES" printed, the bytes after the text). Prints the folder, then two lines per
+ * database (the integrity_check, "deferred", "live" or "tail N"; the source's mode/uid/gid/mtime), then
+ * TAILS_MARK and the frames.
  * Over SSH every round trip costs a session; on a loaded host that was seconds each.
  */
 const PREPARE = [
-  'd="${1:-${TMPDIR:-/var/tmp}}"; mode=$2; shift 2',
+  'd="${1:-${TMPDIR:-/var/tmp}}"; mode=$2; expect=$3; shift 3',
   'find "$d" -maxdepth 1 -name "understudy-snapshot.*" -mmin +1440 -exec rm -rf {} + 2>/dev/null',
   't=$(mktemp -d "$d/understudy-snapshot.XXXXXX") || exit 5',
   'echo "$t"',
@@ -194,17 +231,25 @@ const PREPARE = [
   writeScript("copy-db.sh", COPY_DB),
   writeScript("hold.sh", HOLD),
   writeScript("pull.sh", PULL),
+  writeScript("tail.sh", TAIL),
   // A live pull passes the folder's path in rsync's remote command and to .shell: no spaces, no quotes.
   'case "$t" in *[!A-Za-z0-9._/-]*) [ "$mode" = live ] && mode=agent;; esac',
   "i=0",
   'for src; do',
   '  [ -f "$src" ] || { echo "the SQLite database $src does not exist on this host" >&2; exit 3; }',
   '  command -v sqlite3 >/dev/null || { echo "the sqlite3 command is not installed on this host (apt-get install sqlite3)" >&2; exit 4; }',
-  '  if [ "$mode" = live ] && [ "$(sqlite3 -cmd ".timeout 3000" "$src" "PRAGMA journal_mode" 2>/dev/null)" = wal ]; then echo live',
+  '  if [ "$mode" = live ] && [ "$(sqlite3 -cmd ".timeout 3000" "$src" "PRAGMA journal_mode" 2>/dev/null)" = wal ]; then',
+  '    known=$(printf "%s\\n" "$expect" | sed -n "$((i + 1))p")',
+  '    case "$known" in',
+  '      [0-9a-f]*" "[0-9]*) US_SRC="$src" US_OUT="$t/$i.tail" US_HDR="${known% *}" US_FROM="${known#* }" sqlite3 -bail -cmd ".timeout 10000" "$src" "BEGIN" "SELECT count(*) FROM sqlite_master" ".shell sh $t/tail.sh" "COMMIT" >/dev/null 2>&1;;',
+  '    esac',
+  '    if [ -f "$t/$i.tail.ok" ]; then echo "tail $(stat -c %s "$t/$i.tail")"; else echo live; fi',
   '  else sh "$t/copy-db.sh" "$src" "$t/$i.sqlite" "$([ "$mode" = host ] && echo host || echo agent)" || exit $?; fi',
   '  stat -c "%a %u %g %Y" "$src"',
   "  i=$((i + 1))",
   "done",
+  `echo ${TAILS_MARK}`,
+  'i=0; for src; do if [ -f "$t/$i.tail.ok" ]; then cat "$t/$i.tail"; fi; i=$((i + 1)); done',
 ].join("\n");
 
 /**
@@ -253,9 +298,26 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
   const checkOn = request.checkOn ?? "host";
   // rsync's remote command (--rsync-path) is what lets a pull wait for the transaction: over SSH only.
   const mode = checkOn === "agent" && access.kind === "ssh" ? "live" : checkOn;
-  const made = await access.run(["sh", "-c", PREPARE, "sh", request.tempDir ?? "", mode, ...databases.map(({ item }) => join(request.root, item.sqlite))], { timeoutMs, signal });
+  // What the cache holds of each database (replication): its state, marked dirty until the cycle ends.
+  const states = new Map<number, CacheState>();
+  if (request.track) {
+    for (const { index, item } of databases) {
+      const folder = join(dataDir, `${index}-sqlite`);
+      await mkdir(folder, { recursive: true });
+      const state = await readCacheState(folder, basename(item.sqlite));
+      states.set(index, state);
+      await writeCacheState(folder, basename(item.sqlite), { ...state, dirty: true });
+    }
+  }
+  const expect = databases.map(({ index }) => {
+    const state = states.get(index);
+    return mode === "live" && state?.wal && !state.dirty ? `${state.wal.header} ${state.wal.end}` : "-";
+  }).join("\n");
+  const made = await access.run(["sh", "-c", PREPARE, "sh", request.tempDir ?? "", mode, expect, ...databases.map(({ item }) => join(request.root, item.sqlite))], { timeoutMs, signal });
   if (isHostFailure(made)) return fail(made, `cannot snapshot ${request.service} on ${access.host}`);
-  const [temp = "", ...copied] = made.stdout.toString().split("\n");
+  const mark = made.stdout.indexOf(`\n${TAILS_MARK}\n`);
+  const [temp = "", ...copied] = made.stdout.subarray(0, mark >= 0 ? mark : made.stdout.length).toString().split("\n");
+  let tails = mark >= 0 ? made.stdout.subarray(mark + TAILS_MARK.length + 2) : Buffer.alloc(0);
   if (made.code !== 0) {
     if (temp.startsWith("/")) await access.run(["rm", "-rf", "--", temp], { timeoutMs: 30_000 });
     throw new BackupError("source", made.code === 5 || !temp.startsWith("/")
@@ -271,6 +333,8 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
   const sqlite: Manifest["sqlite"] = [];
   /** The agent's checks of the pulled copies (checkOn "agent"), each started once its copy is in. */
   const checks: Array<Promise<void>> = [];
+  const deltas: HostSnapshot["deltas"] = new Map();
+  const pulls: HostSnapshot["pulls"] = {};
   const pull = async (from: string, to: string, args: readonly string[] = [], item = from) => {
     const pulling = stepReporter(request.onProgress, { step: "pull", item, host: access.host });
     pulling.start();
@@ -287,7 +351,7 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
    * three tries while the WAL restarted under the pull; false when none was consistent or the
    * transaction could not be taken (the caller copies on the host instead).
    */
-  const pullLive = async (source: string, folder: string, tryBase: string, item: string): Promise<boolean> => {
+  const pullLive = async (source: string, folder: string, tryBase: string, item: string): Promise<false | { wal: CacheState["wal"] }> => {
     const name = basename(source);
     // rsync's filter patterns would read these as wildcards.
     if (/[*?[\\]/.test(name)) return false;
@@ -299,7 +363,7 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
       return false;
     };
     // The last pull's WAL, kept as the basis of this one's: the frames written since are what crosses.
-    const basis = join(folder, `.${name}-wal.basis`);
+    const basis = basisFile(folder, name);
     for (let attempt = 1; attempt <= 3; attempt++) {
       // A -shm or -journal beside the cached copy is a broken fold's; the -wal is the basis again (and
       // --delete removes it when the source has none now): nothing stale is replayed.
@@ -325,9 +389,44 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
       const folded = await foldWal(local);
       if (folded !== "ok") throw new BackupError("source", `the copy of ${source} pulled from ${access.host} could not be opened on the agent: ${folded}`);
       pulling.end(pulled.received);
-      return true;
+      // What the next cycle's TAIL continues: this log up to its last commit, when there is one.
+      const log = parseWal(await readFile(basis).catch(() => Buffer.alloc(0)));
+      return { wal: log && { header: log.header.toString("hex"), end: log.end } };
     }
     return given();
+  };
+  /**
+   * The frames the source wrote since the last cycle (TAIL), replayed into the cached copy: the last
+   * pull's log up to its last commit with these frames after it, folded in as a live pull is. Undefined,
+   * the cache untouched, when they do not continue that log; a fold that fails throws (the cache is then
+   * unknown, and the caller pulls it whole). The pages changed: page 1 (a fold rewrites its header) and
+   * every page a new frame wrote.
+   */
+  const foldTail = async (local: string, basis: string, known: NonNullable<CacheState["wal"]>, tail: Buffer): Promise<{ wal: CacheState["wal"]; changed: number[] } | undefined> => {
+    const before = await readFile(basis).catch(() => undefined);
+    if (before === undefined || before.length < known.end) return undefined;
+    const joined = Buffer.concat([before.subarray(0, known.end), tail]);
+    const wal = parseWal(joined);
+    if (wal === undefined || wal.header.toString("hex") !== known.header || wal.end < known.end) return undefined;
+    const log = joined.subarray(0, wal.end);
+    const changed = pagesWrittenSince(wal, known.end);
+    if (changed.length > 0) {
+      await Promise.all(["-wal", "-shm", "-journal"].map((suffix) => rm(`${local}${suffix}`, { force: true })));
+      // The copy's header says WAL mode (bytes 18 and 19), so that SQLite replays the log beside it.
+      const file = await open(local, "r+");
+      try {
+        await file.write(Buffer.from([2, 2]), 0, 2, 18);
+      } finally {
+        await file.close();
+      }
+      await writeFile(`${local}-wal`, log);
+      const folded = await foldWal(local);
+      if (folded !== "ok") throw new BackupError("source", `the frames pulled from ${access.host} could not be replayed into the agent's copy: ${folded}`);
+      const size = (await stat(local)).size;
+      if (size !== wal.pages * wal.pageSize) throw new BackupError("source", `the agent's copy is ${size} bytes after the frames pulled from ${access.host}, not ${wal.pages * wal.pageSize}`);
+    }
+    await writeFile(basis, log);
+    return { wal: { header: known.header, end: wal.end }, changed: changed.length > 0 ? [1, ...changed] : [] };
   };
   try {
     const kept = new Set<string>();
@@ -342,7 +441,41 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
         const [check = "", statLine = ""] = [copied[line], copied[line + 1]];
         let integrity = check.trim();
         const source = join(request.root, item.sqlite);
-        if (integrity === "live" && !(await pullLive(source, join(dataDir, folder), copy.replace(/\.sqlite$/, ""), item.sqlite))) {
+        const state = states.get(index);
+        const name = basename(item.sqlite);
+        // What this cycle changed in the cache (null: not known) and the log it is folded from now.
+        let changed: number[] | null = null;
+        let log: CacheState["wal"];
+        /** The new copy is in the cache already (the frames since the last cycle, or a live pull). */
+        let arrived = false;
+        if (integrity.startsWith("tail ")) {
+          const bytes = Number(integrity.slice(5));
+          const tail = tails.subarray(0, bytes);
+          tails = tails.subarray(bytes);
+          wireBytes += tail.length;
+          const known = state?.wal;
+          const fast = known && await foldTail(join(dataDir, stored), basisFile(join(dataDir, folder), name), known, tail).catch(() => undefined);
+          if (fast) {
+            ({ changed, wal: log } = fast);
+            integrity = "deferred";
+            arrived = true;
+            pulls[item.sqlite] = "tail";
+          } else {
+            integrity = "live";
+          }
+        }
+        if (integrity === "live") {
+          pulls[item.sqlite] = "full";
+          const live = await pullLive(source, join(dataDir, folder), copy.replace(/\.sqlite$/, ""), item.sqlite);
+          if (live) {
+            log = live.wal;
+            integrity = "deferred";
+            arrived = true;
+          } else {
+            integrity = "copy";
+          }
+        }
+        if (integrity === "copy") {
           // No consistent live pull (sqlite3 could not hold the transaction, the WAL restarted under
           // every try): copied on the host as for a backup.
           await Promise.all(["-wal", "-shm", "-journal"].map((suffix) => rm(`${join(dataDir, stored)}${suffix}`, { force: true })));
@@ -351,12 +484,19 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
           else if (copiedNow.code !== 0) throw new BackupError("source", `cannot copy the SQLite database ${item.sqlite} of ${request.service} on ${access.host}: ${copiedNow.stderr.trim() || `exit ${copiedNow.code}`}`);
           integrity = "deferred";
         }
-        if (integrity !== "ok" && integrity !== "live" && !(checkOn === "agent" && integrity === "deferred")) throw new BackupError("source", `the copy of ${item.sqlite} on ${access.host} fails integrity_check (${integrity}); the source database may be damaged`);
+        if (integrity !== "ok" && !(checkOn === "agent" && integrity === "deferred")) throw new BackupError("source", `the copy of ${item.sqlite} on ${access.host} fails integrity_check (${integrity}); the source database may be damaged`);
         // In place: the cache is the agent's own (nothing reads it while a cycle writes it, and with the
         // manifest removed above it counts as incomplete until the end), so only changed blocks are
         // written; -I: a copy of the same size made in the same second is not "unchanged".
-        if (integrity !== "live") await pull(copy, join(dataDir, stored), [SQLITE_BLOCK, "--inplace", "--no-whole-file", "--ignore-times"], item.sqlite);
-        else integrity = "deferred";
+        if (!arrived) {
+          pulls[item.sqlite] = "full";
+          await pull(copy, join(dataDir, stored), [SQLITE_BLOCK, "--inplace", "--no-whole-file", "--ignore-times"], item.sqlite);
+        }
+        if (state) {
+          const next = nextState(state, changed, log);
+          await writeCacheState(join(dataDir, folder), name, next);
+          deltas.set(stored, { gen: genId(next), usable: usableFrom(next), since: (from) => deltaSince(join(dataDir, stored), next, from) });
+        }
         const [mode = "600", uid = "0", gid = "0", mtime = "0"] = statLine.trim().split(" ");
         const local = await lstat(join(dataDir, stored));
         files.push({
@@ -412,7 +552,7 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
   const pullMs = performance.now() - pullStarted;
   if (checks.length === 0) {
     await writeManifest(request.into, manifest);
-    return { dir: request.into, manifest, wireBytes, timings: { copy: copyMs, pull: pullMs }, checked: Promise.resolve({ ms: 0 }), settled };
+    return { dir: request.into, manifest, wireBytes, timings: { copy: copyMs, pull: pullMs }, checked: Promise.resolve({ ms: 0 }), settled, deltas, pulls };
   }
   // The folder counts as a complete snapshot (its manifest) only once every copy passed.
   const checkStarted = performance.now();
@@ -421,5 +561,5 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
     return { ms: performance.now() - checkStarted };
   });
   checked.catch(() => undefined);
-  return { dir: request.into, manifest, wireBytes, timings: { copy: copyMs, pull: pullMs }, checked, settled };
+  return { dir: request.into, manifest, wireBytes, timings: { copy: copyMs, pull: pullMs }, checked, settled, deltas, pulls };
 }

@@ -27,6 +27,7 @@ import type { BackupErrorKind } from "./errors.js";
 import { SQLITE_BLOCK } from "./host-snapshot.js";
 import { placeOf } from "./layout.js";
 import { DATA_DIR } from "./manifest.js";
+import type { DeltaSource } from "./page-log.js";
 import type { Snapshot } from "./snapshot.js";
 
 export interface PushOptions {
@@ -34,8 +35,10 @@ export interface PushOptions {
   to: HostAccess;
   /** Where the data paths live on the receiving host ("/" on the primary, `replicate.root` on a standby). */
   root: string;
-  /** Spares already brought up to their replica (prepareSpares, while the snapshot was taken): not again. */
-  prepared?: ReadonlySet<string> | undefined;
+  /** Spares already prepared (prepareSpares, while the snapshot was taken), with the generation each holds: not again. */
+  prepared?: ReadonlyMap<string, string | undefined> | undefined;
+  /** Per database (its stored path): the cache's generation and the changed pages (page-log.ts). Without, rsync. */
+  deltas?: ReadonlyMap<string, DeltaSource> | undefined;
   /** Awaited after the files arrived and before anything is swapped in; a rejection swaps nothing. */
   beforeSwap?: (() => Promise<unknown>) | undefined;
   timeoutMs?: number;
@@ -48,14 +51,30 @@ export interface PushResult {
   wireBytes: number;
   /** Milliseconds: preparing the spare and staging, rsync, the check and swap. */
   timings: { prepare: number; ship: number; swap: number };
+  /** Per database (its source path): shipped as the pages changed ("pages") or with rsync ("rsync"). */
+  shipped: Record<string, "pages" | "rsync">;
 }
+
+/**
+ * Which generation of the agent's cache (page-log.ts) a copy on the host holds: records beside its spare
+ * (`<spare>.gens`), one line per copy made, "inode size mtime generation". A record counts only while
+ * the file is as it was then (same inode, size and modification time, to the nanosecond): a copy that
+ * anything wrote since (a service promoted on it, a shipment broken off) has no generation, and gets
+ * rsync. A rename keeps all three, so a record follows the spare into place and back.
+ */
+const GENERATIONS = [
+  'stamp() { stat -c "%i %s %.9Y" -- "$1" 2>/dev/null; }',
+  'genof() { set -- "$(stamp "$1")" "$2"; [ -n "$1" ] && awk -v s="$1" \'($1 " " $2 " " $3) == s { g = $4 } END { print g }\' "$2.gens" 2>/dev/null; }',
+  'record() { s=$(stamp "$1") || return 0; { tail -n 15 "$1.gens" 2>/dev/null; echo "$s $2"; } > "$1.gens.new" && mv -f -- "$1.gens.new" "$1.gens"; }',
+].join("\n");
 
 /**
  * One round trip on the receiving host, given (kind, new, destination) triples: who has any destination
  * open (HOLDERS_FRAGMENT); if anyone, their "pid command file" lines and exit 75 with nothing touched;
  * else each item put in place. A database ("s") comes from its spare: a stale -wal/-shm/-journal goes
  * first, the old replica is hard-linked as `<spare>.old` when nothing else links to it, the spare renamed
- * over the destination, and the old inode becomes the next spare. Other items ("f") are renamed from the
+ * over the destination, and the old inode becomes the next spare; "s=GENERATION" records which generation
+ * of the cache the spare holds first. Other items ("f") are renamed from the
  * staging folder, which goes either way (two levels above each staged item). Check and rename in one
  * script: no round trip between them in which a service could start.
  */
@@ -64,12 +83,14 @@ const CHECK_AND_SWAP = [
   'for a; do k=$((k + 1)); if [ $((k % 3)) -eq 0 ]; then roots="$roots$(realpath -m -- "$a")',
   '"; fi; done',
   HOLDERS_FRAGMENT,
+  GENERATIONS,
   'clean() { while [ "$#" -gt 0 ]; do if [ "$1" = f ]; then rm -rf -- "$(dirname -- "$(dirname -- "$2")")"; fi; shift 3; done; }',
   'if [ -n "$held" ]; then printf "%s\\n" "$held"; clean "$@"; exit 75; fi',
   "swap() {",
   '  while [ "$#" -gt 0 ]; do',
   '    kind=$1; new=$2; dest=$3; shift 3',
-  '    if [ "$kind" = s ]; then',
+  '    if [ "${kind%%=*}" = s ]; then',
+  '      gen=${kind#s}; gen=${gen#=}; if [ -n "$gen" ]; then record "$new" "$gen"; fi',
   '      rm -f -- "$dest-wal" "$dest-shm" "$dest-journal" "$new.old"',
   '      if [ -f "$dest" ] && [ ! -L "$dest" ] && [ "$(stat -c %h -- "$dest")" = 1 ]; then ln -- "$dest" "$new.old" 2>/dev/null || true; fi',
   '      mv -fT -- "$new" "$dest"',
@@ -86,29 +107,64 @@ const CHECK_AND_SWAP = [
 ].join("\n");
 
 /**
- * Before a shipment, given (spare, destination) pairs, then "--" and the staging folders: each spare's
- * folder made; a spare left as `.old` by a swap that broke off taken back; a spare some process has
- * open removed (it is only a basis: that process keeps its file); a missing spare made as a local copy
- * of the replica, an existing one brought up to it in place, so the link carries only what differs from
- * the replica. Then the staging folders emptied and made.
+ * Before a shipment, given (spare, destination, generations) triples, then "--" and the staging folders:
+ * each spare's folder made; a spare left as `.old` by a swap that broke off taken back; a spare some
+ * process has open removed (it is only a basis: that process keeps its file). A spare that holds one of
+ * the generations (comma-separated: those the agent can ship the changed pages from) is left as it is;
+ * else a missing spare is made as a local copy of the replica, an existing one brought up to it in
+ * place, so the link carries only what differs from the replica. Prints "gen G" (or "gen -") for each
+ * spare: the generation it holds now. Then the staging folders emptied and made.
  */
 const PREPARE_TARGET = [
+  GENERATIONS,
   'while [ "$#" -gt 0 ] && [ "$1" != -- ]; do',
-  '  spare=$1; dest=$2; shift 2',
+  '  spare=$1; dest=$2; usable=$3; shift 3',
   '  mkdir -p -m 700 -- "$(dirname -- "$spare")" || exit 1',
   '  if [ ! -e "$spare" ] && [ -f "$spare.old" ]; then mv -fT -- "$spare.old" "$spare"; fi',
   '  rm -f -- "$spare.old"',
   '  roots=$(realpath -m -- "$spare")',
   HOLDERS_FRAGMENT,
   '  if [ -n "$held" ]; then rm -f -- "$spare"; fi',
+  '  g=$(genof "$spare" "$spare")',
+  '  case ",$usable," in *",$g,"*) if [ -n "$g" ]; then echo "gen $g"; continue; fi;; esac',
   '  if [ ! -e "$spare" ] && [ -f "$dest" ]; then cp -- "$dest" "$spare" || rm -f -- "$spare"',
   // The spare is the replica before last: brought up to the replica here (reads both, writes only the
   // blocks that differ), so the link carries only this cycle's changes, not two cycles'.
   '  elif [ -f "$dest" ]; then rsync -a --inplace --no-whole-file --ignore-times ' + SQLITE_BLOCK + ' -- "$dest" "$spare" || rm -f -- "$spare"; fi',
+  // Now a copy of the replica: the replica's generation, if it has one.
+  '  g=$(genof "$dest" "$spare")',
+  '  if [ -n "$g" ] && [ -f "$spare" ]; then record "$spare" "$g"; echo "gen $g"; else echo "gen -"; fi',
   "done",
   '[ "$#" -gt 0 ] && shift',
   "set -e",
   'for d; do rm -rf -- "$d"; done; for d; do mkdir -p -m 700 -- "$d"; done',
+].join("\n");
+
+/**
+ * The pages a cycle changed, replayed into a spare that holds the generation they start from (`sh -c
+ * APPLY sh SPARE FROM GEN FRAMES SIZE`, the log on stdin, built by page-log.ts): the spare's header set
+ * to WAL mode, the log put beside it, the sqlite3 command reads it and checkpoints (SQLite checks every
+ * frame's checksum and writes each page in place), the header set back to rollback mode, the size
+ * checked, the new generation recorded. Exit 76: the spare is not at FROM (or there is no sqlite3),
+ * nothing done; 77: the log was not replayed whole. Either way the caller ships with rsync, which makes
+ * the spare exact whatever it holds. The spare is the agent's alone (no service opens it) until the swap.
+ */
+const APPLY = [
+  GENERATIONS,
+  'spare=$1; from=$2; gen=$3; frames=$4; size=$5',
+  'command -v sqlite3 >/dev/null || exit 76',
+  '[ -f "$spare" ] && [ "$(genof "$spare" "$spare")" = "$from" ] || exit 76',
+  'rm -f -- "$spare-wal" "$spare-shm" "$spare-journal"',
+  'cat > "$spare-wal" || exit 77',
+  'mode() { printf "\\00$1\\00$1" | dd of="$spare" bs=1 seek=18 count=2 conv=notrunc 2>/dev/null; }',
+  'mode 2 || exit 77',
+  'done=$(sqlite3 -bail "$spare" "SELECT count(*) FROM sqlite_master" "PRAGMA wal_checkpoint(FULL)" 2>&1 | tail -n 1)',
+  'rm -f -- "$spare-wal" "$spare-shm"',
+  '[ "$done" = "0|$frames|$frames" ] || { echo "the standby replayed \\"$done\\" of $frames pages" >&2; exit 77; }',
+  'mode 1 || exit 77',
+  'now=$(stat -c %s -- "$spare")',
+  '[ "$now" = "$size" ] || { echo "the spare is $now bytes after the pages, not $size" >&2; exit 77; }',
+  'record "$spare" "$gen"',
 ].join("\n");
 
 export const spareFolder = (service: string, dest: string) => join(dirname(dest), `.understudy-spare-${service}`);
@@ -116,22 +172,32 @@ export const spareFolder = (service: string, dest: string) => join(dirname(dest)
 export const spareOf = (service: string, dest: string, index: number) => join(spareFolder(service, dest), `${index}-${basename(dest)}`);
 
 /** Where each database of `data` goes on a host whose data paths live under `root`, and its spare there. */
-export function sparesFor(service: string, data: ReadonlyArray<{ sqlite: string } | object>, root: string): Array<{ spare: string; dest: string }> {
-  return data.flatMap((item, index) => ("sqlite" in item && typeof item.sqlite === "string" ? [{ dest: join(root, item.sqlite), spare: spareOf(service, join(root, item.sqlite), index) }] : []));
+export function sparesFor(service: string, data: ReadonlyArray<{ sqlite: string } | object>, root: string): Array<{ spare: string; dest: string; index: number }> {
+  return data.flatMap((item, index) => ("sqlite" in item && typeof item.sqlite === "string" ? [{ dest: join(root, item.sqlite), spare: spareOf(service, join(root, item.sqlite), index), index }] : []));
+}
+
+/** PREPARE_TARGET's "gen G" lines, one per spare in order: the generation each holds (undefined: none known). */
+function generationsOf(stdout: Buffer, spares: readonly string[]): Map<string, string | undefined> {
+  const lines = stdout.toString().split("\n").filter((line) => line.startsWith("gen "));
+  return new Map(spares.map((spare, at) => {
+    const gen = lines[at]?.slice(4).trim();
+    return [spare, gen === undefined || gen === "-" || gen === "" ? undefined : gen];
+  }));
 }
 
 /**
  * Brings the spares on `to` up to their replicas (PREPARE_TARGET's first half): the part of a shipment
  * that needs nothing from the snapshot, so a cycle runs it on the target while the source copies. A
- * spare's folder, a spare some process has open removed, a missing one made. Resolves the spares made
- * ready; rejects with a BackupError.
+ * spare's folder, a spare some process has open removed, a missing one made; a spare at one of its
+ * `usable` generations left as it is. Resolves each spare made ready with the generation it holds (see
+ * GENERATIONS); rejects with a BackupError.
  */
-export async function prepareSpares(to: HostAccess, spares: ReadonlyArray<{ spare: string; dest: string }>, options: { timeoutMs?: number; signal?: AbortSignal | undefined } = {}): Promise<Set<string>> {
-  if (spares.length === 0) return new Set();
-  const prepared = await to.run(["sh", "-c", PREPARE_TARGET, "sh", ...spares.flatMap(({ spare, dest }) => [spare, dest]), "--"], { timeoutMs: options.timeoutMs ?? 10 * 60_000, signal: options.signal });
+export async function prepareSpares(to: HostAccess, spares: ReadonlyArray<{ spare: string; dest: string; usable?: readonly string[] | undefined }>, options: { timeoutMs?: number; signal?: AbortSignal | undefined } = {}): Promise<Map<string, string | undefined>> {
+  if (spares.length === 0) return new Map();
+  const prepared = await to.run(["sh", "-c", PREPARE_TARGET, "sh", ...spares.flatMap(({ spare, dest, usable }) => [spare, dest, usable?.join(",") ?? ""]), "--"], { timeoutMs: options.timeoutMs ?? 10 * 60_000, signal: options.signal });
   if (isHostFailure(prepared)) throw new BackupError(kindOf(prepared), `preparing the replica's folders on ${to.host}: ${prepared.message}`);
   if (prepared.code !== 0) throw new BackupError("refused", `preparing the replica's folders on ${to.host} failed: ${prepared.stderr.trim() || `exit ${prepared.code}`}`);
-  return new Set(spares.map(({ spare }) => spare));
+  return generationsOf(prepared.stdout, spares.map(({ spare }) => spare));
 }
 export const stagingFolder = (service: string, dest: string) => join(dirname(dest), `.understudy-incoming-${service}`);
 
@@ -155,6 +221,9 @@ export async function pushSnapshot(options: PushOptions): Promise<PushResult> {
       : { item, dest, kind: "f" as const, into: join(stagingFolder(manifest.service, dest), String(index)) };
   });
   const spares = planned.filter(({ kind, into }) => kind === "s" && !options.prepared?.has(into));
+  /** The generation each spare holds (PREPARE_TARGET's answer). */
+  const gens = new Map<string, string | undefined>(options.prepared ?? []);
+  const shipped: PushResult["shipped"] = {};
   const staged = planned.filter(({ kind }) => kind === "f");
   const stagingRoots = [...new Set(staged.map(({ dest }) => stagingFolder(manifest.service, dest)))];
   const cleanup = () => stagingRoots.length === 0 ? Promise.resolve() : to.run(["rm", "-rf", "--", ...stagingRoots], { timeoutMs: 60_000 }).catch(() => undefined);
@@ -165,12 +234,27 @@ export async function pushSnapshot(options: PushOptions): Promise<PushResult> {
   let swapStarted = started;
   try {
     if (spares.length > 0 || staged.length > 0) {
-      const prepared = await to.run(["sh", "-c", PREPARE_TARGET, "sh", ...spares.flatMap(({ into, dest }) => [into, dest]), "--", ...staged.map(({ into }) => into)], { timeoutMs: 10 * 60_000, signal });
+      const prepared = await to.run(["sh", "-c", PREPARE_TARGET, "sh", ...spares.flatMap(({ into, dest, item }) => [into, dest, options.deltas?.get(item.stored)?.usable.join(",") ?? ""]), "--", ...staged.map(({ into }) => into)], { timeoutMs: 10 * 60_000, signal });
       if (isHostFailure(prepared)) throw new BackupError(kindOf(prepared), `preparing the replica's folders on ${to.host}: ${prepared.message}`);
       if (prepared.code !== 0) throw new BackupError("refused", `preparing the replica's folders on ${to.host} failed: ${prepared.stderr.trim() || `exit ${prepared.code}`}`);
+      for (const [spare, gen] of generationsOf(prepared.stdout, spares.map(({ into }) => into))) gens.set(spare, gen);
     }
     shipStarted = performance.now();
     for (const { item, dest, kind, into } of planned) {
+      const source = kind === "s" ? options.deltas?.get(item.stored) : undefined;
+      const from = gens.get(into);
+      const delta = source && from !== undefined ? await source.since(from) : undefined;
+      if (delta) {
+        const applied = await to.run(["sh", "-c", APPLY, "sh", into, from ?? "", source?.gen ?? "", String(delta.frames), String(delta.size)], { stdin: delta.wal, timeoutMs, signal });
+        if (isHostFailure(applied)) throw new BackupError(kindOf(applied), `shipping ${item.source} to ${to.host}: ${applied.message}`);
+        wireBytes += delta.wal.length;
+        if (applied.code === 0) {
+          shipped[item.source] = "pages";
+          continue;
+        }
+        // Not at that generation after all, or not replayed whole: rsync makes the spare exact.
+      }
+      if (kind === "s") shipped[item.source] = "rsync";
       // A database: in place into its spare (no reader; the whole-file checksum still checks the result),
       // every time (-I: a copy made in the same second with the same size is not "unchanged").
       const args = kind === "s" ? [SQLITE_BLOCK, "--inplace", "--no-whole-file", "--ignore-times"] : [`--link-dest=${dirname(dest)}`];
@@ -180,7 +264,10 @@ export async function pushSnapshot(options: PushOptions): Promise<PushResult> {
     }
     swapStarted = performance.now();
     await options.beforeSwap?.();
-    const args = planned.flatMap(({ item, dest, kind, into }) => [kind, kind === "s" ? into : join(into, item.stored.split("/").pop() ?? ""), dest]);
+    const args = planned.flatMap(({ item, dest, kind, into }) => {
+      const gen = kind === "s" ? options.deltas?.get(item.stored)?.gen : undefined;
+      return [gen === undefined ? kind : `${kind}=${gen}`, kind === "s" ? into : join(into, item.stored.split("/").pop() ?? ""), dest];
+    });
     const swapped = await to.run(["sh", "-c", CHECK_AND_SWAP, "sh", ...args], { timeoutMs: 60_000, signal });
     if (isHostFailure(swapped)) throw new BackupError(kindOf(swapped), `putting the replica of ${manifest.service} in place on ${to.host}: ${swapped.message}`);
     if (swapped.code === 75) {
@@ -194,5 +281,5 @@ export async function pushSnapshot(options: PushOptions): Promise<PushResult> {
     if (!cleaned) await cleanup();
   }
   const timings = { prepare: shipStarted - started, ship: swapStarted - shipStarted, swap: performance.now() - swapStarted };
-  return { files: manifest.files.filter((file) => file.type !== "dir").length, wireBytes, timings };
+  return { files: manifest.files.filter((file) => file.type !== "dir").length, wireBytes, timings, shipped };
 }

@@ -13,7 +13,7 @@
 // Where the data lives on a host: at its paths on the primary, under `replicate.root` on the others.
 // The cache lives in <dataDir>/replica-cache/<service>/<source host>/; a service's cycles and final
 // syncs are serialised, so two of them never write one cache at once.
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { ConfigDocument } from "../config/schema.js";
 import { isHostFailure } from "../hosts/host-access.js";
@@ -24,6 +24,8 @@ import type { BackupErrorKind } from "./errors.js";
 import { snapshotOnHost } from "./host-snapshot.js";
 import type { HostSnapshot } from "./host-snapshot.js";
 import { kindOf, prepareSpares, pushSnapshot, sparesFor } from "./replicate.js";
+import { DATA_DIR } from "./manifest.js";
+import { readCacheState, usableFrom } from "./page-log.js";
 import { recordReplica } from "./replica-state.js";
 import type { ReplicaRecord } from "./replica-state.js";
 
@@ -51,7 +53,7 @@ export interface ReplicationContext {
 export const hostTempDirOf = (env: NodeJS.ProcessEnv): string | undefined => env.UNDERSTUDY_HOST_TMPDIR || undefined;
 
 export type ShipmentResult =
-  | { ok: true; host: string; source: string; snapshotId: string; files: number; wireBytes: number; hops: { pulled: number; pushed: number; ms: { copy: number; pull: number; check: number; spares: number; prepare: number; ship: number; swap: number } }; replica: ReplicaRecord }
+  | { ok: true; host: string; source: string; snapshotId: string; files: number; wireBytes: number; hops: { pulled: number; pushed: number; ms: { copy: number; pull: number; check: number; spares: number; prepare: number; ship: number; swap: number }; how: { pulled: Record<string, "tail" | "full">; shipped: Record<string, "pages" | "rsync"> } }; replica: ReplicaRecord }
   | { ok: false; host: string; source: string | undefined; snapshotId?: string | undefined; kind: BackupErrorKind; message: string };
 
 /** Where the service's data paths live on `host`. */
@@ -104,12 +106,14 @@ function accessOrThrow(context: ReplicationContext, host: string): HostAccess {
   return access;
 }
 
+const cacheOf = (context: Pick<ReplicationContext, "dataDir">, service: string, source: string) => join(context.dataDir, "replica-cache", service, source);
+
 async function snapshotFrom(context: ReplicationContext, service: string, source: string): Promise<HostSnapshot> {
   const config = context.doc.services[service];
   if (config === undefined) throw new BackupError("not_found", `there is no service ${service} in the config`);
   return snapshotOnHost({
     service, data: config.data, access: accessOrThrow(context, source), root: rootOf(context.doc, service, source),
-    into: join(context.dataDir, "replica-cache", service, source), hash: false, checkOn: "agent", cleanUpBeside: true, tempDir: context.hostTempDir,
+    into: cacheOf(context, service, source), hash: false, checkOn: "agent", cleanUpBeside: true, track: true, tempDir: context.hostTempDir,
     ...(context.now ? { now: context.now } : {}), ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}), signal: context.signal,
   });
 }
@@ -119,31 +123,41 @@ async function snapshotFrom(context: ReplicationContext, service: string, source
  * source meanwhile (on two machines the two run side by side, not one after the other). A target whose
  * preparation failed is shipped without (pushSnapshot prepares what is not ready, and says why it fails).
  */
-type Prepared = Promise<{ ready: ReadonlySet<string>; ms: number }>;
+type Prepared = Promise<{ ready: ReadonlyMap<string, string | undefined>; ms: number }>;
 
-function prepareTargets(context: ReplicationContext, service: string, targets: readonly string[]): Map<string, Prepared> {
+/**
+ * Each target's spares prepared (see Prepared), given the generations the cache of `source` can ship
+ * changed pages from: a spare at one of them is left as it is (the pages catch it up), the others are
+ * brought up to their replica. Read before the snapshot starts, which marks the cache as being written.
+ */
+async function prepareTargets(context: ReplicationContext, service: string, source: string, targets: readonly string[]): Promise<Map<string, Prepared>> {
   const data = context.doc.services[service]?.data ?? [];
+  const usable = new Map<number, string[]>();
+  for (const [index, item] of data.entries()) {
+    if ("sqlite" in item) usable.set(index, usableFrom(await readCacheState(join(cacheOf(context, service, source), DATA_DIR, `${index}-sqlite`), basename(item.sqlite))));
+  }
   return new Map(targets.map((host): [string, Prepared] => {
     const access = context.hosts(host);
     const started = performance.now();
+    const spares = sparesFor(service, data, rootOf(context.doc, service, host)).map((spare) => ({ ...spare, usable: usable.get(spare.index) }));
     const ready = isHostFailure(access)
-      ? Promise.resolve(new Set<string>())
-      : prepareSpares(access, sparesFor(service, data, rootOf(context.doc, service, host)), { ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}), signal: context.signal }).catch(() => new Set<string>());
-    return [host, ready.then((set) => ({ ready: set, ms: performance.now() - started }))];
+      ? Promise.resolve(new Map<string, string | undefined>())
+      : prepareSpares(access, spares, { ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}), signal: context.signal }).catch(() => new Map<string, string | undefined>());
+    return [host, ready.then((map) => ({ ready: map, ms: performance.now() - started }))];
   }));
 }
 
 async function shipTo(context: ReplicationContext, snapshot: HostSnapshot, service: string, source: string, host: string, prepared?: Prepared): Promise<ShipmentResult> {
   try {
     const early = await prepared;
-    const pushed = await pushSnapshot({ snapshot, to: accessOrThrow(context, host), root: rootOf(context.doc, service, host), prepared: early?.ready, beforeSwap: () => snapshot.checked, ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}), signal: context.signal });
+    const pushed = await pushSnapshot({ snapshot, to: accessOrThrow(context, host), root: rootOf(context.doc, service, host), prepared: early?.ready, deltas: snapshot.deltas, beforeSwap: () => snapshot.checked, ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}), signal: context.signal });
     const wireBytes = snapshot.wireBytes + pushed.wireBytes;
     const replica: ReplicaRecord = {
       service, host, snapshot_id: snapshot.manifest.id, data_time: snapshot.manifest.created_at,
       shipped_at: (context.now ?? (() => new Date()))().toISOString(), source, wire_bytes: wireBytes,
     };
     await recordReplica(context.dataDir, replica);
-    return { ok: true, host, source, snapshotId: snapshot.manifest.id, files: pushed.files, wireBytes, hops: { pulled: snapshot.wireBytes, pushed: pushed.wireBytes, ms: { ...snapshot.timings, check: (await snapshot.checked).ms, spares: early?.ms ?? 0, ...pushed.timings } }, replica };
+    return { ok: true, host, source, snapshotId: snapshot.manifest.id, files: pushed.files, wireBytes, hops: { pulled: snapshot.wireBytes, pushed: pushed.wireBytes, ms: { ...snapshot.timings, check: (await snapshot.checked).ms, spares: early?.ms ?? 0, ...pushed.timings }, how: { pulled: snapshot.pulls, shipped: pushed.shipped } }, replica };
   } catch (error) {
     return { ok: false, host, source, snapshotId: snapshot.manifest.id, ...errorOf(error) };
   }
@@ -155,7 +169,7 @@ export function replicateService(service: string, context: ReplicationContext): 
     const mayReceive = (svc: string, host: string) => host !== context.activeHost(svc) && (context.mayReceive?.(svc, host) ?? true);
     const { source, targets } = replicationPlan(context.doc, service, context.activeHost(service), mayReceive);
     if (source === undefined || targets.length === 0) return [];
-    const prepared = prepareTargets(context, service, targets);
+    const prepared = await prepareTargets(context, service, source, targets);
     let snapshot: HostSnapshot;
     try {
       snapshot = await snapshotFrom(context, service, source);
@@ -190,7 +204,7 @@ export function replicateService(service: string, context: ReplicationContext): 
 export function shipFinalSnapshot(service: string, from: string, to: string, context: Omit<ReplicationContext, "activeHost" | "mayReceive">): Promise<ShipmentResult> {
   return serialised(service, async () => {
     if (from === to) return { ok: false, host: to, source: from, kind: "refused", message: `a final sync of ${service} from ${from} to itself makes no sense` };
-    const prepared = prepareTargets({ ...context, activeHost: () => from }, service, [to]).get(to);
+    const prepared = (await prepareTargets({ ...context, activeHost: () => from }, service, from, [to])).get(to);
     let snapshot: HostSnapshot;
     try {
       snapshot = await snapshotFrom({ ...context, activeHost: () => from }, service, from);

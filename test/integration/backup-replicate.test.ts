@@ -5,7 +5,8 @@
 // third party (`self` names neither host): every step goes over SSH.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdir, readFile, readdir, readlink, rename, stat, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, open, readFile, readdir, readlink, rename, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import type { Server } from "node:net";
 import { join } from "node:path";
@@ -198,10 +199,60 @@ ${extra}`, "understudy.yaml");
         // From the second cycle on, the old replica is kept as the next one's basis (a file of its own).
         if (round > 1) expect((await stat(spare)).ino).not.toBe((await stat(onB())).ino);
       }
-      expect(await readdir(join(standbyRoot(), lib(), ".understudy-spare-app"))).toEqual(["0-db.sqlite"]);
+      expect((await readdir(join(standbyRoot(), lib(), ".understudy-spare-app"))).sort()).toEqual(["0-db.sqlite", "0-db.sqlite.gens"]);
     } finally {
       db.close();
     }
+  }, 300_000);
+
+  it("after the first cycle only the frames written since cross from A and only the pages changed reach B; B's replica is the agent's copy byte for byte through WAL restarts, a VACUUM and a spare changed behind its back", async () => {
+    const db = await quietPrimary();
+    db.pragma("wal_autocheckpoint = 0");
+    const insert = db.prepare("INSERT INTO t (tag, v) VALUES (?, randomblob(?))");
+    const update = db.prepare("UPDATE t SET v = randomblob(3000) WHERE id % 97 = ?");
+    db.transaction(() => { for (let i = 0; i < 2_000; i++) insert.run("bulk", 3000); })();
+    const cache = join(work.path, "agent", "replica-cache", "app", "A", "data", "0-sqlite", "db.sqlite");
+    const spare = join(standbyRoot(), lib(), ".understudy-spare-app", "0-db.sqlite");
+    const digest = "SELECT group_concat(id || ':' || tag || ':' || hex(v), ',') FROM (SELECT * FROM t ORDER BY id)";
+    const sha = async (path: string) => createHash("sha256").update(await readFile(path)).digest("hex");
+    const seen: string[] = [];
+    try {
+      for (let round = 1; round <= 12; round++) {
+        if (round === 6) db.pragma("wal_checkpoint(TRUNCATE)"); // the WAL restarts at the next write
+        if (round === 9) {
+          db.prepare("DELETE FROM t WHERE id % 3 = 0").run();
+          db.exec("VACUUM"); // in WAL mode: every page rewritten in the log, the file shorter
+        }
+        if (round === 11) {
+          // Something wrote the spare since its generation was recorded: it must not be patched as if not.
+          const fd = await open(spare, "r+");
+          await fd.write(Buffer.from("garbage"), 0, 7, 8192);
+          await fd.close();
+        }
+        db.transaction(() => { for (let i = 0; i < 20; i++) insert.run(`round-${round}`, 2500); update.run(round); })();
+        const [result] = await cycle("A");
+        expect(result).toMatchObject({ ok: true, host: "B" });
+        if (!result?.ok) return;
+        seen.push(`${round}:${result.hops.how.pulled[onA()]}/${result.hops.how.shipped[onA()]}`);
+        expect(await sha(onB())).toBe(await sha(cache));
+        expect(query<string>(onB(), digest)).toBe(query<string>(onA(), digest));
+        expect(query<string>(onB(), "PRAGMA integrity_check")).toBe("ok");
+        if (round === 3) {
+          // The frames of one small transaction (about 60 pages) and those pages: not the 6 MB database.
+          const size = (await stat(cache)).size; // A's file is small: with no checkpoint, all is in its WAL
+          expect(size).toBeGreaterThan(6_000_000);
+          expect(result.hops.pulled).toBeLessThan(size / 10);
+          expect(result.hops.pushed).toBeLessThan(size / 10);
+        }
+      }
+    } finally {
+      db.close();
+    }
+    // The first cycle and the one after the WAL restarted are pulled whole and shipped with rsync (what
+    // changed is not known); every other cycle is the frames since and the pages changed, also the one
+    // whose spare was written behind its back (brought up to the replica on B first, then patched).
+    expect(seen).toEqual(["1:full/rsync", "2:tail/pages", "3:tail/pages", "4:tail/pages", "5:tail/pages", "6:full/rsync", "7:tail/pages",
+      "8:tail/pages", "9:tail/pages", "10:tail/pages", "11:tail/pages", "12:tail/pages"]);
   }, 300_000);
 
   it("a copy that fails integrity_check (the source is damaged) is never swapped in: B keeps its replica, the cycle says why", async () => {
