@@ -188,6 +188,12 @@ const HOLD_CMD = [
   'if [ -f "$try/consistent" ]; then echo consistent; else echo inconsistent; fi',
 ].join("\n");
 
+/** How often a copy that only took new frames since its last check is integrity-checked again. */
+export const RECHECK_MS = 10 * 60_000;
+
+/** The most frames a cycle takes as they are (they travel in one answer, held in the agent's memory). */
+export const MAX_TAIL = 64 * 1024 * 1024;
+
 /**
  * The frames written since the last cycle, taken inside a read transaction (`.shell`, as HOLD): when the
  * WAL's header is still the one the agent's cache was folded from (US_HDR: the same generation of the
@@ -200,7 +206,17 @@ const TAIL = [
   'wal="$US_SRC-wal"',
   'head_of() { head -c 32 "$1" 2>/dev/null | od -An -tx1 | tr -d " \\n"; }',
   '[ "$(head_of "$wal")" = "$US_HDR" ] || exit 0',
-  'tail -c "+$((US_FROM + 1))" "$wal" > "$US_OUT" || exit 0',
+  // Where the log's last commit ends: its frame count (mxFrame) in the wal-index's header, kept twice
+  // (bytes 16 and 64 of the -shm, the host's byte order, written at each commit), times a frame's
+  // length (24 bytes and a page: the header's bytes 8-11). Past it lie frames of an earlier generation
+  // the file was not truncated of: not sent. Without a readable -shm, to the end of the file.
+  'size=$(stat -c %s "$wal") || exit 0',
+  'm1=$(od -An -tu4 -j16 -N4 "$US_SRC-shm" 2>/dev/null | tr -d " "); m2=$(od -An -tu4 -j64 -N4 "$US_SRC-shm" 2>/dev/null | tr -d " ")',
+  'page=$(printf "%d" "0x$(printf "%s" "$US_HDR" | cut -c17-24)")',
+  'if [ -n "$m1" ] && [ "$m1" = "$m2" ] && [ $((32 + m1 * (24 + page))) -le "$size" ]; then size=$((32 + m1 * (24 + page))); fi',
+  // More than MAX_TAIL of new frames (a VACUUM, a bulk import): pulled with rsync, not held in memory.
+  `[ $((size - US_FROM)) -le ${MAX_TAIL} ] || exit 0`,
+  'if [ "$size" -gt "$US_FROM" ]; then tail -c "+$((US_FROM + 1))" "$wal" | head -c "$((size - US_FROM))" > "$US_OUT" || exit 0; else : > "$US_OUT"; fi',
   '[ "$(head_of "$wal")" = "$US_HDR" ] && : > "$US_OUT.ok"',
   'exit 0',
 ].join("\n");
@@ -492,8 +508,8 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
           pulls[item.sqlite] = "full";
           await pull(copy, join(dataDir, stored), [SQLITE_BLOCK, "--inplace", "--no-whole-file", "--ignore-times"], item.sqlite);
         }
-        if (state) {
-          const next = nextState(state, changed, log);
+        const next = state && nextState(state, changed, log);
+        if (next) {
           await writeCacheState(join(dataDir, folder), name, next);
           deltas.set(stored, { gen: genId(next), usable: usableFrom(next), since: (from) => deltaSince(join(dataDir, stored), next, from) });
         }
@@ -506,10 +522,17 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
         items.push({ kind: "sqlite", source: item.sqlite, stored });
         const entry = { path: stored, integrity_check: integrity };
         sqlite.push(entry);
-        if (checkOn === "agent") {
-          const checking = integrityCheckOffThread(join(dataDir, stored)).then((result) => {
+        // Frames replayed onto a copy that passed integrity_check (checksummed by SQLite, whole
+        // transactions only) are checked again only every RECHECK_MS: the check reads the whole copy
+        // (seconds per GB), and the swap waits for it.
+        const checkedAt = next?.checked_at === undefined ? undefined : Date.parse(next.checked_at);
+        if (pulls[item.sqlite] === "tail" && checkedAt !== undefined && Math.abs(at.getTime() - checkedAt) < RECHECK_MS) {
+          entry.integrity_check = `not run: frames replayed onto the copy checked at ${next?.checked_at}`;
+        } else if (checkOn === "agent") {
+          const checking = integrityCheckOffThread(join(dataDir, stored)).then(async (result) => {
             if (result !== "ok") throw new BackupError("source", `the copy of ${item.sqlite} from ${access.host} fails integrity_check on the agent (${result}); the source database may be damaged. Nothing was replaced with it`);
             entry.integrity_check = result;
+            if (next) await writeCacheState(join(dataDir, folder), name, { ...next, checked_at: at.toISOString() });
           });
           // Awaited through `checked`; a pull that fails later must not leave it unhandled.
           checking.catch(() => undefined);

@@ -11,6 +11,9 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../fs/atomic-file.js";
 import { buildWal } from "./wal.js";
 
+/** The largest log of changed pages shipped as such (it is built in memory). */
+const MAX_DELTA = 64 * 1024 * 1024;
+
 /** How many generations' page lists are kept: a spare older than that gets rsync. */
 const KEPT = 8;
 
@@ -22,6 +25,8 @@ export interface CacheState {
   dirty?: boolean | undefined;
   /** The cache is the source's database with this WAL replayed up to `end` (its basis file holds those bytes). */
   wal?: { header: string; end: number } | undefined;
+  /** When the copy last passed integrity_check (ISO 8601); frames replayed since keep it. */
+  checked_at?: string | undefined;
   /** Pages each generation changed (its number as the key), null when not known. */
   pages: Record<string, number[] | null>;
 }
@@ -49,7 +54,9 @@ export function nextState(state: CacheState, changed: number[] | null, wal: Cach
   const gen = state.gen + 1;
   const pages: Record<string, number[] | null> = { [gen]: changed };
   for (let g = gen - 1; g > gen - KEPT && g > 0; g--) if (state.pages[g] !== undefined) pages[g] = state.pages[g] ?? null;
-  return { lineage: state.lineage, gen, ...(wal ? { wal } : {}), pages };
+  // A copy pulled whole (changed not known) is not the one that was checked.
+  const checked = changed !== null && state.checked_at !== undefined ? { checked_at: state.checked_at } : {};
+  return { lineage: state.lineage, gen, ...(wal ? { wal } : {}), ...checked, pages };
 }
 
 export async function forgetCacheState(folder: string, name: string): Promise<void> {
@@ -114,6 +121,8 @@ export async function deltaSince(path: string, state: CacheState, from: string):
     const pageSize = raw === 1 ? 65536 : raw;
     if (pageSize < 512 || size % pageSize !== 0 || size === 0) return undefined;
     const count = size / pageSize;
+    // A log built in memory: past MAX_DELTA (a VACUUM rewrote everything), rsync does it better.
+    if (changed.length * pageSize > MAX_DELTA) return undefined;
     const pages: Array<{ pgno: number; data: Buffer }> = [];
     for (const pgno of new Set([1, ...changed])) {
       if (pgno > count) continue;

@@ -19,7 +19,7 @@
 import { performance } from "node:perf_hooks";
 import { basename, dirname, join } from "node:path";
 import { isHostFailure } from "../hosts/host-access.js";
-import type { HostAccess, HostFailure } from "../hosts/host-access.js";
+import type { HostAccess, HostFailure, RunResult } from "../hosts/host-access.js";
 import { describeHolders, HOLDERS_FRAGMENT, parseHolders } from "../hosts/open-files.js";
 import { rsync } from "../hosts/rsync.js";
 import { BackupError } from "./errors.js";
@@ -41,6 +41,11 @@ export interface PushOptions {
   deltas?: ReadonlyMap<string, DeltaSource> | undefined;
   /** Awaited after the files arrived and before anything is swapped in; a rejection swaps nothing. */
   beforeSwap?: (() => Promise<unknown>) | undefined;
+  /**
+   * True when beforeSwap has resolved already: the last database's pages and the swap then go in one
+   * round trip. Without it, only when there is no beforeSwap.
+   */
+  swapNow?: (() => boolean) | undefined;
   timeoutMs?: number;
   signal?: AbortSignal | undefined;
 }
@@ -149,23 +154,29 @@ const PREPARE_TARGET = [
  * nothing done; 77: the log was not replayed whole. Either way the caller ships with rsync, which makes
  * the spare exact whatever it holds. The spare is the agent's alone (no service opens it) until the swap.
  */
-const APPLY = [
+const APPLY_FN = [
   GENERATIONS,
-  'spare=$1; from=$2; gen=$3; frames=$4; size=$5',
-  'command -v sqlite3 >/dev/null || exit 76',
-  '[ -f "$spare" ] && [ "$(genof "$spare" "$spare")" = "$from" ] || exit 76',
-  'rm -f -- "$spare-wal" "$spare-shm" "$spare-journal"',
-  'cat > "$spare-wal" || exit 77',
-  'mode() { printf "\\00$1\\00$1" | dd of="$spare" bs=1 seek=18 count=2 conv=notrunc 2>/dev/null; }',
-  'mode 2 || exit 77',
-  'done=$(sqlite3 -bail "$spare" "SELECT count(*) FROM sqlite_master" "PRAGMA wal_checkpoint(FULL)" 2>&1 | tail -n 1)',
-  'rm -f -- "$spare-wal" "$spare-shm"',
-  '[ "$done" = "0|$frames|$frames" ] || { echo "the standby replayed \\"$done\\" of $frames pages" >&2; exit 77; }',
-  'mode 1 || exit 77',
-  'now=$(stat -c %s -- "$spare")',
-  '[ "$now" = "$size" ] || { echo "the spare is $now bytes after the pages, not $size" >&2; exit 77; }',
-  'record "$spare" "$gen"',
+  'mode() { printf "\\00$2\\00$2" | dd of="$1" bs=1 seek=18 count=2 conv=notrunc 2>/dev/null; }',
+  'apply() {',
+  '  spare=$1; from=$2; gen=$3; frames=$4; size=$5',
+  '  command -v sqlite3 >/dev/null || return 76',
+  '  [ -f "$spare" ] && [ "$(genof "$spare" "$spare")" = "$from" ] || return 76',
+  '  rm -f -- "$spare-wal" "$spare-shm" "$spare-journal"',
+  '  cat > "$spare-wal" || return 77',
+  '  mode "$spare" 2 || return 77',
+  '  replayed=$(sqlite3 -bail "$spare" "SELECT count(*) FROM sqlite_master" "PRAGMA wal_checkpoint(FULL)" 2>&1 | tail -n 1)',
+  '  rm -f -- "$spare-wal" "$spare-shm"',
+  '  [ "$replayed" = "0|$frames|$frames" ] || { echo "the standby replayed \\"$replayed\\" of $frames pages" >&2; return 77; }',
+  '  mode "$spare" 1 || return 77',
+  '  now=$(stat -c %s -- "$spare")',
+  '  [ "$now" = "$size" ] || { echo "the spare is $now bytes after the pages, not $size" >&2; return 77; }',
+  // A record that cannot be written costs the next cycle a local rsync, not this shipment.
+  '  record "$spare" "$gen" || true',
+  '}',
 ].join("\n");
+const APPLY = `${APPLY_FN}\napply "$@"`;
+/** APPLY, then (when it did) CHECK_AND_SWAP with the arguments after APPLY's five: one round trip, not two. */
+const APPLY_AND_SWAP = `${APPLY_FN}\napply "$1" "$2" "$3" "$4" "$5" || exit $?\nshift 5\n${CHECK_AND_SWAP}`;
 
 export const spareFolder = (service: string, dest: string) => join(dirname(dest), `.understudy-spare-${service}`);
 /** The spare of the database that is item `index` of the snapshot (its data entry), restored at `dest`. */
@@ -240,16 +251,39 @@ export async function pushSnapshot(options: PushOptions): Promise<PushResult> {
       for (const [spare, gen] of generationsOf(prepared.stdout, spares.map(({ into }) => into))) gens.set(spare, gen);
     }
     shipStarted = performance.now();
-    for (const { item, dest, kind, into } of planned) {
+    const swapArgs = planned.flatMap(({ item, dest, kind, into }) => {
+      const gen = kind === "s" ? options.deltas?.get(item.stored)?.gen : undefined;
+      return [gen === undefined ? kind : `${kind}=${gen}`, kind === "s" ? into : join(into, item.stored.split("/").pop() ?? ""), dest];
+    });
+    const checkSwap = (swapped: RunResult) => {
+      if (isHostFailure(swapped)) throw new BackupError(kindOf(swapped), `putting the replica of ${manifest.service} in place on ${to.host}: ${swapped.message}`);
+      if (swapped.code === 75) {
+        cleaned = true;
+        throw new BackupError("refused", `refused to replace the data of ${manifest.service} on ${to.host}: it is in use by a running process (${describeHolders(parseHolders(swapped.stdout.toString()))}). ` +
+          `A serving instance is never overwritten; stop the service there (or fail over to it) first. Nothing was changed on ${to.host}.`);
+      }
+      if (swapped.code !== 0) throw new BackupError("refused", `putting the replica of ${manifest.service} in place on ${to.host} failed: ${swapped.stderr.trim() || `exit ${swapped.code}`}`);
+      cleaned = true;
+    };
+    let swappedWithLast = false;
+    // Folders and dumps first: the last database's pages can then carry the swap with them.
+    const order = [...planned.filter(({ kind }) => kind !== "s"), ...planned.filter(({ kind }) => kind === "s")];
+    for (const [at, { item, dest, kind, into }] of order.entries()) {
       const source = kind === "s" ? options.deltas?.get(item.stored) : undefined;
       const from = gens.get(into);
       const delta = source && from !== undefined ? await source.since(from) : undefined;
       if (delta) {
-        const applied = await to.run(["sh", "-c", APPLY, "sh", into, from ?? "", source?.gen ?? "", String(delta.frames), String(delta.size)], { stdin: delta.wal, timeoutMs, signal });
+        const withSwap = at === order.length - 1 && (options.swapNow?.() ?? options.beforeSwap === undefined);
+        const applyArgs = [into, from ?? "", source?.gen ?? "", String(delta.frames), String(delta.size)];
+        const applied = await to.run(withSwap ? ["sh", "-c", APPLY_AND_SWAP, "sh", ...applyArgs, ...swapArgs] : ["sh", "-c", APPLY, "sh", ...applyArgs], { stdin: delta.wal, timeoutMs, signal });
         if (isHostFailure(applied)) throw new BackupError(kindOf(applied), `shipping ${item.source} to ${to.host}: ${applied.message}`);
         wireBytes += delta.wal.length;
-        if (applied.code === 0) {
+        if (applied.ok && applied.code !== 76 && applied.code !== 77) {
           shipped[item.source] = "pages";
+          if (withSwap) {
+            checkSwap(applied);
+            swappedWithLast = true;
+          }
           continue;
         }
         // Not at that generation after all, or not replayed whole: rsync makes the spare exact.
@@ -264,19 +298,7 @@ export async function pushSnapshot(options: PushOptions): Promise<PushResult> {
     }
     swapStarted = performance.now();
     await options.beforeSwap?.();
-    const args = planned.flatMap(({ item, dest, kind, into }) => {
-      const gen = kind === "s" ? options.deltas?.get(item.stored)?.gen : undefined;
-      return [gen === undefined ? kind : `${kind}=${gen}`, kind === "s" ? into : join(into, item.stored.split("/").pop() ?? ""), dest];
-    });
-    const swapped = await to.run(["sh", "-c", CHECK_AND_SWAP, "sh", ...args], { timeoutMs: 60_000, signal });
-    if (isHostFailure(swapped)) throw new BackupError(kindOf(swapped), `putting the replica of ${manifest.service} in place on ${to.host}: ${swapped.message}`);
-    if (swapped.code === 75) {
-      cleaned = true;
-      throw new BackupError("refused", `refused to replace the data of ${manifest.service} on ${to.host}: it is in use by a running process (${describeHolders(parseHolders(swapped.stdout.toString()))}). ` +
-        `A serving instance is never overwritten; stop the service there (or fail over to it) first. Nothing was changed on ${to.host}.`);
-    }
-    if (swapped.code !== 0) throw new BackupError("refused", `putting the replica of ${manifest.service} in place on ${to.host} failed: ${swapped.stderr.trim() || `exit ${swapped.code}`}`);
-    cleaned = true;
+    if (!swappedWithLast) checkSwap(await to.run(["sh", "-c", CHECK_AND_SWAP, "sh", ...swapArgs], { timeoutMs: 60_000, signal }));
   } finally {
     if (!cleaned) await cleanup();
   }

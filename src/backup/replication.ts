@@ -149,8 +149,10 @@ async function prepareTargets(context: ReplicationContext, service: string, sour
 
 async function shipTo(context: ReplicationContext, snapshot: HostSnapshot, service: string, source: string, host: string, prepared?: Prepared): Promise<ShipmentResult> {
   try {
+    let checkedNow = false;
+    snapshot.checked.then(() => (checkedNow = true), () => undefined);
     const early = await prepared;
-    const pushed = await pushSnapshot({ snapshot, to: accessOrThrow(context, host), root: rootOf(context.doc, service, host), prepared: early?.ready, deltas: snapshot.deltas, beforeSwap: () => snapshot.checked, ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}), signal: context.signal });
+    const pushed = await pushSnapshot({ snapshot, to: accessOrThrow(context, host), root: rootOf(context.doc, service, host), prepared: early?.ready, deltas: snapshot.deltas, beforeSwap: () => snapshot.checked, swapNow: () => checkedNow, ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}), signal: context.signal });
     const wireBytes = snapshot.wireBytes + pushed.wireBytes;
     const replica: ReplicaRecord = {
       service, host, snapshot_id: snapshot.manifest.id, data_time: snapshot.manifest.created_at,
@@ -190,7 +192,8 @@ export function replicateService(service: string, context: ReplicationContext): 
     }
     // The source's temporary folder was being removed meanwhile (and a target left out may still be
     // preparing its spare); the caller closes the connections next.
-    await Promise.all([snapshot.settled, ...prepared.values()]);
+    // (and the copy's check may still run, when no target was shipped to): the next cycle writes the cache.
+    await Promise.all([snapshot.settled, snapshot.checked.catch(() => undefined), ...prepared.values()]);
     return results;
   });
 }
