@@ -31,6 +31,11 @@ const flag = (name, fallback) => {
 const SIZES_MB = flag("sizes", "10,1000").split(",").map(Number);
 const CYCLES = Number(flag("cycles", "3"));
 const ROW = 4000;
+// Each command over SSH runs in the login's shell. bash, run by sshd, reads ~/.bashrc, and root's here
+// runs `pyenv init` (0.5 s and 0.6 s of CPU per command, on two cores). --with-bashrc keeps that; by
+// default the bench's sshd sets SHLVL=1, which bash takes as "not the first shell" and skips the file,
+// as a server whose login has a plain shell start-up would.
+const WITH_BASHRC = args.includes("--with-bashrc");
 
 const scratch = mkdtempSync(join(tmpdir(), "understudy-bench-replication-"));
 const daemons = [];
@@ -76,7 +81,7 @@ async function startSshd(name) {
   copyFileSync(join(dir, "client.pub"), join(dir, "authorized_keys"));
   const port = await freePort();
   writeFileSync(join(dir, "sshd_config"), [`ListenAddress 127.0.0.1:${port}`, `HostKey ${dir}/host`, `PidFile ${dir}/pid`, `AuthorizedKeysFile ${dir}/authorized_keys`,
-    "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no", "PermitRootLogin prohibit-password", "StrictModes no", ""].join("\n"));
+    "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no", "PermitRootLogin prohibit-password", "StrictModes no", ...(WITH_BASHRC ? [] : ["SetEnv SHLVL=1"]), ""].join("\n"));
   const daemon = spawn(execFileSync("sh", ["-c", "command -v sshd || echo /usr/sbin/sshd"]).toString().trim(), ["-D", "-e", "-f", join(dir, "sshd_config")], { stdio: "ignore" });
   daemons.push(daemon);
   for (let i = 0; i < 100 && !(await banner(port)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -140,7 +145,7 @@ services:
       try {
         const [result] = await replicateService("app", { doc, dataDir: join(scratch, `agent-${megabytes}`), hosts: (host) => pool.get(host), activeHost: () => "A", hostTempDir: scratch });
         if (!result?.ok) throw new Error(`the cycle failed: ${result?.message}`);
-        const row = { db_mb: megabytes, change: label, changed_mb: changed / 1e6, sent_mb: result.wireBytes / 1e6, pull_mb: result.hops.pulled / 1e6, push_mb: result.hops.pushed / 1e6, ms: Object.fromEntries(Object.entries(result.hops.ms).map(([k, v]) => [k, Math.round(v)])), seconds: (performance.now() - started) / 1000, db_size_mb: statSync(path).size / 1e6 };
+        const row = { db_mb: megabytes, change: label, how: `${Object.values(result.hops.how.pulled).join(",")}/${Object.values(result.hops.how.shipped).join(",")}`, changed_mb: changed / 1e6, sent_mb: result.wireBytes / 1e6, pull_mb: result.hops.pulled / 1e6, push_mb: result.hops.pushed / 1e6, ms: Object.fromEntries(Object.entries(result.hops.ms).map(([k, v]) => [k, Math.round(v)])), seconds: (performance.now() - started) / 1000, db_size_mb: statSync(path).size / 1e6 };
         rows.push(row);
         process.stderr.write(`${JSON.stringify(row)}\n`);
       } finally {
@@ -163,17 +168,17 @@ services:
   const median = (list) => [...list].sort((x, y) => x - y)[Math.floor(list.length / 2)];
   const groups = new Map();
   for (const row of rows) {
-    const key = `${row.db_mb}|${row.change}|${row.changed_mb}`;
+    const key = `${row.db_mb}|${row.change}|${row.changed_mb}|${row.how}`;
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
   const load = execFileSync("cat", ["/proc/loadavg"]).toString().split(" ").slice(0, 3).join(" ");
   console.log(`replication bench, ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? "?"} (nproc ${execFileSync("nproc").toString().trim()}), load average ${load}`);
-  console.log(`two sshd on loopback (A = source, B = standby), rsync ${execFileSync("rsync", ["--version"]).toString().split("\n")[0].split("  ")[1] ?? ""}, sqlite3 ${execFileSync("sqlite3", ["--version"]).toString().split(" ")[0]}; median of ${CYCLES} cycles\n`);
-  console.log("| database | change | changed | A → agent | agent → B | both hops | time per cycle |");
-  console.log("|---|---|---|---:|---:|---:|---:|");
+  console.log(`two sshd on loopback (A = source, B = standby), ${WITH_BASHRC ? "root's ~/.bashrc run for each command" : "no ~/.bashrc (SHLVL=1)"}, rsync ${execFileSync("rsync", ["--version"]).toString().split("\n")[0].split("  ")[1] ?? ""}, sqlite3 ${execFileSync("sqlite3", ["--version"]).toString().split(" ")[0]}; median of ${CYCLES} cycles\n`);
+  console.log("| database | change | changed | how (pull/push) | A → agent | agent → B | both hops | time per cycle |");
+  console.log("|---|---|---|---|---:|---:|---:|---:|");
   for (const list of groups.values()) {
     const [first] = list;
-    console.log(`| ${first.db_mb >= 1000 ? `${first.db_mb / 1000} GB` : `${first.db_mb} MB`} | ${first.change} | ${first.changed_mb.toFixed(1)} MB | ${median(list.map((r) => r.pull_mb)).toFixed(2)} MB | ${median(list.map((r) => r.push_mb)).toFixed(2)} MB | ${median(list.map((r) => r.sent_mb)).toFixed(2)} MB | ${median(list.map((r) => r.seconds)).toFixed(2)} s |`);
+    console.log(`| ${first.db_mb >= 1000 ? `${first.db_mb / 1000} GB` : `${first.db_mb} MB`} | ${first.change} | ${first.changed_mb.toFixed(1)} MB | ${first.how} (${list.length}×) | ${median(list.map((r) => r.pull_mb)).toFixed(2)} MB | ${median(list.map((r) => r.push_mb)).toFixed(2)} MB | ${median(list.map((r) => r.sent_mb)).toFixed(2)} MB | ${median(list.map((r) => r.seconds)).toFixed(2)} s |`);
   }
 }
 

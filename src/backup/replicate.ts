@@ -175,8 +175,26 @@ const APPLY_FN = [
   '}',
 ].join("\n");
 const APPLY = `${APPLY_FN}\napply "$@"`;
-/** APPLY, then (when it did) CHECK_AND_SWAP with the arguments after APPLY's five: one round trip, not two. */
-const APPLY_AND_SWAP = `${APPLY_FN}\napply "$1" "$2" "$3" "$4" "$5" || exit $?\nshift 5\n${CHECK_AND_SWAP}`;
+/**
+ * APPLY, then (when it did) CHECK_AND_SWAP with the arguments after APPLY's five: one round trip, not
+ * two. After the swap the spare is the previous replica, one generation behind: the same log, replayed
+ * into it here, brings it to this one (the log holds every page changed since FROM, as they are now), so
+ * the next cycle ships only its own pages, not two cycles' worth.
+ */
+const APPLY_AND_SWAP = [
+  APPLY_FN,
+  'spare=$1; from=$2; gen=$3; frames=$4; size=$5; shift 5',
+  'cat > "$spare.pages" || exit 77',
+  'apply "$spare" "$from" "$gen" "$frames" "$size" < "$spare.pages" || { rc=$?; rm -f -- "$spare.pages"; exit $rc; }',
+  // CHECK_AND_SWAP in a subshell: its exit is the swap's answer, and the catch-up below still runs after it.
+  `( ${CHECK_AND_SWAP}
+) || { rc=$?; rm -f -- "$spare.pages"; exit $rc; }`,
+  'g=$(genof "$spare" "$spare")',
+  'if [ -n "$g" ] && [ "${g%.*}" = "${gen%.*}" ] && [ "${from%.*}" = "${gen%.*}" ] && [ "${g##*.}" -ge "${from##*.}" ] && [ "${g##*.}" -lt "${gen##*.}" ]; then',
+  '  apply "$spare" "$g" "$gen" "$frames" "$size" < "$spare.pages" || true',
+  'fi',
+  'rm -f -- "$spare.pages"',
+].join("\n");
 
 export const spareFolder = (service: string, dest: string) => join(dirname(dest), `.understudy-spare-${service}`);
 /** The spare of the database that is item `index` of the snapshot (its data entry), restored at `dest`. */

@@ -243,6 +243,9 @@ ${extra}`, "understudy.yaml");
           expect(size).toBeGreaterThan(6_000_000);
           expect(result.hops.pulled).toBeLessThan(size / 10);
           expect(result.hops.pushed).toBeLessThan(size / 10);
+          // The previous replica, now the spare, was caught up with the same pages on B: the next cycle
+          // ships only its own.
+          expect(await sha(spare)).toBe(await sha(onB()));
         }
       }
     } finally {
