@@ -314,16 +314,10 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
   const checkOn = request.checkOn ?? "host";
   // rsync's remote command (--rsync-path) is what lets a pull wait for the transaction: over SSH only.
   const mode = checkOn === "agent" && access.kind === "ssh" ? "live" : checkOn;
-  // What the cache holds of each database (replication): its state, marked dirty until the cycle ends.
+  // What the cache holds of each database (replication); marked dirty before the cycle writes its copy.
   const states = new Map<number, CacheState>();
   if (request.track) {
-    for (const { index, item } of databases) {
-      const folder = join(dataDir, `${index}-sqlite`);
-      await mkdir(folder, { recursive: true });
-      const state = await readCacheState(folder, basename(item.sqlite));
-      states.set(index, state);
-      await writeCacheState(folder, basename(item.sqlite), { ...state, dirty: true });
-    }
+    for (const { index, item } of databases) states.set(index, await readCacheState(join(dataDir, `${index}-sqlite`), basename(item.sqlite)));
   }
   const expect = databases.map(({ index }) => {
     const state = states.get(index);
@@ -459,6 +453,9 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
         const source = join(request.root, item.sqlite);
         const state = states.get(index);
         const name = basename(item.sqlite);
+        // Until the new state is written below, what the copy holds is not known (a cycle that breaks
+        // off in between leaves it so: the next one pulls it whole).
+        if (state) await writeCacheState(join(dataDir, folder), name, { ...state, dirty: true });
         // What this cycle changed in the cache (null: not known) and the log it is folded from now.
         let changed: number[] | null = null;
         let log: CacheState["wal"];
