@@ -8,7 +8,9 @@
 //   - each `path:` is pulled from where it lives (a folder mirrored with --delete);
 //   - each `command:` dump runs on that host, its stdout to a file in the temporary folder.
 // `into` may hold the previous snapshot (the replication cache): rsync then sends only the blocks
-// that changed. The manifest is written last, as takeSnapshot does; the host's temporary folder is
+// that changed; with `track`, a WAL-mode database whose log was not restarted since the last cycle
+// sends only the frames written since (TAIL), and the pages they changed are kept for the push
+// (page-log.ts). The manifest is written last, as takeSnapshot does; the host's temporary folder is
 // removed whatever happens. Paths are read at `root` + path on the host ("/" on the primary).
 import { copyFile, lstat, mkdir, open, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
