@@ -258,6 +258,44 @@ ${extra}`, "understudy.yaml");
       "8:tail/pages", "9:tail/pages", "10:tail/pages", "11:tail/pages", "12:tail/pages"]);
   }, 300_000);
 
+  it("cycles cut short at any point (the agent's cycle aborted mid-pull, mid-replay, mid-push) never leave B a replica that is not a whole copy, and the next cycle makes it exact", async () => {
+    const db = await quietPrimary();
+    const insert = db.prepare("INSERT INTO t (tag, v) VALUES (?, randomblob(3000))");
+    db.transaction(() => { for (let i = 0; i < 1_500; i++) insert.run("bulk"); })();
+    const cache = join(work.path, "agent", "replica-cache", "app", "A", "data", "0-sqlite", "db.sqlite");
+    const sha = async (path: string) => createHash("sha256").update(await readFile(path)).digest("hex");
+    const digest = "SELECT group_concat(id || ':' || tag || ':' || hex(v), ',') FROM (SELECT * FROM t ORDER BY id)";
+    const doc = config();
+    try {
+      expect((await cycle("A"))[0]?.ok).toBe(true);
+      expect((await cycle("A"))[0]?.ok).toBe(true);
+      const cuts: string[] = [];
+      for (const after of [20, 80, 160, 350, 700, 1_000, 1_400, 1_800, 2_400, 3_200]) {
+        db.transaction(() => { for (let i = 0; i < 15; i++) insert.run(`cut-${after}`); })();
+        const pool = new HostAccessPool(doc, { env: process.env, self: "the-agent", scratchDir: work.path });
+        const stop = new AbortController();
+        const timer = setTimeout(() => stop.abort(), after);
+        try {
+          const [result] = await replicateService("app", { ...context(doc, pool, "A"), signal: stop.signal });
+          cuts.push(result?.ok ? "done" : "cut");
+        } finally {
+          clearTimeout(timer);
+          await pool.close();
+        }
+        // Whatever the cycle had done, B's replica is a whole copy of some state of A.
+        expect(query<string>(onB(), "PRAGMA integrity_check")).toBe("ok");
+        const [next] = await cycle("A");
+        expect(next).toMatchObject({ ok: true, host: "B" });
+        expect(await sha(onB())).toBe(await sha(cache));
+        expect(query<string>(onB(), digest)).toBe(query<string>(onA(), digest));
+      }
+      // Some cuts landed inside the cycle (not all of it finished before the abort).
+      expect(cuts.filter((how) => how === "cut").length).toBeGreaterThan(2);
+    } finally {
+      db.close();
+    }
+  }, 300_000);
+
   it("a copy that fails integrity_check (the source is damaged) is never swapped in: B keeps its replica, the cycle says why", async () => {
     const db = await quietPrimary();
     db.prepare("INSERT INTO t (tag, v) VALUES ('before', randomblob(3000))").run();
