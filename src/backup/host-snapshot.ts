@@ -89,6 +89,12 @@ export interface HostSnapshot extends Snapshot {
   pulls: Record<string, "tail" | "full">;
 }
 
+/** The first 32 bytes of a file (a WAL's header: its generation) in hex: `head_of FILE`. */
+const HEAD_OF = 'head_of() { head -c 32 "$1" 2>/dev/null | od -An -tx1 | tr -d " \\n"; }';
+
+/** Removes what SQLite may have left beside a database copy (a broken fold's -wal, -shm or journal). */
+const removeBeside = (path: string) => Promise.all(["-wal", "-shm", "-journal"].map((suffix) => rm(`${path}${suffix}`, { force: true })));
+
 /**
  * The copy is the database's files, taken by `cp` inside a read transaction (COPY_FILES, run by the
  * sqlite3 shell between BEGIN and COMMIT): in WAL mode that transaction keeps the WAL from being
@@ -103,7 +109,7 @@ export interface HostSnapshot extends Snapshot {
  */
 const COPY_FILES = [
   'wal="$US_SRC-wal"',
-  'head_of() { head -c 32 "$1" 2>/dev/null | od -An -tx1 | tr -d " \\n"; }',
+  HEAD_OF,
   'rm -f "$US_OUT" "$US_OUT-wal" "$US_OUT.copied"',
   'cp "$US_SRC" "$US_OUT" || exit 1',
   'if [ -f "$wal" ]; then cp "$wal" "$US_OUT-wal" || exit 1; [ "$(head_of "$wal")" = "$(head_of "$US_OUT-wal")" ] || exit 1; fi',
@@ -150,7 +156,7 @@ const COPY_DB = [
  */
 const HOLD = [
   'wal="$US_SRC-wal"',
-  'head_of() { head -c 32 "$1" 2>/dev/null | od -An -tx1 | tr -d " \\n"; }',
+  HEAD_OF,
   'before=$(head_of "$wal")',
   ': > "$US_TRY/held"',
   'n=0',
@@ -206,7 +212,7 @@ export const MAX_TAIL = 64 * 1024 * 1024;
  */
 const TAIL = [
   'wal="$US_SRC-wal"',
-  'head_of() { head -c 32 "$1" 2>/dev/null | od -An -tx1 | tr -d " \\n"; }',
+  HEAD_OF,
   '[ "$(head_of "$wal")" = "$US_HDR" ] || exit 0',
   // Where the log's last commit ends: its frame count (mxFrame) in the wal-index's header, kept twice
   // (bytes 16 and 64 of the -shm, the host's byte order, written at each commit), times a frame's
@@ -379,7 +385,7 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
     for (let attempt = 1; attempt <= 3; attempt++) {
       // A -shm or -journal beside the cached copy is a broken fold's; the -wal is the basis again (and
       // --delete removes it when the source has none now): nothing stale is replayed.
-      await Promise.all(["-wal", "-shm", "-journal"].map((suffix) => rm(`${local}${suffix}`, { force: true })));
+      await removeBeside(local);
       await copyFile(basis, `${local}-wal`).catch(() => undefined);
       const tryDir = `${tryBase}.try-${attempt}`;
       const holding = access.run(["sh", "-c", HOLD_CMD, "sh", temp, tryDir, source], { timeoutMs, signal });
@@ -423,7 +429,7 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
     const log = joined.subarray(0, wal.end);
     const changed = pagesWrittenSince(wal, known.end);
     if (changed.length > 0) {
-      await Promise.all(["-wal", "-shm", "-journal"].map((suffix) => rm(`${local}${suffix}`, { force: true })));
+      await removeBeside(local);
       // The copy's header says WAL mode (bytes 18 and 19), so that SQLite replays the log beside it.
       const file = await open(local, "r+");
       try {
@@ -493,7 +499,7 @@ export async function snapshotOnHost(request: HostSnapshotRequest): Promise<Host
         if (integrity === "copy") {
           // No consistent live pull (sqlite3 could not hold the transaction, the WAL restarted under
           // every try): copied on the host as for a backup.
-          await Promise.all(["-wal", "-shm", "-journal"].map((suffix) => rm(`${join(dataDir, stored)}${suffix}`, { force: true })));
+          await removeBeside(join(dataDir, stored));
           const copiedNow = await access.run(["sh", `${temp}/copy-db.sh`, source, copy, "agent"], { timeoutMs, signal });
           if (isHostFailure(copiedNow)) fail(copiedNow, `cannot copy ${item.sqlite} of ${request.service} on ${access.host}`);
           else if (copiedNow.code !== 0) throw new BackupError("source", `cannot copy the SQLite database ${item.sqlite} of ${request.service} on ${access.host}: ${copiedNow.stderr.trim() || `exit ${copiedNow.code}`}`);

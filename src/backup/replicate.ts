@@ -5,11 +5,12 @@
 // (`.understudy-spare-<service>/`), in place: only the blocks that differ are written, so a cycle on a
 // 1 GB database writes megabytes, not a new gigabyte. When the spare holds a generation of the cache
 // the changed pages are known from (GENERATIONS, page-log.ts), only those pages cross, as a WAL the
-// host's sqlite3 replays into it (APPLY); else rsync compares the whole file. The spare is the previous replica's inode from
-// the last swap (or, the first time, a local copy of the replica), never a file anyone has open (checked
-// before it is written). Other items (folders, dumps) go into a staging folder beside their destination
-// (`.understudy-incoming-<service>/`), with --link-dest on the destination's folder: unchanged files are
-// hard links, changed ones rebuilt from the old replica plus the blocks that differ.
+// host's sqlite3 replays into it (APPLY); else rsync compares the whole file. The spare is the previous
+// replica's inode from the last swap (or, the first time, a local copy of the replica), never a file
+// anyone has open (checked before it is written). Other items (folders, dumps) go into a staging folder
+// beside their destination (`.understudy-incoming-<service>/`), with --link-dest on the destination's
+// folder: unchanged files are hard links, changed ones rebuilt from the old replica plus the blocks
+// that differ.
 //
 // Only when every item has arrived does the receiving side look at who has the destinations open
 // (/proc, see hosts/open-files.ts), in the same script that renames: if any process has the database,
