@@ -18,8 +18,9 @@
 // - fencing-term (when the agents' leadership terms are known, from their "leadership" log lines): a
 //   step an agent journaled is its own only if it started during one of its terms, and then it holds
 //   that term's token; a step outside every term of its agent must be a copy of another agent's own
-//   step (same service, step and attempt, started within COPY_SLACK_MS), or it is an agent acting
-//   while not leading.
+//   step (same service, step and attempt, started within COPY_SLACK_MS), or a copy of a step only
+//   etcd's journal holds, committed during another agent's term (that agent wrote etcd, then was
+//   stopped before its own row), or it is an agent acting while not leading.
 // Why terms: a journal cannot say which token a step ran under. A new leader adopts a run from etcd
 // with its earlier steps and retokens the run, so the copied steps show the adopter's token (and the
 // copy's start can differ by a few ms: etcd's copy is stamped at commit, the local row just after).
@@ -210,8 +211,24 @@ function stepsByTerm(runs: JournalRun[], terms: LeaderTerm[], pauses: NonNullabl
       else strays.push({ run, step });
     }
   }
+  const sameStep = (service: string, step: JournalStep, other: { service: string; step: string; attempt: number }, at: number) =>
+    other.service === service && other.step === step.step && other.attempt === step.attempt && Math.abs(at - step.startedAt) <= COPY_SLACK_MS;
+  // A leader writes a step to etcd (which checks its token) before its own journal's row; stopped or
+  // killed between the two, the step lives only in etcd's copy. It is then the act of whoever led
+  // when etcd committed it.
+  const etcdOriginals: TimedStep[] = [];
   for (const { run, step } of strays) {
-    const original = own.some((mine) => mine.agent !== run.agent && mine.service === run.service && mine.step === step.step && mine.attempt === step.attempt && Math.abs(mine.from - step.startedAt) <= COPY_SLACK_MS);
+    if (own.some((mine) => mine.agent !== run.agent && sameStep(run.service, step, mine, mine.from))) continue;
+    if (etcdOriginals.some((kept) => sameStep(run.service, step, kept, kept.from))) continue;
+    const inEtcd = runs.find((copy) => copy.agent === "etcd" && copy.key === run.key)?.steps.find((copied) => sameStep(run.service, step, { service: run.service, ...copied }, copied.startedAt));
+    const leader = inEtcd && terms.map((term) => term.agent).find((agent) => agent !== run.agent && termOf(agent, inEtcd.startedAt));
+    if (inEtcd && leader) {
+      etcdOriginals.push({ agent: leader, key: run.key, service: run.service, token: termOf(leader, inEtcd.startedAt)!.token, step: inEtcd.step, attempt: inEtcd.attempt, from: inEtcd.startedAt, to: inEtcd.finishedAt ?? inEtcd.startedAt });
+    }
+  }
+  own.push(...etcdOriginals);
+  for (const { run, step } of strays) {
+    const original = own.some((mine) => mine.agent !== run.agent && sameStep(run.service, step, mine, mine.from));
     if (!original) {
       violations.push({ invariant: "fencing-term", message: `${run.agent} journaled ${step.step} (attempt ${step.attempt}) of run ${run.key} at ${iso(step.startedAt)} while not leading, and no other agent's journal holds it as its own` });
     }

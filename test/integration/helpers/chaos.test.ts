@@ -158,6 +158,26 @@ describe("the invariant checker", () => {
     expect(checkInvariants(retokened).violations).toEqual([]);
   });
 
+  it("with terms: a step only etcd's copy holds (its leader wrote etcd, then was stopped before its own row) is that leader's act, not its adopter's", () => {
+    const history = healthy();
+    const five = steps(T0 + 3_000, ["fence", "check-replica", "promote", "verify", "switch"]);
+    const notify = { step: "notify", attempt: 1, startedAt: T0 + 3_500 };
+    history.runs = [
+      // a1 committed "notify started" to etcd at +3.5 s and was stopped (SIGSTOP) 2 ms later.
+      run({ agent: "a1", token: 7, status: "fenced", steps: five }),
+      run({ agent: "etcd", token: 9, steps: [...five, { ...notify, status: "done", finishedAt: T0 + 8_100 }] }),
+      // a2 led from +8 s, adopted the run with that step and finished it.
+      run({ agent: "a2", token: 9, steps: [...five, { ...notify, status: "done", finishedAt: T0 + 8_100 }] }),
+    ];
+    history.terms = [{ agent: "a1", token: 7, from: T0 + 2_000, to: T0 + 9_000 }, { agent: "a2", token: 9, from: T0 + 8_000, to: undefined }];
+    history.pauses = [{ agent: "a1", from: T0 + 3_502, to: T0 + 8_900 }];
+    expect(checkInvariants(history).violations).toEqual([]);
+
+    // Committed when a1 was already stopped: nobody led then, so a2's copy is a2 acting unled.
+    history.pauses = [{ agent: "a1", from: T0 + 3_460, to: T0 + 8_900 }];
+    expect(checkInvariants(history).violations).toEqual([expect.objectContaining({ invariant: "fencing-term", message: expect.stringMatching(/a2 journaled notify \(attempt 1\) of run a1#1 .* while not leading/) })]);
+  });
+
   it("with terms and pauses: a copy dated inside its agent's pause is not its act, though its logged term spans it", () => {
     const history = healthy();
     history.runs = [
