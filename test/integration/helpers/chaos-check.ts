@@ -215,7 +215,7 @@ function stepsByTerm(runs: JournalRun[], terms: LeaderTerm[], pauses: NonNullabl
     other.service === service && other.step === step.step && other.attempt === step.attempt && Math.abs(at - step.startedAt) <= COPY_SLACK_MS;
   // A leader writes a step to etcd (which checks its token) before its own journal's row; stopped or
   // killed between the two, the step lives only in etcd's copy. It is then the act of whoever led
-  // when etcd committed it.
+  // when etcd committed it; an instant, as a step its agent died in (etcd's end is its adopter's).
   const etcdOriginals: TimedStep[] = [];
   for (const { run, step } of strays) {
     if (own.some((mine) => mine.agent !== run.agent && sameStep(run.service, step, mine, mine.from))) continue;
@@ -223,7 +223,7 @@ function stepsByTerm(runs: JournalRun[], terms: LeaderTerm[], pauses: NonNullabl
     const inEtcd = runs.find((copy) => copy.agent === "etcd" && copy.key === run.key)?.steps.find((copied) => sameStep(run.service, step, { service: run.service, ...copied }, copied.startedAt));
     const leader = inEtcd && terms.map((term) => term.agent).find((agent) => agent !== run.agent && termOf(agent, inEtcd.startedAt));
     if (inEtcd && leader) {
-      etcdOriginals.push({ agent: leader, key: run.key, service: run.service, token: termOf(leader, inEtcd.startedAt)!.token, step: inEtcd.step, attempt: inEtcd.attempt, from: inEtcd.startedAt, to: inEtcd.finishedAt ?? inEtcd.startedAt });
+      etcdOriginals.push({ agent: leader, key: run.key, service: run.service, token: termOf(leader, inEtcd.startedAt)!.token, step: inEtcd.step, attempt: inEtcd.attempt, from: inEtcd.startedAt, to: inEtcd.startedAt });
     }
   }
   own.push(...etcdOriginals);
