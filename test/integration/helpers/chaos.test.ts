@@ -169,6 +169,8 @@ describe("the invariant checker", () => {
       // a2 led from +8 s, adopted the run with that step and finished it.
       run({ agent: "a2", token: 9, steps: [...five, { ...notify, status: "done", finishedAt: T0 + 8_100 }] }),
     ];
+    // The end etcd records is a2's: a2 sending the notification again meanwhile is no overlap.
+    history.runs[2]!.steps.push({ step: "notify", attempt: 2, status: "done", startedAt: T0 + 8_050, finishedAt: T0 + 8_090 });
     history.terms = [{ agent: "a1", token: 7, from: T0 + 2_000, to: T0 + 9_000 }, { agent: "a2", token: 9, from: T0 + 8_000, to: undefined }];
     history.pauses = [{ agent: "a1", from: T0 + 3_502, to: T0 + 8_900 }];
     expect(checkInvariants(history).violations).toEqual([]);
