@@ -25,25 +25,41 @@ export function tooLarge(c: Context<ApiEnv>, limit: number): Response {
   return sendError(c, 413, `the request body is larger than this route takes (${limit} bytes)`);
 }
 
-/** The body as text, or tooLarge once more than `limit` bytes were declared or have arrived. */
-export async function readBody(c: Context<ApiEnv>, limit: number): Promise<BodyRead> {
-  if ((declaredLength(c) ?? 0) > limit) return { ok: false, tooLarge: true };
+/** Up to `limit` bytes of the body; `over` when more came (the rest is not read: the reader is cancelled). */
+async function readUpTo(c: Context<ApiEnv>, limit: number): Promise<{ bytes: Buffer; over: boolean }> {
   const stream = c.req.raw.body;
-  if (!stream) return { ok: true, text: "" };
+  if (!stream) return { bytes: Buffer.alloc(0), over: false };
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
+    chunks.push(value);
     size += value.byteLength;
     if (size > limit) {
       void reader.cancel().catch(() => undefined);
-      return { ok: false, tooLarge: true };
+      return { bytes: Buffer.concat(chunks).subarray(0, limit), over: true };
     }
-    chunks.push(value);
   }
-  return { ok: true, text: Buffer.concat(chunks).toString("utf8") };
+  return { bytes: Buffer.concat(chunks), over: false };
+}
+
+/** The body as text, or tooLarge once more than `limit` bytes were declared or have arrived. */
+export async function readBody(c: Context<ApiEnv>, limit: number): Promise<BodyRead> {
+  if ((declaredLength(c) ?? 0) > limit) return { ok: false, tooLarge: true };
+  const { bytes, over } = await readUpTo(c, limit);
+  return over ? { ok: false, tooLarge: true } : { ok: true, text: bytes.toString("utf8") };
+}
+
+/**
+ * The body's first `limit` bytes as text; the rest is not read, and the connection is closed (for a
+ * body cut rather than refused: a job's log sent without a length).
+ */
+export async function readBodyPrefix(c: Context<ApiEnv>, limit: number): Promise<string> {
+  const { bytes, over } = await readUpTo(c, limit);
+  if (over) c.header("connection", "close");
+  return bytes.toString("utf8");
 }
 
 /** Refuses a request whose declared length is over `limit` (for routes and paths that never read a body). */

@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import { bodyExcerpt, type PushSignalKind } from "../../probes/push-ping.js";
 import type { CoreDeps } from "../deps.js";
-import { DEFAULT_BODY_LIMIT } from "../body.js";
+import { DEFAULT_BODY_LIMIT, readBodyPrefix } from "../body.js";
 import type { ApiEnv } from "../env.js";
 import type { Access, Router } from "../router.js";
 import { sendJson, sendText } from "../respond.js";
@@ -36,7 +36,10 @@ export function coreRoutes(router: Router, deps: CoreDeps, readAccess: Access): 
     if (kuma && (c.req.query("status") ?? "up") !== "up") return sendText(c, "not counted: status is not up\n");
     // Unknown and malformed tokens get the same answer as any unknown path: nothing to learn from it.
     if (token === "" || token.includes("/")) return sendText(c, "not found\n", 404);
-    const read = await readBodyPrefix(c);
+    // The first PUSH_BODY_READ bytes: a body declared longer is refused before (app.ts, for every path);
+    // one sent without a length (chunked, `curl -T -`) is cut rather than refused, as healthchecks.io
+    // cuts, so its signal still counts.
+    const read = await readBodyPrefix(c, PUSH_BODY_READ);
     // healthchecks.io's /<exit status>: the code goes on the body's last line, which is the check's reason.
     const body = exit === undefined || exit === 0 ? read : `${read}${read === "" || read.endsWith("\n") ? "" : "\n"}exit code ${exit}${bodyExcerpt(read) ? `: ${bodyExcerpt(read)}` : ""}`;
     if (!deps.push(token, { kind, body })) return sendText(c, "not found\n", 404);
@@ -63,28 +66,3 @@ export function coreRoutes(router: Router, deps: CoreDeps, readAccess: Access): 
 
 /** What is read of a push's body: a job's log can be long, and the URL needs no login. */
 const PUSH_BODY_READ = DEFAULT_BODY_LIMIT;
-
-/**
- * The first PUSH_BODY_READ bytes of the body; the rest is not read, and the connection is closed. A
- * body declared longer is refused before (app.ts, for every path); one sent without a length (chunked,
- * `curl -T -`) is cut rather than refused, as healthchecks.io cuts, so its signal still counts.
- */
-async function readBodyPrefix(c: Context<ApiEnv>): Promise<string> {
-  const stream = c.req.raw.body;
-  if (!stream) return "";
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-    if (size >= PUSH_BODY_READ) {
-      void reader.cancel().catch(() => undefined);
-      c.header("connection", "close");
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, PUSH_BODY_READ).toString("utf8");
-}
