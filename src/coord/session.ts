@@ -129,7 +129,6 @@ class EtcdSession implements Session {
       const cap = deadline + 3 * this.ttlSeconds * 1000;
       let holder = await claim();
       let left: { lease: string; ttl: number } | undefined;
-      let renewed = false;
       let rises = 0;
       while (holder !== undefined && monotonic() < cap) {
         if (monotonic() >= deadline) {
@@ -137,8 +136,7 @@ class EtcdSession implements Session {
           // One rise is a change of etcd leader (every lease gets its TTL again); a live agent's lease
           // rises at each of its renewals.
           if (ttl !== undefined && left?.lease === holder.lease && ttl > left.ttl) rises++;
-          renewed = rises >= 2;
-          if (renewed) break;
+          if (rises >= 2) break;
           if (ttl !== undefined) left = { lease: holder.lease, ttl };
         }
         await new Promise((resolve) => setTimeout(resolve, Math.min(500, this.intervalMs)));
@@ -149,7 +147,7 @@ class EtcdSession implements Session {
       if (holder !== undefined) holder = await claim();
       if (holder !== undefined) {
         throw new EtcdError(
-          `another agent is already connected to etcd as "${this.name}" (its card ${agentKey(this.prefix, this.name)} stayed on lease ${holder.lease}, ${renewed ? "renewed while this agent waited" : `for ${Math.round((monotonic() - started) / 1000)} s, longer than a lease of ${this.ttlSeconds} s can last unrenewed`}${holder.url ? `; it serves ${holder.url}` : ""}). What to do: give each agent its own agents.name, or stop the other agent`,
+          `another agent is already connected to etcd as "${this.name}" (its card ${agentKey(this.prefix, this.name)} stayed on lease ${holder.lease}, ${rises >= 2 ? "renewed while this agent waited" : `for ${Math.round((monotonic() - started) / 1000)} s, longer than a lease of ${this.ttlSeconds} s can last unrenewed`}${holder.url ? `; it serves ${holder.url}` : ""}). What to do: give each agent its own agents.name, or stop the other agent`,
           "request",
         );
       }
