@@ -1,7 +1,7 @@
 // The dashboard's files from web/dist (built by `npm run build:web`): any GET outside /api/ and
-// /metrics. A path that is not a file answers index.html (the pages route on the client); /status
-// answers status.html when the build has one. Paths are resolved inside the root and nothing outside
-// it is ever read. Without a build, / says how to make one.
+// /metrics. A path that is not a file answers index.html (the pages route on the client); /status and
+// /status/:slug are the server's own pages (routes/public.ts), registered before this. Paths are
+// resolved inside the root and nothing outside it is ever read. Without a build, / says how to make one.
 import { readFile, stat } from "node:fs/promises";
 import { extname, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -54,7 +54,7 @@ export function staticRoutes(app: Hono<ApiEnv>, webRoot: string = DEFAULT_WEB_RO
     const file = await fileAt(root, path);
     if (file) return serveFile(c, file);
     if (extname(path) !== "" && !path.endsWith(".html")) return sendText(c, "not found\n", 404);
-    const page = (path === "/status" || path.startsWith("/status/") ? await fileAt(root, "status.html") : undefined) ?? (await fileAt(root, "index.html"));
+    const page = await fileAt(root, "index.html");
     if (page) return serveFile(c, page);
     return sendText(c, NOT_BUILT, 200, "text/html; charset=utf-8");
   });
