@@ -271,12 +271,21 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
       act(service.name, "failback", `${placement.primary} caught up (warm) for ${Math.round(settings.failback.after / 1000)} s`);
     }
   };
+  /** What resuming (leader) or settling (follower) did with the runs a crash or a lost term left unfinished. */
+  const said = (results: RunResult[]) => {
+    for (const result of results) log.warn({ event: "failover.resumed", run: result.runId, status: result.status }, `failover run #${result.runId} found unfinished: ${result.status}: ${result.summary}`);
+    if (results.length > 0) options.refreshHealth(clock.now(), "failover runs resumed");
+  };
   const ticking = new AbortController();
   let tickTimer: TimerHandle | undefined;
   const tickNow = (): Promise<void> => track((async () => {
     if (ticking.signal.aborted) return;
     await pending.tick(ticking.signal);
-    if (!coordinator.isLeader()) return;
+    if (!coordinator.isLeader()) {
+      // A term this agent lost mid-run (killed, cut off) left its copy unfinished: brought to etcd's.
+      if (failovers.unsettled()) said(await failovers.settleAsFollower());
+      return;
+    }
     const warmed = await failovers.refreshStates();
     for (const { service, host } of warmed) log.info({ event: "failover.instance", service, host, state: "warm" }, `${service}: ${host} caught up: warm standby`);
     readyPrimaries();
@@ -288,10 +297,7 @@ export function startFailoverController(options: FailoverControllerOptions): Fai
   tick();
 
   const off = options.events.on("instance.changed", onChange);
-  const resume = (): Promise<void> => track(failovers.resume().then((results) => {
-    for (const result of results) log.warn({ event: "failover.resumed", run: result.runId, status: result.status }, `failover run #${result.runId} found unfinished: ${result.status}: ${result.summary}`);
-    if (results.length > 0) options.refreshHealth(clock.now(), "failover runs resumed");
-  }, (error: unknown) => log.error({ event: "failover.resume", err: error }, "resuming unfinished failover runs failed")));
+  const resume = (): Promise<void> => track(failovers.resume().then(said, (error: unknown) => log.error({ event: "failover.resume", err: error }, "resuming unfinished failover runs failed")));
   /** A new leader: what the previous one saw down and did not live to handle. */
   const reconsider = () => {
     for (const service of topology().services.values()) {

@@ -125,6 +125,51 @@ describe("a run under a shared coordinator", () => {
     expect(again.journal.unfinished()).toEqual([]);
   });
 
+  test("a leader killed mid-run and back as a follower settles its copy from etcd's, never acting", async () => {
+    const h = harness();
+    const terms = new SharedTerms();
+    terms.elect("a1");
+    const a1Store = openStore(":memory:");
+    const crashing = h.failovers({ coordinator: terms.coordinator("a1"), store: a1Store, afterStarted: (step) => { if (step === "promote") throw new Error("kill -9"); } });
+    await expect(crashing.run(planned(crashing))).rejects.toThrow("kill -9");
+
+    // a2 leads but has not resumed yet: etcd's copy is unfinished, the leader's to finish; a1 leaves its own.
+    terms.elect("a2");
+    const follower = h.failovers({ coordinator: terms.coordinator("a1"), store: a1Store });
+    expect(follower.unsettled()).toBe(true);
+    expect(await follower.settleAsFollower()).toEqual([]);
+    expect(follower.journal.unfinished()).toHaveLength(1);
+    expect(h.world.log).toEqual(["fence", "check-replica"]);
+
+    // a2 finishes it: a1's copy takes etcd's end, its steps included.
+    const a2 = h.failovers({ coordinator: terms.coordinator("a2"), store: openStore(":memory:") });
+    expect((await a2.resume())[0]?.status).toBe("done");
+    const log = [...h.world.log];
+    const [settled] = await follower.settleAsFollower();
+    expect(settled).toMatchObject({ status: "done", summary: expect.stringMatching(/^finished by the leader/) });
+    expect(follower.journal.unfinished()).toEqual([]);
+    expect(follower.journal.list()[0]).toMatchObject({ status: "done" });
+    expect(follower.journal.list()[0]!.steps.map((step) => step.step)).toContain("switch");
+    expect(follower.unsettled()).toBe(false);
+    expect(h.world.log).toEqual(log);
+  });
+
+  test("a follower's copy of a run etcd never held (killed before its first step reached etcd) is closed untouched", async () => {
+    const h = harness();
+    const terms = new SharedTerms();
+    terms.elect("a1");
+    const a1Store = openStore(":memory:");
+    const first = h.failovers({ coordinator: terms.coordinator("a1"), store: a1Store });
+    // The run as a crash leaves it before the fence's commit: begun in the journal, nothing in etcd.
+    first.journal.begin(planned(first), 1, h.clock.now());
+    terms.elect("a2");
+    const follower = h.failovers({ coordinator: terms.coordinator("a1"), store: a1Store });
+    const [closed] = await follower.settleAsFollower();
+    expect(closed).toMatchObject({ status: "fenced", summary: expect.stringMatching(/etcd holds no run of hs; closed without acting/) });
+    expect(follower.journal.unfinished()).toEqual([]);
+    expect(h.world.log).toEqual([]);
+  });
+
   test("a retry after the term ended is not attempted (a leader stopped through its retry wait)", async () => {
     const h = harness();
     h.world.standbyServes = false;

@@ -246,12 +246,9 @@ export class Failovers {
       // Another process on this data folder (a person's `understudy failover`) is still running it: its
       // own. With etcd, leadership decides instead (a deposed leader's run is the new leader's to finish).
       if (this.ownedElsewhere(run)) continue;
-      const stale = this.deps.coordinator.status().coordination === "etcd" ? staleCopy(run, shared) : undefined;
-      if (stale) {
-        // Not etcd's run: whatever it did was finished (or undone) by the leader that took over. Acting on
-        // it now, maybe long after, would move traffic nobody asked to move; it is closed untouched.
-        this.journal.finish(run.id, "fenced", stale, this.deps.clock.now());
-        results.push({ runId: run.id, status: "fenced", summary: stale });
+      const closed = this.deps.coordinator.status().coordination === "etcd" ? this.closeIfStale(run, shared) : undefined;
+      if (closed) {
+        results.push(closed);
         continue;
       }
       const resumed = resumeRun(this.executeDeps(), run).then((result) => {
@@ -262,6 +259,56 @@ export class Failovers {
       results.push(await resumed);
     }
     return results;
+  }
+
+  /** With etcd: unfinished runs of this agent's journal that no run here is executing (a follower settles them). */
+  unsettled(): boolean {
+    return this.deps.coordinator.status().coordination === "etcd" && this.journal.unfinished().some((run) => !this.running.has(run.service));
+  }
+
+  /**
+   * A follower's part of resume (etcd): its journal's unfinished runs, left by a term it lost (killed
+   * or cut off mid-run, back as a follower), are brought to what etcd holds without acting. Closed
+   * untouched when etcd's latest run of the service is another one; given etcd's end when etcd
+   * finished this very run; left as they are while etcd's copy is unfinished (the leader's to resume).
+   * Answers nothing when etcd cannot be read: the next tick tries again.
+   */
+  settleAsFollower(): Promise<RunResult[]> {
+    const next = this.resuming.then(() => this.settleOnce());
+    this.resuming = next.catch(() => undefined);
+    return next;
+  }
+
+  private async settleOnce(): Promise<RunResult[]> {
+    if (!this.unsettled()) return [];
+    const shared = await this.deps.coordinator.runs().catch(() => undefined);
+    if (shared === undefined) return [];
+    const results: RunResult[] = [];
+    for (const run of this.journal.unfinished()) {
+      if (this.running.has(run.service)) continue;
+      const closed = this.closeIfStale(run, shared);
+      if (closed) {
+        results.push(closed);
+        continue;
+      }
+      const same = shared.find((record) => record.service === run.service);
+      if (same && same.status !== "running") {
+        this.journal.adopt(same);
+        results.push({ runId: run.id, status: same.status, summary: `finished by the leader: ${same.summary ?? same.status}` });
+      }
+    }
+    return results;
+  }
+
+  /**
+   * Not etcd's run: whatever it did was finished (or undone) by the leader that took over. Acting on it
+   * now, maybe long after, would move traffic nobody asked to move; it is closed untouched.
+   */
+  private closeIfStale(run: RunRecord, shared: readonly RunRecord[]): RunResult | undefined {
+    const stale = staleCopy(run, shared);
+    if (!stale) return undefined;
+    this.journal.finish(run.id, "fenced", stale, this.deps.clock.now());
+    return { runId: run.id, status: "fenced", summary: stale };
   }
 
   private executeDeps(): ExecuteDeps {

@@ -196,9 +196,12 @@ describe.skipIf(!available)("quorum verdicts over a 3-member etcd cluster (quoru
     const key = observationKey(PREFIX, "b", "web@H1");
     await eventually("b's up is published", async () => decodeObservation((await c.etcd.get(key))?.value ?? "")?.state === "up");
     // What a request stuck in a socket to a partitioned member would do once delivered: an older "down".
-    await c.etcd.put(key, JSON.stringify({ state: "down", at: Date.now() - 60_000, reason: "an old failure" }), { lease: b.session.lease()! });
-    expect(decodeObservation((await c.etcd.get(key))!.value)?.state).toBe("down");
-    await eventually("b's own view (up) is published again", async () => decodeObservation((await c.etcd.get(key))?.value ?? "")?.state === "up", TTL_MS + 20_000);
+    const stale = await c.etcd.put(key, JSON.stringify({ state: "down", at: Date.now() - 60_000, reason: "an old failure" }), { lease: b.session.lease()! });
+    // The key held "down" at that revision (b may put it right within milliseconds): a later one must say up.
+    await eventually("b's own view (up) is published again", async () => {
+      const now = await c.etcd.get(key);
+      return now !== undefined && now.modRevision > stale.revision && decodeObservation(now.value)?.state === "up";
+    }, TTL_MS + 20_000);
   }, 60_000);
 
   it("understudy agents lists the live agents, the leader, and what each sees down", async () => {
