@@ -2,8 +2,10 @@
 // each step's guard carries the run as journaled, the switch publishes the active host with it, a
 // leader whose term ends mid-step performs no further step (not even a rollback of DNS), and the next
 // leader, on another store, adopts the published run and finishes it.
+import { spawn } from "node:child_process";
 import { describe, expect, test } from "vitest";
 import { readActiveHost } from "./active-host.js";
+import { ownerOf } from "./owner.js";
 import type { StepActions } from "./execute.js";
 import { openStore } from "../store/db.js";
 import { fakeActions, harness, SharedTerms } from "./test-fixture.js";
@@ -160,10 +162,19 @@ describe("a run under a shared coordinator", () => {
     terms.elect("a1");
     const a1Store = openStore(":memory:");
     const first = h.failovers({ coordinator: terms.coordinator("a1"), store: a1Store });
-    // The run as a crash leaves it before the fence's commit: begun in the journal, nothing in etcd.
-    first.journal.begin(planned(first), 1, h.clock.now());
+    // Begun by a person's `understudy failover` on the same data folder, before its first step reached
+    // etcd: while that process lives, the run is its own.
+    const cli = spawn("sleep", ["60"], { stdio: "ignore" });
+    const cliGone = new Promise((resolve) => cli.once("exit", resolve));
+    const runId = first.journal.begin({ ...planned(first), owner: ownerOf(cli.pid!) }, 1, h.clock.now());
     terms.elect("a2");
     const follower = h.failovers({ coordinator: terms.coordinator("a1"), store: a1Store });
+    expect(await follower.settleAsFollower()).toEqual([]);
+    expect(follower.journal.unfinished().map((run) => run.id)).toEqual([runId]);
+    // That process killed (or the agent's own run, killed before the fence's commit): begun in the
+    // journal, nothing in etcd.
+    cli.kill("SIGKILL");
+    await cliGone;
     const [closed] = await follower.settleAsFollower();
     expect(closed).toMatchObject({ status: "fenced", summary: expect.stringMatching(/etcd holds no run of hs; closed without acting/) });
     expect(follower.journal.unfinished()).toEqual([]);

@@ -286,6 +286,10 @@ export class Failovers {
     const results: RunResult[] = [];
     for (const run of this.journal.unfinished()) {
       if (this.running.has(run.service)) continue;
+      // Begun by another live process on this data folder (a person's `understudy failover`, which
+      // leads while it runs): its own, published to etcd only from its first step on.
+      const owner = run.plan.owner;
+      if (owner !== undefined && !isSelf(owner) && ownerAlive(owner) === true) continue;
       const closed = this.closeIfStale(run, shared);
       if (closed) {
         results.push(closed);
