@@ -17,6 +17,17 @@ function planned(failovers: Failovers) {
   return result.plan;
 }
 
+/** a1 leads and is killed (kill -9) as its run of hs reaches promote: its journal and etcd hold the run unfinished. */
+async function killedAtPromote() {
+  const h = harness();
+  const terms = new SharedTerms();
+  terms.elect("a1");
+  const a1Store = openStore(":memory:");
+  const crashing = h.failovers({ coordinator: terms.coordinator("a1"), store: a1Store, afterStarted: (step) => { if (step === "promote") throw new Error("kill -9"); } });
+  await expect(crashing.run(planned(crashing))).rejects.toThrow("kill -9");
+  return { h, terms, a1Store, crashing };
+}
+
 describe("a run under a shared coordinator", () => {
   test("each step's commit carries the run with that step starting; the switch publishes the new active host", async () => {
     const h = harness();
@@ -98,12 +109,7 @@ describe("a run under a shared coordinator", () => {
   });
 
   test("a leader killed mid-run that leads again after others moved on closes its stale copy untouched", async () => {
-    const h = harness();
-    const terms = new SharedTerms();
-    terms.elect("a1");
-    const a1Store = openStore(":memory:");
-    const crashing = h.failovers({ coordinator: terms.coordinator("a1"), store: a1Store, afterStarted: (step) => { if (step === "promote") throw new Error("kill -9"); } });
-    await expect(crashing.run(planned(crashing))).rejects.toThrow("kill -9");
+    const { h, terms, a1Store, crashing } = await killedAtPromote();
     expect(crashing.journal.unfinished()).toHaveLength(1);
 
     // a2 takes over and finishes it, then fails the service back later: etcd's latest run of hs is the failback.
@@ -128,12 +134,7 @@ describe("a run under a shared coordinator", () => {
   });
 
   test("a leader killed mid-run and back as a follower settles its copy from etcd's, never acting", async () => {
-    const h = harness();
-    const terms = new SharedTerms();
-    terms.elect("a1");
-    const a1Store = openStore(":memory:");
-    const crashing = h.failovers({ coordinator: terms.coordinator("a1"), store: a1Store, afterStarted: (step) => { if (step === "promote") throw new Error("kill -9"); } });
-    await expect(crashing.run(planned(crashing))).rejects.toThrow("kill -9");
+    const { h, terms, a1Store } = await killedAtPromote();
 
     // a2 leads but has not resumed yet: etcd's copy is unfinished, the leader's to finish; a1 leaves its own.
     terms.elect("a2");
