@@ -211,24 +211,24 @@ function stepsByTerm(runs: JournalRun[], terms: LeaderTerm[], pauses: NonNullabl
       else strays.push({ run, step });
     }
   }
-  const sameStep = (service: string, step: JournalStep, other: { service: string; step: string; attempt: number }, at: number) =>
-    other.service === service && other.step === step.step && other.attempt === step.attempt && Math.abs(at - step.startedAt) <= COPY_SLACK_MS;
+  /** The same service, step and attempt, started within COPY_SLACK_MS. */
+  const sameStep = (service: string, step: JournalStep, other: { service: string; step: string; attempt: number; from: number }) =>
+    other.service === service && other.step === step.step && other.attempt === step.attempt && Math.abs(other.from - step.startedAt) <= COPY_SLACK_MS;
   // A leader writes a step to etcd (which checks its token) before its own journal's row; stopped or
   // killed between the two, the step lives only in etcd's copy. It is then the act of whoever led
   // when etcd committed it; an instant, as a step its agent died in (etcd's end is its adopter's).
   const etcdOriginals: TimedStep[] = [];
   for (const { run, step } of strays) {
-    if (own.some((mine) => mine.agent !== run.agent && sameStep(run.service, step, mine, mine.from))) continue;
-    if (etcdOriginals.some((kept) => sameStep(run.service, step, kept, kept.from))) continue;
-    const inEtcd = runs.find((copy) => copy.agent === "etcd" && copy.key === run.key)?.steps.find((copied) => sameStep(run.service, step, { service: run.service, ...copied }, copied.startedAt));
-    const leader = inEtcd && terms.map((term) => term.agent).find((agent) => agent !== run.agent && termOf(agent, inEtcd.startedAt));
-    if (inEtcd && leader) {
-      etcdOriginals.push({ agent: leader, key: run.key, service: run.service, token: termOf(leader, inEtcd.startedAt)!.token, step: inEtcd.step, attempt: inEtcd.attempt, from: inEtcd.startedAt, to: inEtcd.startedAt });
-    }
+    if ([...own, ...etcdOriginals].some((mine) => mine.agent !== run.agent && sameStep(run.service, step, mine))) continue;
+    const inEtcd = runs.find((copy) => copy.agent === "etcd" && copy.key === run.key)?.steps
+      .map((copied) => ({ service: run.service, step: copied.step, attempt: copied.attempt, from: copied.startedAt }))
+      .find((copied) => sameStep(run.service, step, copied));
+    const term = inEtcd && terms.find((candidate) => candidate.agent !== run.agent && termOf(candidate.agent, inEtcd.from) === candidate);
+    if (inEtcd && term) etcdOriginals.push({ ...inEtcd, agent: term.agent, key: run.key, token: term.token, to: inEtcd.from });
   }
   own.push(...etcdOriginals);
   for (const { run, step } of strays) {
-    const original = own.some((mine) => mine.agent !== run.agent && sameStep(run.service, step, mine, mine.from));
+    const original = own.some((mine) => mine.agent !== run.agent && sameStep(run.service, step, mine));
     if (!original) {
       violations.push({ invariant: "fencing-term", message: `${run.agent} journaled ${step.step} (attempt ${step.attempt}) of run ${run.key} at ${iso(step.startedAt)} while not leading, and no other agent's journal holds it as its own` });
     }
